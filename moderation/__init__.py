@@ -1,0 +1,39 @@
+"""Reader-comment moderation service: scores comments against a site's
+policy, publishes the clear cases and holds the doubtful ones for moderators.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import api, cli, config, db, errors
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    errors.register_error_handlers(app)
+    cli.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.health_bp)
+    return app
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A secret kept in the instance folder, so sessions survive restarts
+    and every worker agrees, without anyone having to configure one."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,211 @@
+"""The JSON API sites call, under ``/api/v1``.
+
+Views parse the request, call the domain modules and serialise; each
+request that writes commits once, at the end.
+"""
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from . import policy
+from .comments import decision_feed, find_comment, submit_comments, upsert_article
+from .datasets import article_text
+from .db import db
+from .errors import ApiError
+from .orm import Status
+from .scoring import load_scorer
+from .sites import site_for_key
+from .validation import (
+    FieldErrors,
+    parse_article,
+    parse_comment,
+    parse_score_request,
+    require_object,
+    timestamp_field,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+health_bp = Blueprint("health", __name__)
+
+
+def _config(name):
+    return current_app.config[name]
+
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "Send the site's API key as 'Authorization: Bearer <key>'.")
+    site = site_for_key(key.strip())
+    if site is None:
+        raise ApiError(401, "The API key is not valid.")
+    g.site = site
+
+
+def json_body():
+    if not request.is_json:
+        raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "The request body is not valid JSON.", error="invalid_json")
+    return data
+
+
+def thresholds() -> policy.Thresholds:
+    return policy.Thresholds.from_config(current_app.config)
+
+
+def _submit(inputs):
+    """Submit comments, retrying once if a concurrent request stored one of
+    the same ids first: the retry then finds it and answers idempotently."""
+    for attempt in (1, 2):
+        outcomes = submit_comments(g.site, inputs, _config("MODERATION_MODEL_DIR"), thresholds())
+        try:
+            db.session.commit()
+            return outcomes
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@bp.post("/articles")
+def post_article():
+    data = parse_article(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
+    article, created = upsert_article(g.site, data)
+    db.session.commit()
+    body = {"id": article.external_id, "title": article.title, "url": article.url}
+    return jsonify(body), 201 if created else 200
+
+
+@bp.post("/comments")
+def post_comment():
+    item = parse_comment(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
+    (outcome,) = _submit([item])
+    if outcome.error:
+        raise outcome.error
+    return jsonify(outcome.comment.to_json()), 201 if outcome.created else 200
+
+
+@bp.post("/comments/batch")
+def post_comments_batch():
+    data = require_object(json_body())
+    items = data.get("comments")
+    limit = _config("MODERATION_BATCH_LIMIT")
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "Send {'comments': [...]}.", {"comments": "must be a non-empty list"})
+    if len(items) > limit:
+        raise ApiError(
+            413, f"A batch holds at most {limit} comments; this one has {len(items)}."
+        )
+    results: list[dict] = [{} for _ in items]
+    valid, positions = [], []
+    for index, raw in enumerate(items):
+        try:
+            valid.append(parse_comment(raw, _config("MODERATION_MAX_TEXT_CHARS")))
+            positions.append(index)
+        except ApiError as error:
+            results[index] = _item_error(index, raw, error)
+    for index, outcome in zip(positions, _submit(valid)):
+        if outcome.error:
+            results[index] = _item_error(index, items[index], outcome.error)
+        else:
+            results[index] = {
+                "index": index,
+                "status_code": 201 if outcome.created else 200,
+                "comment": outcome.comment.to_json(),
+            }
+    failed = sum("error" in r for r in results)
+    return jsonify({"results": results, "stored": len(items) - failed, "failed": failed})
+
+
+def _item_error(index, raw, error: ApiError) -> dict:
+    body = {"error": error.error, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    item_id = raw.get("id") if isinstance(raw, dict) else None
+    return {"index": index, "id": item_id, "status_code": error.status, "error": body}
+
+
+@bp.get("/comments/<comment_id>")
+def get_comment(comment_id):
+    comment = find_comment(g.site, comment_id)
+    if comment is None:
+        raise ApiError(404, f"Comment '{comment_id}' is not known.")
+    return jsonify(comment.to_json(with_history=True))
+
+
+@bp.get("/comments")
+def comment_feed():
+    errors = FieldErrors()
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in Status}:
+        errors["status"] = "must be one of pending, approved, rejected"
+    since = timestamp_field(request.args, "since", errors)
+    cursor = request.args.get("cursor", "0")
+    if not cursor.isdigit():
+        errors["cursor"] = "must be a cursor returned by this endpoint"
+    limit = request.args.get("limit", str(_config("MODERATION_FEED_PAGE_SIZE")))
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        errors["limit"] = "must be a whole number from 1 to 1000"
+    errors.raise_if_any("Some query parameters are invalid.")
+    decisions, has_more = decision_feed(
+        g.site,
+        after_id=int(cursor),
+        limit=int(limit),
+        status=status,
+        article_id=request.args.get("article_id") or None,
+        since=since,
+    )
+    items = [{**d.comment.to_json(), "decision": d.to_json()} for d in decisions]
+    next_cursor = str(decisions[-1].id) if decisions else cursor
+    return jsonify({"items": items, "next_cursor": next_cursor, "has_more": has_more})
+
+
+@bp.post("/score")
+def score():
+    text_, article = parse_score_request(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
+    try:
+        scorer = load_scorer(_config("MODERATION_MODEL_DIR"))
+    except Exception as exc:
+        raise ApiError(503, f"No model is available to score with: {exc}") from exc
+    (scores,) = scorer.score([text_], [article_text(*article) if article else None])
+    decision = policy.decide(scores.abusive, scores.on_topic, thresholds())
+    return jsonify(
+        {
+            "scores": {"abusive": scores.abusive, "on_topic": scores.on_topic},
+            "decision": {"status": str(decision.status), "reasons": decision.reasons},
+            "model_version": scorer.version,
+        }
+    )
+
+
+@bp.get("/policy")
+def get_policy():
+    return jsonify(policy.describe(thresholds(), _config("MODERATION_POLICY_TEXT")))
+
+
+@health_bp.get("/health")
+def health():
+    database_ok = True
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        database_ok = False
+    model_dir = _config("MODERATION_MODEL_DIR")
+    try:
+        model_version = load_scorer(model_dir).version
+    except Exception:
+        model_version = None
+    healthy = database_ok and model_version is not None
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database_ok,
+        "model_version": model_version,
+    }
+    return jsonify(body), 200 if database_ok else 503

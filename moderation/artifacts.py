@@ -1,0 +1,95 @@
+"""Where trained models live on disk, and how a version is written and read.
+
+Layout of a model directory (``MODERATION_MODEL_DIR``, default ``models/``)::
+
+    CURRENT                 the version the service scores with
+    <version>/abuse.joblib  fitted Pipeline: text -> P(abusive)
+    <version>/on_topic.joblib  fitted Pipeline: (comment, article) -> P(on topic)
+    <version>/manifest.json what it was trained on, with which libraries, how well
+
+A version directory is written completely before CURRENT points at it, so a
+scorer never sees half a model.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import joblib
+
+ARTIFACT_NAMES = ("abuse", "on_topic")
+CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "manifest.json"
+
+
+def library_versions() -> dict[str, str]:
+    import numpy
+    import scipy
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_version(model_dir: Path, version: str, pipelines: dict, manifest: dict) -> Path:
+    """Write the pipelines and their manifest, then make the version current."""
+    target = Path(model_dir) / version
+    target.mkdir(parents=True, exist_ok=False)
+    files = {}
+    for name, pipeline in pipelines.items():
+        path = target / f"{name}.joblib"
+        joblib.dump(pipeline, path, compress=3)
+        files[name] = {"file": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
+    manifest = {**manifest, "version": version, "artifacts": files, "libraries": library_versions()}
+    (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    set_current(model_dir, version)
+    return target
+
+
+def set_current(model_dir: Path, version: str) -> None:
+    # Write-then-rename so readers see the old or the new pointer, never half.
+    model_dir = Path(model_dir)
+    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".current-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(version + "\n")
+    os.replace(tmp, model_dir / CURRENT_FILE)
+
+
+def current_version(model_dir: Path) -> str | None:
+    pointer = Path(model_dir) / CURRENT_FILE
+    if not pointer.is_file():
+        return None
+    return pointer.read_text().strip() or None
+
+
+def read_manifest(model_dir: Path, version: str) -> dict:
+    return json.loads((Path(model_dir) / version / MANIFEST_FILE).read_text())
+
+
+def load_pipelines(model_dir: Path, version: str) -> dict:
+    """Load every artifact of a version, checking it is the file the manifest names."""
+    manifest = read_manifest(model_dir, version)
+    pipelines = {}
+    for name in ARTIFACT_NAMES:
+        entry = manifest["artifacts"][name]
+        path = Path(model_dir) / version / entry["file"]
+        if file_sha256(path) != entry["sha256"]:
+            raise ValueError(f"{path} does not match the checksum in its manifest")
+        pipelines[name] = joblib.load(path)
+    return pipelines

@@ -1,0 +1,120 @@
+"""Commands for operators: ``flask --app app sites|train|score``.
+
+Each command that writes to the database commits once, at its end.
+"""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from . import artifacts, policy
+from .datasets import DatasetError, describe_file, read_articles, read_comments
+from .db import db
+from .scoring import load_scorer
+from .sites import SiteExists, create_site
+from .training import TrainingError, train_models
+
+sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
+SCORE_CHUNK = 5000
+
+
+@sites_cli.command("create")
+@click.argument("name")
+def sites_create(name):
+    """Create a site and print its API key (shown only this once)."""
+    try:
+        site, key = create_site(name)
+    except (SiteExists, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created site {site.name!r}. Its API key, shown only now:")
+    click.echo(key)
+
+
+def _thresholds() -> policy.Thresholds:
+    return policy.Thresholds.from_config(current_app.config)
+
+
+def _read_all(paths, articles_path):
+    try:
+        per_file = [(Path(p), read_comments(p)) for p in paths]
+        articles = read_articles(articles_path) if articles_path else {}
+    except (DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return per_file, articles
+
+
+@click.command("train")
+@with_appcontext
+@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False), help="Labelled comments (JSON Lines); repeat for several files.")
+@click.option("--articles", type=click.Path(exists=True, dir_okay=False), help="Articles (JSON Lines) that comments' article_id refer to.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the validation split and negative sampling.")
+@click.option("--version", "version", help="Version name (default: the current UTC time).")
+def train_command(data, articles, seed, version):
+    """Train both models and make the new version the current one."""
+    per_file, article_map = _read_all(data, articles)
+    comments = [c for _, rows in per_file for c in rows]
+    thresholds = _thresholds()
+    log = lambda message: click.echo(message, err=True)  # noqa: E731
+    try:
+        pipelines, manifest = train_models(
+            comments,
+            article_map,
+            seed,
+            {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
+            log=log,
+        )
+    except TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    manifest["datasets"] = [describe_file(path, rows) for path, rows in per_file]
+    if articles:
+        manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
+    manifest["licenses"] = sorted({c.license for c in comments if c.license})
+    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
+    model_dir.mkdir(parents=True, exist_ok=True)
+    target = artifacts.save_version(model_dir, version, pipelines, manifest)
+    click.echo(f"Trained model {version} in {target}; it is now the current model.")
+    click.echo(json.dumps(manifest["metrics"], indent=2))
+
+
+@click.command("score")
+@with_appcontext
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Comments to score (JSON Lines).")
+@click.option("--articles", type=click.Path(exists=True, dir_okay=False), help="Articles (JSON Lines) for the on-topic score.")
+@click.option("--output", type=click.File("w"), default="-", help="Where to write the results (default: standard output).")
+def score_command(input_path, articles, output):
+    """Score a file of comments; one JSON line out per line in."""
+    ((_, comments),), article_map = _read_all([input_path], articles)
+    try:
+        scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
+    except Exception as exc:
+        raise click.ClickException(str(exc)) from None
+    thresholds = _thresholds()
+    for start in range(0, len(comments), SCORE_CHUNK):
+        chunk = comments[start : start + SCORE_CHUNK]
+        texts = [c.text for c in chunk]
+        article_texts = [article_map.get(c.article_id, {}).get("text") for c in chunk]
+        for comment, scores in zip(chunk, scorer.score(texts, article_texts)):
+            decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
+            line = {
+                "id": comment.id,
+                "abusive": scores.abusive,
+                "on_topic": scores.on_topic,
+                "status": str(decision.status),
+                "reasons": decision.reasons,
+            }
+            output.write(json.dumps(line) + "\n")
+    click.echo(f"Scored {len(comments)} comments with model {scorer.version}.", err=True)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(sites_cli)
+    app.cli.add_command(train_command)
+    app.cli.add_command(score_command)
+
+

@@ -1,0 +1,58 @@
+"""Configuration from the environment, with defaults that run on one machine.
+
+Every setting can be given as an environment variable of the same name;
+``create_app(test_config)`` overrides them for tests. The defaults give a
+working service with no setup: SQLite under ``instance/`` and the model
+shipped in ``models/``.
+"""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY_TEXT = (
+    "Comments are moderated and generally will be posted if they are on-topic and not abusive."
+)
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("MODERATION_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'moderation.sqlite'}"
+    # Accept the plain form most hosts hand out; the driver is psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "MODERATION_MODEL_DIR": os.environ.get(
+            "MODERATION_MODEL_DIR", str(PROJECT_ROOT / "models")
+        ),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MODERATION_MAX_BODY_BYTES", 2 * 1024 * 1024)),
+        "MODERATION_MAX_TEXT_CHARS": int(os.environ.get("MODERATION_MAX_TEXT_CHARS", 20000)),
+        "MODERATION_BATCH_LIMIT": int(os.environ.get("MODERATION_BATCH_LIMIT", 500)),
+        "MODERATION_FEED_PAGE_SIZE": int(os.environ.get("MODERATION_FEED_PAGE_SIZE", 100)),
+        "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.9),
+        "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.5),
+        "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
+        "MODERATION_PREMODERATION": _bool("MODERATION_PREMODERATION", False),
+        "MODERATION_POLICY_TEXT": os.environ.get("MODERATION_POLICY_TEXT", DEFAULT_POLICY_TEXT),
+    }

@@ -1,0 +1,73 @@
+"""Database handles and lifecycle.
+
+The schema is owned by the Alembic migrations in ``migrations/``; nothing
+here calls ``create_all``. ``ensure_schema`` runs those migrations on first
+start so that ``python app.py`` works on an empty SQLite file.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_migrate import Migrate, upgrade
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+class Base(DeclarativeBase):
+    # Named constraints let later migrations drop or alter them on SQLite,
+    # where Alembic rebuilds tables and must know every constraint by name.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+# Batch mode lets Alembic alter tables on SQLite, which has no ALTER COLUMN.
+migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything stored here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # Foreign keys are off by default in SQLite; the schema relies on them.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def init_app(app) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+
+
+def schema_is_missing() -> bool:
+    return not inspect(db.engine).has_table("comments")
+
+
+def ensure_schema(app) -> bool:
+    """Bring the schema up to date; return True when it was just created."""
+    with app.app_context():
+        missing = schema_is_missing()
+        upgrade(directory=MIGRATIONS_DIR)
+        return missing

@@ -1,0 +1,87 @@
+"""One JSON error shape for the whole API.
+
+Every error a client can get is ``{"error": code, "message": text}``, plus
+``"fields"`` naming each bad field when the input was the problem. The
+handlers roll the session back first, so a failed request never leaves
+half its writes for the next one to commit.
+"""
+
+from flask import jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .db import db
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict | None = None, error: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields
+        self.error = error or HTTP_CODES.get(status, "error")
+
+
+def error_response(status: int, error: str, message: str, fields: dict | None = None, headers=None):
+    body = {"error": error, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/health"
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        db.session.rollback()
+        return error_response(exc.status, exc.error, exc.message, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        if not _wants_json():
+            return exc
+        message = exc.description or exc.name
+        if exc.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            message = f"The request body is larger than the limit of {limit} bytes."
+        headers = dict(exc.get_headers())
+        headers.pop("Content-Type", None)
+        return error_response(exc.code, HTTP_CODES.get(exc.code, "error"), message, None, headers)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        db.session.rollback()
+        app.logger.error("database error: %s", exc.orig)
+        return error_response(
+            503,
+            "service_unavailable",
+            "The database is not reachable; nothing was stored. Retry later.",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.errorhandler(500)
+    def internal_error(exc):
+        db.session.rollback()
+        return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,140 @@
+"""The stored state: sites, their articles and comments, and the decision log.
+
+Named ``orm`` rather than ``models`` because ``models/`` at the project root
+holds the trained classifiers. Articles and comments keep the site's own ids
+(``external_id``) and are unique per site; a comment refers to its article
+by that id, because sites often post a comment before (or without) its
+article. ``Decision`` rows are append-only: every status change of a
+comment writes one, and nothing updates or deletes them.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import as_utc, db, utcnow
+
+EXTERNAL_ID_LENGTH = 255
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # SHA-256 of the API key: keys are long random tokens, so a fast hash
+    # is enough and lets a request find its site with one indexed lookup.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("site_id", "external_id"),
+        Index("ix_comments_site_article", "site_id", "article_external_id"),
+        Index("ix_comments_site_status", "site_id", "status"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    article_external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    abusive: Mapped[float | None] = mapped_column(Float)
+    on_topic: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id])
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="comment", order_by="Decision.id"
+    )
+
+    def to_json(self, with_history: bool = False) -> dict:
+        data = {
+            "id": self.external_id,
+            "article_id": self.article_external_id,
+            "parent_id": self.parent.external_id if self.parent else None,
+            "author": {"id": self.author_id, "name": self.author_name},
+            "text": self.text,
+            "created_at": as_utc(self.created_at).isoformat(),
+            "status": self.status,
+            "scores": {"abusive": self.abusive, "on_topic": self.on_topic},
+            "reasons": list(self.reasons or []),
+            "model_version": self.model_version,
+        }
+        if with_history:
+            data["history"] = [decision.to_json() for decision in self.decisions]
+        return data
+
+
+class Decision(db.Model):
+    """One change of a comment's status, by the model or by a person."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "model" for the automatic policy, "moderator" for a person.
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(255))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    comment: Mapped[Comment] = relationship(back_populates="decisions")
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "decided_at": as_utc(self.decided_at).isoformat(),
+            "actor_type": self.actor_type,
+            "actor": self.actor,
+            "from_status": self.from_status,
+            "to_status": self.to_status,
+            "reasons": list(self.reasons or []),
+            "note": self.note,
+        }

@@ -1,0 +1,98 @@
+"""The site's comment policy as a decision with reasons.
+
+"Comments are moderated and generally will be posted if they are on-topic
+and not abusive." The model only scores; this module decides. Clear cases
+are published or rejected at once, doubtful ones are held for a moderator,
+and every decision says why, so moderators and the site can see it.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from .orm import Status
+
+ABUSIVE = "abusive"
+OFF_TOPIC = "off_topic"
+UNKNOWN_ARTICLE = "unknown_article"
+SCORING_ERROR = "scoring_error"
+PREMODERATION = "premoderation"
+
+REASON_TEXTS = {
+    ABUSIVE: "The comment is likely abusive.",
+    OFF_TOPIC: "The comment is likely not about the article.",
+    UNKNOWN_ARTICLE: "The article is not known, so relevance cannot be judged.",
+    SCORING_ERROR: "The comment could not be scored; a moderator must decide.",
+    PREMODERATION: "Pre-moderation is on: every comment waits for a moderator.",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    reject_abusive: float = 0.9
+    hold_abusive: float = 0.5
+    hold_on_topic: float = 0.3
+    premoderation: bool = False
+
+    def __post_init__(self):
+        for name in ("reject_abusive", "hold_abusive", "hold_on_topic"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"threshold {name} must be between 0 and 1")
+        if self.hold_abusive > self.reject_abusive:
+            raise ValueError("hold_abusive must not be above reject_abusive")
+
+    @classmethod
+    def from_config(cls, config) -> "Thresholds":
+        return cls(
+            reject_abusive=config["MODERATION_REJECT_ABUSIVE"],
+            hold_abusive=config["MODERATION_HOLD_ABUSIVE"],
+            hold_on_topic=config["MODERATION_HOLD_ON_TOPIC"],
+            premoderation=config["MODERATION_PREMODERATION"],
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    status: Status
+    reasons: list[str] = field(default_factory=list)
+
+
+def decide(
+    abusive: float | None, on_topic: float | None, thresholds: Thresholds
+) -> PolicyDecision:
+    """Turn scores into a status. ``abusive`` is None when scoring failed;
+    ``on_topic`` is None when the article is unknown."""
+    if abusive is None:
+        return PolicyDecision(Status.PENDING, [SCORING_ERROR])
+    if abusive >= thresholds.reject_abusive:
+        # Clearly abusive is rejected even under pre-moderation: holding it
+        # would only put it in front of a moderator to reject by hand.
+        return PolicyDecision(Status.REJECTED, [ABUSIVE])
+    reasons = []
+    if abusive >= thresholds.hold_abusive:
+        reasons.append(ABUSIVE)
+    if on_topic is None:
+        reasons.append(UNKNOWN_ARTICLE)
+    elif on_topic < thresholds.hold_on_topic:
+        reasons.append(OFF_TOPIC)
+    if thresholds.premoderation:
+        reasons.append(PREMODERATION)
+    return PolicyDecision(Status.PENDING if reasons else Status.APPROVED, reasons)
+
+
+def describe(thresholds: Thresholds, policy_text: str) -> dict:
+    """The policy as the API shows it to a site."""
+    return {
+        "policy": policy_text,
+        "thresholds": thresholds.to_json(),
+        "rules": [
+            f"reject when abusive >= {thresholds.reject_abusive}",
+            f"hold when abusive >= {thresholds.hold_abusive}",
+            f"hold when on_topic < {thresholds.hold_on_topic}",
+            "hold when the article is unknown or scoring fails",
+            "hold everything when premoderation is on",
+            "otherwise approve",
+        ],
+        "reasons": REASON_TEXTS,
+    }

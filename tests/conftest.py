@@ -1,0 +1,114 @@
+"""Fixtures: an app on a migrated database, a site key, and a tiny model.
+
+The database is SQLite in a temporary folder unless
+``MODERATION_TEST_DATABASE_URL`` names another (``.ci/run`` gives a fresh
+PostgreSQL database). The schema comes from the migrations, once per run;
+each test then starts from empty tables.
+"""
+
+import os
+
+import pytest
+from sqlalchemy import delete
+
+from moderation import create_app
+from moderation.artifacts import save_version
+from moderation.datasets import read_articles, read_comments
+from moderation.db import db, ensure_schema
+from moderation.orm import Article, Comment, Decision, Site
+from moderation.sites import create_site
+from moderation.training import train_models
+from tests import sample_data
+
+THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("MODERATION_TEST_DATABASE_URL")
+    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def data_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    sample_data.write_jsonl(folder / "comments.jsonl", sample_data.labelled_comments())
+    sample_data.write_jsonl(folder / "articles.jsonl", sample_data.ARTICLES)
+    return folder / "comments.jsonl", folder / "articles.jsonl"
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory, data_files):
+    """A model trained on the sample data, as ``flask train`` would save it."""
+    folder = tmp_path_factory.mktemp("models")
+    comments, articles = data_files
+    pipelines, manifest = train_models(
+        read_comments(comments), read_articles(articles), 0, THRESHOLDS, log=lambda _: None
+    )
+    save_version(folder, "test-model", pipelines, manifest)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url, model_dir):
+    ensure_schema(_make_app(database_url, model_dir))
+
+
+def _make_app(database_url, model_dir, **overrides):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MODERATION_MODEL_DIR": str(model_dir),
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture
+def app_config():
+    """Settings a test module may override for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, model_dir, _migrated, app_config):
+    app = _make_app(database_url, model_dir, **app_config)
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        for model in (Decision, Comment, Article, Site):
+            db.session.execute(delete(model))
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def site_key(app):
+    with app.app_context():
+        _, key = create_site("Example Tribune")
+        db.session.commit()
+    return key
+
+
+@pytest.fixture
+def auth(site_key):
+    return {"Authorization": f"Bearer {site_key}"}
+
+
+@pytest.fixture
+def article(client, auth):
+    response = client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    assert response.status_code == 201
+    return sample_data.EXAMPLE_ARTICLE

@@ -1,0 +1,71 @@
+"""Operator commands: sites, train and score."""
+
+import json
+
+from moderation.artifacts import current_version, read_manifest
+from tests import sample_data
+
+
+def test_sites_create_prints_a_working_key(runner, client):
+    result = runner.invoke(args=["sites", "create", "Example Tribune"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    response = client.get("/api/v1/policy", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+
+
+def test_sites_create_refuses_a_duplicate_name(runner):
+    runner.invoke(args=["sites", "create", "Example Tribune"])
+    result = runner.invoke(args=["sites", "create", "Example Tribune"])
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+
+
+def test_train_writes_a_new_current_version(runner, app, data_files, tmp_path):
+    app.config["MODERATION_MODEL_DIR"] = str(tmp_path)
+    comments, articles = data_files
+    result = runner.invoke(
+        args=["train", "--data", str(comments), "--articles", str(articles), "--version", "v-cli"]
+    )
+    assert result.exit_code == 0, result.output
+    assert current_version(tmp_path) == "v-cli"
+    manifest = read_manifest(tmp_path, "v-cli")
+    (comments_entry, articles_entry) = manifest["datasets"]
+    assert comments_entry["rows"] == len(sample_data.labelled_comments())
+    assert comments_entry["licenses"] == ["CC0-1.0"]
+    assert articles_entry["articles"] == len(sample_data.ARTICLES)
+    assert manifest["licenses"] == ["CC0-1.0"]
+
+
+def test_train_without_articles_explains_what_is_missing(runner, app, data_files, tmp_path):
+    app.config["MODERATION_MODEL_DIR"] = str(tmp_path)
+    comments, _ = data_files
+    result = runner.invoke(args=["train", "--data", str(comments)])
+    assert result.exit_code != 0
+    assert "--articles" in result.output
+    assert current_version(tmp_path) is None
+
+
+def test_train_reports_the_bad_line_of_a_file(runner, app, tmp_path):
+    app.config["MODERATION_MODEL_DIR"] = str(tmp_path / "models")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine", "abusive": 0}\n{broken\n')
+    result = runner.invoke(args=["train", "--data", str(bad)])
+    assert result.exit_code != 0
+    assert "bad.jsonl:2" in result.output
+
+
+def test_score_writes_one_line_per_comment(runner, data_files, tmp_path):
+    comments, articles = data_files
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(
+        args=["score", "--input", str(comments), "--articles", str(articles), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = sample_data.labelled_comments()
+    assert [line["id"] for line in lines] == [row["id"] for row in rows]
+    for line, row in zip(lines, rows):
+        assert set(line) == {"id", "abusive", "on_topic", "status", "reasons"}
+        assert (line["on_topic"] is None) == (row["article_id"] is None)
+        assert line["status"] in {"approved", "pending", "rejected"}

@@ -1,0 +1,119 @@
+"""Storing and deciding comments: the decision log, and no comment lost."""
+
+import pytest
+from sqlalchemy import func, select
+
+from moderation import scoring
+from moderation.comments import record_decision, submit_comments
+from moderation.db import db
+from moderation.orm import Comment, Decision, Site, Status
+from moderation.policy import Thresholds
+from moderation.validation import CommentInput
+from tests import sample_data
+
+
+def comment_input(comment_id, text="A fair point about the accord.", **fields):
+    values = dict(
+        id=comment_id,
+        article_id=sample_data.EXAMPLE_ARTICLE["id"],
+        text=text,
+        author_id=None,
+        author_name=None,
+        parent_id=None,
+        created_at=None,
+    )
+    values.update(fields)
+    return CommentInput(**values)
+
+
+@pytest.fixture
+def site(app, site_key):
+    with app.app_context():
+        yield db.session.scalar(select(Site))
+
+
+def test_first_decision_is_logged_from_no_status(app, site, model_dir):
+    (outcome,) = submit_comments(site, [comment_input("c1")], str(model_dir), Thresholds())
+    db.session.commit()
+    (decision,) = db.session.scalars(select(Decision)).all()
+    assert decision.from_status is None
+    assert decision.to_status == outcome.comment.status
+    assert decision.actor_type == "model"
+    assert decision.actor == "policy/test-model"
+    assert decision.reasons == outcome.comment.reasons
+
+
+def test_every_status_change_appends_a_decision(client, auth, app, site, model_dir):
+    submit_comments(site, [comment_input("c1")], str(model_dir), Thresholds(premoderation=True))
+    db.session.commit()
+    comment = db.session.scalar(select(Comment))
+    assert comment.status == Status.PENDING
+    record_decision(comment, Status.APPROVED, [], actor_type="moderator", actor="maria")
+    record_decision(comment, Status.REJECTED, ["abusive"], actor_type="moderator", actor="li", note="on reflection")
+    db.session.commit()
+
+    history = client.get("/api/v1/comments/c1", headers=auth).get_json()["history"]
+    assert [(h["from_status"], h["to_status"], h["actor"]) for h in history] == [
+        (None, "pending", "policy/test-model"),
+        ("pending", "approved", "maria"),
+        ("approved", "rejected", "li"),
+    ]
+    assert history[-1]["note"] == "on reflection"
+    assert client.get("/api/v1/comments/c1", headers=auth).get_json()["status"] == "rejected"
+    feed = client.get("/api/v1/comments", headers=auth).get_json()["items"]
+    assert [item["decision"]["to_status"] for item in feed] == ["pending", "approved", "rejected"]
+
+
+def test_premoderation_holds_everything_not_clearly_abusive(app, site, model_dir):
+    outcomes = submit_comments(
+        site,
+        [comment_input("c1", sample_data.EXAMPLE_COMMENTS[0])],
+        str(model_dir),
+        Thresholds(premoderation=True),
+    )
+    assert outcomes[0].comment.status == Status.PENDING
+    assert "premoderation" in outcomes[0].comment.reasons
+
+
+def test_scoring_failure_still_stores_the_comment_as_pending(client, auth, article, monkeypatch):
+    def broken(self, texts, articles):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(scoring.Scorer, "score", broken)
+    response = client.post(
+        "/api/v1/comments",
+        json={"id": "c1", "article_id": article["id"], "text": "Hello there"},
+        headers=auth,
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "pending"
+    assert body["reasons"] == ["scoring_error"]
+    assert body["scores"] == {"abusive": None, "on_topic": None}
+    assert body["model_version"] is None
+    stored = client.get("/api/v1/comments/c1", headers=auth).get_json()
+    assert stored["history"][0]["actor"] == "policy/no-model"
+
+
+def test_missing_model_holds_comments_and_health_says_degraded(client, auth, article, app, tmp_path):
+    app.config["MODERATION_MODEL_DIR"] = str(tmp_path / "empty")
+    response = client.post(
+        "/api/v1/comments",
+        json={"id": "c1", "article_id": article["id"], "text": "Hello there"},
+        headers=auth,
+    )
+    assert response.status_code == 201
+    assert response.get_json()["reasons"] == ["scoring_error"]
+    health = client.get("/health").get_json()
+    assert health == {"status": "degraded", "database": True, "model_version": None}
+    assert client.post("/api/v1/score", json={"text": "hi"}, headers=auth).status_code == 503
+
+
+def test_failed_request_writes_nothing(client, auth, article, app):
+    comments = [{"id": f"ok{i}", "article_id": article["id"], "text": "fine"} for i in range(3)]
+    comments.append({"id": "ok0", "article_id": article["id"], "text": "fine"})
+    app.config["MODERATION_BATCH_LIMIT"] = 3
+    assert client.post("/api/v1/comments/batch", json={"comments": comments}, headers=auth).status_code == 413
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Decision)) == 0

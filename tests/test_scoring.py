@@ -1,0 +1,62 @@
+"""Loading the model once per process and scoring with it."""
+
+import joblib
+import pytest
+
+from moderation import scoring
+from moderation.artifacts import current_version, read_manifest
+from tests import sample_data
+
+ARTICLE_TEXT = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    scoring.forget_loaded_models()
+    yield
+    scoring.forget_loaded_models()
+
+
+def test_model_is_loaded_once_per_process(model_dir, monkeypatch):
+    loads = []
+    real_load = joblib.load
+    monkeypatch.setattr(joblib, "load", lambda path: loads.append(path) or real_load(path))
+    first = scoring.load_scorer(model_dir)
+    second = scoring.load_scorer(model_dir)
+    assert first is second
+    assert len(loads) == 2, "one load per artifact, then none"
+
+
+def test_scores_are_probabilities_and_on_topic_needs_an_article(model_dir):
+    scorer = scoring.load_scorer(model_dir)
+    texts = [sample_data.EXAMPLE_COMMENTS[0], sample_data.INSULT]
+    with_article, without = scorer.score(texts, [ARTICLE_TEXT, None])
+    assert 0.0 <= with_article.abusive <= 1.0 and 0.0 <= with_article.on_topic <= 1.0
+    assert without.on_topic is None
+    assert scorer.version == current_version(model_dir) == "test-model"
+
+
+def test_tiny_model_separates_what_it_learned(model_dir):
+    scorer = scoring.load_scorer(model_dir)
+    insult, polite = scorer.score([sample_data.INSULT, "Schools need the money"], [None, None])
+    assert insult.abusive > polite.abusive
+    spam, relevant = scorer.score(
+        [sample_data.SPAM, sample_data.EXAMPLE_COMMENTS[1]], [ARTICLE_TEXT, ARTICLE_TEXT]
+    )
+    assert relevant.on_topic > spam.on_topic
+
+
+def test_missing_model_directory_is_unavailable(tmp_path):
+    with pytest.raises(scoring.ModelUnavailable, match="no trained model"):
+        scoring.load_scorer(tmp_path)
+
+
+def test_corrupt_artifact_is_unavailable(model_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "models"
+    shutil.copytree(model_dir, copy)
+    artifact = copy / "test-model" / read_manifest(copy, "test-model")["artifacts"]["abuse"]["file"]
+    artifact.write_bytes(b"not a model")
+    with pytest.raises(scoring.ModelUnavailable, match="checksum"):
+        scoring.load_scorer(copy)

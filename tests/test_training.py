@@ -1,0 +1,82 @@
+"""Training: what the manifest records, persistence, and honest splits."""
+
+import json
+
+import numpy as np
+
+from moderation.artifacts import current_version, load_pipelines, read_manifest, save_version
+from moderation.datasets import LabelledComment, read_articles, read_comments
+from moderation.training import group_of, in_validation, on_topic_pairs, train_models
+from tests import sample_data
+
+THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
+
+
+def _train(data_files, seed=0):
+    comments, articles = data_files
+    return train_models(
+        read_comments(comments), read_articles(articles), seed, THRESHOLDS, log=lambda _: None
+    )
+
+
+def test_saved_model_reloads_with_identical_scores(data_files, tmp_path):
+    pipelines, manifest = _train(data_files)
+    save_version(tmp_path, "v1", pipelines, manifest)
+    assert current_version(tmp_path) == "v1"
+    reloaded = load_pipelines(tmp_path, "v1")
+    texts = [sample_data.INSULT, sample_data.EXAMPLE_COMMENTS[0]]
+    assert np.allclose(
+        pipelines["abuse"].predict_proba(texts), reloaded["abuse"].predict_proba(texts)
+    )
+    pairs = [(t, "Some article about a budget") for t in texts]
+    assert np.allclose(
+        pipelines["on_topic"].predict_proba(pairs), reloaded["on_topic"].predict_proba(pairs)
+    )
+
+
+def test_manifest_describes_the_version(data_files, tmp_path):
+    pipelines, manifest = _train(data_files)
+    save_version(tmp_path, "v1", pipelines, manifest)
+    saved = read_manifest(tmp_path, "v1")
+    assert saved["version"] == "v1"
+    assert set(saved["artifacts"]) == {"abuse", "on_topic"}
+    assert {"scikit-learn", "numpy", "joblib", "python"} <= set(saved["libraries"])
+    abuse = saved["metrics"]["abuse"]
+    assert abuse["train_rows"] + abuse["calibration_rows"] + abuse["validation_rows"] == sum(
+        1 for row in sample_data.labelled_comments() if row["abusive"] is not None
+    )
+    assert saved["policy_thresholds"] == THRESHOLDS
+    json.dumps(saved)  # the manifest is plain JSON
+
+
+def test_same_data_and_seed_give_the_same_metrics(data_files):
+    _, first = _train(data_files)
+    _, second = _train(data_files)
+    assert first["metrics"] == second["metrics"]
+
+
+def test_validation_split_keeps_each_article_on_one_side():
+    comments = [
+        LabelledComment(f"c{i}", "text", 0, None, f"article-{i % 40}", "news", None)
+        for i in range(400)
+    ]
+    sides = {}
+    for comment in comments:
+        side = in_validation(group_of(comment), seed=3)
+        assert sides.setdefault(comment.article_id, side) == side
+    assert 0 < sum(sides.values()) < len(sides), "both sides hold some articles"
+
+
+def test_on_topic_pairs_have_own_article_positive_and_others_negative():
+    import random
+
+    articles = {a["id"]: {**a, "text": a["title"] + " " + a["body"]} for a in sample_data.ARTICLES}
+    comment = LabelledComment("c", "Penalties again", None, None, "football-final", "t", None)
+    spam = LabelledComment("s", sample_data.SPAM, None, 0, None, "t", None)
+    pairs, labels, _, _ = on_topic_pairs([comment, spam], articles, random.Random(0))
+    own = articles["football-final"]["text"]
+    assert (comment.text, own) in [p for p, label in zip(pairs, labels) if label == 1]
+    negatives = [p for p, label in zip(pairs, labels) if label == 0]
+    assert all(article != own for text, article in negatives if text == comment.text)
+    assert any(text == sample_data.SPAM for text, _ in negatives)
+    assert labels.count(1) == 1
