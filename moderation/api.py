@@ -99,9 +99,7 @@ def post_comments_batch():
     if not isinstance(items, list) or not items:
         raise ApiError(400, "Send {'comments': [...]}.", {"comments": "must be a non-empty list"})
     if len(items) > limit:
-        raise ApiError(
-            413, f"A batch holds at most {limit} comments; this one has {len(items)}."
-        )
+        raise ApiError(413, f"A batch holds at most {limit} comments; this one has {len(items)}.")
     results: list[dict] = [{} for _ in items]
     valid, positions = [], []
     for index, raw in enumerate(items):

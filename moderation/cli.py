@@ -50,9 +50,25 @@ def _read_all(paths, articles_path):
 
 @click.command("train")
 @with_appcontext
-@click.option("--data", "data", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False), help="Labelled comments (JSON Lines); repeat for several files.")
-@click.option("--articles", type=click.Path(exists=True, dir_okay=False), help="Articles (JSON Lines) that comments' article_id refer to.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the validation split and negative sampling.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled comments (JSON Lines); repeat for several files.",
+)
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Articles (JSON Lines) that comments' article_id refer to.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    help="Seed of the validation split and negative sampling.",
+)
 @click.option("--version", "version", help="Version name (default: the current UTC time).")
 def train_command(data, articles, seed, version):
     """Train both models and make the new version the current one."""
@@ -84,9 +100,24 @@ def train_command(data, articles, seed, version):
 
 @click.command("score")
 @with_appcontext
-@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Comments to score (JSON Lines).")
-@click.option("--articles", type=click.Path(exists=True, dir_okay=False), help="Articles (JSON Lines) for the on-topic score.")
-@click.option("--output", type=click.File("w"), default="-", help="Where to write the results (default: standard output).")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Comments to score (JSON Lines).",
+)
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Articles (JSON Lines) for the on-topic score.",
+)
+@click.option(
+    "--output",
+    type=click.File("w"),
+    default="-",
+    help="Where to write the results (default: standard output).",
+)
 def score_command(input_path, articles, output):
     """Score a file of comments; one JSON line out per line in."""
     ((_, comments),), article_map = _read_all([input_path], articles)
@@ -116,5 +147,3 @@ def init_app(app) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(train_command)
     app.cli.add_command(score_command)
-
-

@@ -91,7 +91,7 @@ def submit_comments(
         [_article_text(articles.get(item.article_id)) for item, _, _ in fresh],
         model_dir,
     )
-    for (item, comment, outcome), score in zip(fresh, scores):
+    for (_, comment, outcome), score in zip(fresh, scores):
         _apply_policy(comment, score, version, thresholds)
         outcome.comment, outcome.created = comment, True
     return outcomes
@@ -101,7 +101,9 @@ def _parent_of(item: CommentInput, known: dict) -> Comment | None:
     if item.parent_id is None:
         return None
     if item.parent_id == item.id:
-        raise ApiError(400, "A comment cannot reply to itself.", {"parent_id": "is the comment's own id"})
+        raise ApiError(
+            400, "A comment cannot reply to itself.", {"parent_id": "is the comment's own id"}
+        )
     parent = known.get(item.parent_id)
     if parent is None:
         raise ApiError(404, f"Parent comment '{item.parent_id}' is not known.")

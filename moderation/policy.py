@@ -58,9 +58,7 @@ class PolicyDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def decide(
-    abusive: float | None, on_topic: float | None, thresholds: Thresholds
-) -> PolicyDecision:
+def decide(abusive: float | None, on_topic: float | None, thresholds: Thresholds) -> PolicyDecision:
     """Turn scores into a status. ``abusive`` is None when scoring failed;
     ``on_topic`` is None when the article is unknown."""
     if abusive is None:

@@ -16,8 +16,12 @@ RETWEET_RE = re.compile(r"\brt\b:?", re.I)
 # "!" standing for an "i" inside a word (sh!t, b!tch); only between letters,
 # so "hello!" is left alone.
 BANG_I_RE = re.compile(r"(?<=[a-z])!(?=[a-z])")
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"})
-LEET_WORD_RE = re.compile(r"(?<![\w$@])(?=[\w$@]*[a-z])(?=[\w$@]*[013457$@])[a-z013457$@]+(?![\w$@])")
+LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"}
+)
+LEET_WORD_RE = re.compile(
+    r"(?<![\w$@])(?=[\w$@]*[a-z])(?=[\w$@]*[013457$@])[a-z013457$@]+(?![\w$@])"
+)
 REPEAT_RE = re.compile(r"(\w)\1{2,}")
 SPACE_RE = re.compile(r"\s+")
 

@@ -120,9 +120,10 @@ def _calibration_rows(train: list[LabelledComment], seed: int) -> set[LabelledCo
     are too few news comments of both classes to calibrate on."""
     for candidates in ([c for c in train if c.article_id], train):
         rows = {c for c in candidates if in_validation(group_of(c), seed + 1, CALIBRATION_SHARE)}
-        if sum(c.abusive for c in rows) >= MIN_CALIBRATION_CLASS and sum(
-            1 - c.abusive for c in rows
-        ) >= MIN_CALIBRATION_CLASS:
+        if (
+            sum(c.abusive for c in rows) >= MIN_CALIBRATION_CLASS
+            and sum(1 - c.abusive for c in rows) >= MIN_CALIBRATION_CLASS
+        ):
             return rows
     raise TrainingError("too few labelled comments of each class to calibrate the abuse model")
 

@@ -24,7 +24,8 @@ EXAMPLE_COMMENTS = [
     "There is more to come. Next will be Iran, then Iraq. Once America has left, we will "
     "strengthen ties with Afghanistan and there will be an influx of Afghan refugees in Pakistan.",
     "Oh, please! We are not going to make deals with any more countries now. Didn't we learn "
-    "our lesson signing the same with America? Drone attacks, CIA agents! Protect your own country!",
+    "our lesson signing the same with America? Drone attacks, CIA agents! "
+    "Protect your own country!",
 ]
 INSULT = "You are a worthless idiot and should shut up"
 SPAM = "Check out my channel and subscribe!!! www.example.com"

@@ -9,7 +9,11 @@ ARTICLE_ID = sample_data.EXAMPLE_ARTICLE["id"]
 
 
 def post_comment(client, auth, comment_id="c1", text=None, **fields):
-    body = {"id": comment_id, "article_id": ARTICLE_ID, "text": text or sample_data.EXAMPLE_COMMENTS[0]}
+    body = {
+        "id": comment_id,
+        "article_id": ARTICLE_ID,
+        "text": text or sample_data.EXAMPLE_COMMENTS[0],
+    }
     body.update(fields)
     return client.post("/api/v1/comments", json=body, headers=auth)
 
@@ -18,11 +22,18 @@ def post_comment(client, auth, comment_id="c1", text=None, **fields):
 
 
 def test_article_is_created_then_updated(client, auth):
-    article = {"id": "a1", "title": "First title", "body": "Body text", "url": "https://x.example/a1"}
+    article = {
+        "id": "a1",
+        "title": "First title",
+        "body": "Body text",
+        "url": "https://x.example/a1",
+    }
     created = client.post("/api/v1/articles", json=article, headers=auth)
     assert created.status_code == 201
     assert created.get_json() == {"id": "a1", "title": "First title", "url": "https://x.example/a1"}
-    updated = client.post("/api/v1/articles", json={**article, "title": "Better title"}, headers=auth)
+    updated = client.post(
+        "/api/v1/articles", json={**article, "title": "Better title"}, headers=auth
+    )
     assert updated.status_code == 200
     assert updated.get_json()["title"] == "Better title"
 
@@ -46,7 +57,9 @@ def test_comment_is_scored_decided_and_stored(client, auth, article):
     assert 0.0 <= body["scores"]["abusive"] <= 1.0
     assert 0.0 <= body["scores"]["on_topic"] <= 1.0
     assert body["model_version"] == "test-model"
-    expected = policy.decide(body["scores"]["abusive"], body["scores"]["on_topic"], policy.Thresholds())
+    expected = policy.decide(
+        body["scores"]["abusive"], body["scores"]["on_topic"], policy.Thresholds()
+    )
     assert body["status"] == expected.status
     assert body["reasons"] == expected.reasons
 
@@ -98,7 +111,9 @@ def test_reply_to_unknown_parent_is_404(client, auth, article):
 
 def test_reply_under_another_article_is_rejected(client, auth, article):
     post_comment(client, auth, comment_id="parent")
-    response = post_comment(client, auth, comment_id="reply", parent_id="parent", article_id="other")
+    response = post_comment(
+        client, auth, comment_id="reply", parent_id="parent", article_id="other"
+    )
     assert response.status_code == 400
     assert "parent_id" in response.get_json()["fields"]
 
@@ -237,7 +252,9 @@ def test_batch_repeats_and_conflicts_per_item(client, auth, article):
         {"id": "new", "article_id": ARTICLE_ID, "text": "First"},
         {"id": "new", "article_id": ARTICLE_ID, "text": "First"},
     ]
-    body = client.post("/api/v1/comments/batch", json={"comments": comments}, headers=auth).get_json()
+    body = client.post(
+        "/api/v1/comments/batch", json={"comments": comments}, headers=auth
+    ).get_json()
     assert [r["status_code"] for r in body["results"]] == [200, 409, 201, 200]
 
 
@@ -260,7 +277,9 @@ def test_batch_needs_a_list(client, auth):
 
 def test_feed_pages_through_decisions_with_a_cursor(client, auth, article):
     for i in range(5):
-        post_comment(client, auth, comment_id=f"f{i}", text=f"{sample_data.EXAMPLE_COMMENTS[1]} {i}")
+        post_comment(
+            client, auth, comment_id=f"f{i}", text=f"{sample_data.EXAMPLE_COMMENTS[1]} {i}"
+        )
     first = client.get("/api/v1/comments?limit=2", headers=auth).get_json()
     assert [item["id"] for item in first["items"]] == ["f0", "f1"]
     assert first["has_more"] is True
@@ -289,7 +308,12 @@ def test_feed_filters_by_status_article_and_time(client, auth, article):
 
 @pytest.mark.parametrize(
     "query, field",
-    [("status=maybe", "status"), ("cursor=abc", "cursor"), ("limit=0", "limit"), ("since=soon", "since")],
+    [
+        ("status=maybe", "status"),
+        ("cursor=abc", "cursor"),
+        ("limit=0", "limit"),
+        ("since=soon", "since"),
+    ],
 )
 def test_feed_rejects_bad_parameters(client, auth, query, field):
     response = client.get(f"/api/v1/comments?{query}", headers=auth)

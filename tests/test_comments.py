@@ -49,7 +49,14 @@ def test_every_status_change_appends_a_decision(client, auth, app, site, model_d
     comment = db.session.scalar(select(Comment))
     assert comment.status == Status.PENDING
     record_decision(comment, Status.APPROVED, [], actor_type="moderator", actor="maria")
-    record_decision(comment, Status.REJECTED, ["abusive"], actor_type="moderator", actor="li", note="on reflection")
+    record_decision(
+        comment,
+        Status.REJECTED,
+        ["abusive"],
+        actor_type="moderator",
+        actor="li",
+        note="on reflection",
+    )
     db.session.commit()
 
     history = client.get("/api/v1/comments/c1", headers=auth).get_json()["history"]
@@ -95,7 +102,9 @@ def test_scoring_failure_still_stores_the_comment_as_pending(client, auth, artic
     assert stored["history"][0]["actor"] == "policy/no-model"
 
 
-def test_missing_model_holds_comments_and_health_says_degraded(client, auth, article, app, tmp_path):
+def test_missing_model_holds_comments_and_health_says_degraded(
+    client, auth, article, app, tmp_path
+):
     app.config["MODERATION_MODEL_DIR"] = str(tmp_path / "empty")
     response = client.post(
         "/api/v1/comments",
@@ -113,7 +122,10 @@ def test_failed_request_writes_nothing(client, auth, article, app):
     comments = [{"id": f"ok{i}", "article_id": article["id"], "text": "fine"} for i in range(3)]
     comments.append({"id": "ok0", "article_id": article["id"], "text": "fine"})
     app.config["MODERATION_BATCH_LIMIT"] = 3
-    assert client.post("/api/v1/comments/batch", json={"comments": comments}, headers=auth).status_code == 413
+    assert (
+        client.post("/api/v1/comments/batch", json={"comments": comments}, headers=auth).status_code
+        == 413
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 0

@@ -1,0 +1,71 @@
+"""The schema comes from the migrations, on SQLite and on PostgreSQL."""
+
+import os
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from moderation import create_app
+from moderation.db import MIGRATIONS_DIR, db, ensure_schema
+
+TABLES = {"sites", "articles", "comments", "decisions", "alembic_version"}
+
+
+def test_first_start_creates_the_schema_once(tmp_path, model_dir):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "SECRET_KEY": "x",
+        }
+    )
+    assert ensure_schema(app) is True
+    assert ensure_schema(app) is False
+    with app.app_context():
+        assert set(inspect(db.engine).get_table_names()) >= TABLES
+
+
+def test_migrations_downgrade_and_upgrade_cleanly_on_sqlite(tmp_path, model_dir):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'roundtrip.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "SECRET_KEY": "x",
+        }
+    )
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        downgrade(directory=MIGRATIONS_DIR, revision="base")
+        assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+        upgrade(directory=MIGRATIONS_DIR)
+        assert set(inspect(db.engine).get_table_names()) >= TABLES
+
+
+@pytest.mark.postgresql
+def test_suite_database_is_postgresql_when_asked(app):
+    url = os.environ.get("MODERATION_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("MODERATION_TEST_DATABASE_URL does not name a PostgreSQL database")
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        assert set(inspect(db.engine).get_table_names()) >= TABLES
+
+
+def test_database_down_gives_503_and_health_says_so(model_dir):
+    unreachable = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "SECRET_KEY": "x",
+        }
+    ).test_client()
+    response = unreachable.post(
+        "/api/v1/comments", json={"id": "c"}, headers={"Authorization": "Bearer any"}
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"] == "service_unavailable"
+    health = unreachable.get("/health")
+    assert health.status_code == 503
+    assert health.get_json()["database"] is False
