@@ -171,15 +171,19 @@ def score():
         scorer = load_scorer(_config("MODERATION_MODEL_DIR"))
     except Exception as exc:
         raise ApiError(503, f"No model is available to score with: {exc}") from exc
-    (scores,) = scorer.score([text_], [article_text(*article) if article else None])
-    decision = policy.decide(scores.abusive, scores.on_topic, thresholds())
-    return jsonify(
-        {
-            "scores": {"abusive": scores.abusive, "on_topic": scores.on_topic},
-            "decision": {"status": str(decision.status), "reasons": decision.reasons},
-            "model_version": scorer.version,
-        }
+    explain = request.args.get("explain", "0").lower() in {"1", "true", "yes"}
+    (scores,) = scorer.score(
+        [text_], [article_text(*article) if article else None], explain=explain
     )
+    decision = policy.decide(scores.abusive, scores.on_topic, thresholds())
+    body = {
+        "scores": {"abusive": scores.abusive, "on_topic": scores.on_topic},
+        "decision": {"status": str(decision.status), "reasons": decision.reasons},
+        "model_version": scorer.version,
+    }
+    if explain:
+        body["explanations"] = scores.explanations
+    return jsonify(body)
 
 
 @bp.get("/policy")

@@ -3,6 +3,7 @@
 Each command that writes to the database commits once, at its end.
 """
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,14 +13,37 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import artifacts, policy
-from .datasets import DatasetError, describe_file, read_articles, read_comments
+from .datasets import (
+    DatasetError,
+    describe_file,
+    earlier_threads,
+    license_notes,
+    read_articles,
+    read_comments,
+)
 from .db import db
+from .evaluation import evaluate
+from .pairs import THREAD_SIZE
 from .scoring import load_scorer
 from .sites import SiteExists, create_site
 from .training import TrainingError, train_models
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
 SCORE_CHUNK = 5000
+
+data_files = click.option(
+    "--data",
+    "data",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled comments (JSON Lines); repeat for several files.",
+)
+articles_file = click.option(
+    "--articles",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Articles (JSON Lines) that the comments' article_id refer to.",
+)
 
 
 @sites_cli.command("create")
@@ -50,19 +74,8 @@ def _read_all(paths, articles_path):
 
 @click.command("train")
 @with_appcontext
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Labelled comments (JSON Lines); repeat for several files.",
-)
-@click.option(
-    "--articles",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Articles (JSON Lines) that comments' article_id refer to.",
-)
+@data_files
+@articles_file
 @click.option(
     "--seed",
     default=0,
@@ -90,6 +103,10 @@ def train_command(data, articles, seed, version):
     if articles:
         manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
     manifest["licenses"] = sorted({c.license for c in comments if c.license})
+    manifest["license_notes"] = license_notes(comments)
+    manifest["data_sha256"] = hashlib.sha256(
+        "".join(entry["sha256"] for entry in manifest["datasets"]).encode()
+    ).hexdigest()
     version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -107,11 +124,7 @@ def train_command(data, articles, seed, version):
     type=click.Path(exists=True, dir_okay=False),
     help="Comments to score (JSON Lines).",
 )
-@click.option(
-    "--articles",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Articles (JSON Lines) for the on-topic score.",
-)
+@articles_file
 @click.option(
     "--output",
     type=click.File("w"),
@@ -119,18 +132,23 @@ def train_command(data, articles, seed, version):
     help="Where to write the results (default: standard output).",
 )
 def score_command(input_path, articles, output):
-    """Score a file of comments; one JSON line out per line in."""
+    """Score a file of comments; one JSON line out per line in.
+
+    As in the service, each comment is scored with its thread: the comments
+    before it in the file under the same article."""
     ((_, comments),), article_map = _read_all([input_path], articles)
     try:
         scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
     thresholds = _thresholds()
+    threads = earlier_threads(comments, THREAD_SIZE)
     for start in range(0, len(comments), SCORE_CHUNK):
         chunk = comments[start : start + SCORE_CHUNK]
         texts = [c.text for c in chunk]
         article_texts = [article_map.get(c.article_id, {}).get("text") for c in chunk]
-        for comment, scores in zip(chunk, scorer.score(texts, article_texts)):
+        chunk_threads = threads[start : start + SCORE_CHUNK]
+        for comment, scores in zip(chunk, scorer.score(texts, article_texts, chunk_threads)):
             decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
             line = {
                 "id": comment.id,
@@ -143,7 +161,34 @@ def score_command(input_path, articles, output):
     click.echo(f"Scored {len(comments)} comments with model {scorer.version}.", err=True)
 
 
+@click.command("evaluate")
+@with_appcontext
+@data_files
+@articles_file
+@click.option("--model", "version", help="Model version to measure (default: the current one).")
+@click.option("--held-out", is_flag=True, help="Only comments in the model's own validation split.")
+def evaluate_command(data, articles, version, held_out):
+    """Measure a model on labelled files and print a JSON report."""
+    per_file, article_map = _read_all(data, articles)
+    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
+    try:
+        scorer = load_scorer(model_dir, version)
+        seed = artifacts.read_manifest(model_dir, scorer.version).get("seed", 0)
+    except Exception as exc:
+        raise click.ClickException(str(exc)) from None
+    report = evaluate(
+        scorer,
+        [(path.name, rows) for path, rows in per_file],
+        article_map,
+        _thresholds(),
+        seed=seed,
+        held_out_only=held_out,
+    )
+    click.echo(json.dumps(report, indent=2))
+
+
 def init_app(app) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(train_command)
     app.cli.add_command(score_command)
+    app.cli.add_command(evaluate_command)

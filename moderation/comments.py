@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 from .datasets import article_text
 from .db import db, utcnow
 from .errors import ApiError
-from .orm import Article, Comment, Decision, Site
+from .orm import Article, Comment, Decision, Site, Status
+from .pairs import THREAD_SIZE
 from .policy import Thresholds, decide
 from .scoring import Scores, load_scorer
 from .validation import ArticleInput, CommentInput
@@ -63,6 +64,7 @@ def submit_comments(
     # Read before any new comment is added: a query would autoflush them
     # before they have a status.
     articles = _by_external_id(Article, site, [i.article_id for i in inputs])
+    discussions = _recent_discussion(site, {i.article_id for i in inputs})
     outcomes: list[Outcome] = []
     fresh: list[tuple[CommentInput, Comment | None, Outcome]] = []
     for item in inputs:
@@ -86,15 +88,42 @@ def submit_comments(
         known[item.id] = _new_comment(site, item, parent)
         fresh.append((item, known[item.id], outcome))
 
-    scores, version = _score(
+    inputs = (
         [item.text for item, _, _ in fresh],
         [_article_text(articles.get(item.article_id)) for item, _, _ in fresh],
-        model_dir,
+        [_thread(comment, discussions[item.article_id]) for item, comment, _ in fresh],
     )
+    scores, version = _score(*inputs, model_dir)
     for (_, comment, outcome), score in zip(fresh, scores):
         _apply_policy(comment, score, version, thresholds)
         outcome.comment, outcome.created = comment, True
+    _explain_held(model_dir, [comment for _, comment, _ in fresh], *inputs)
     return outcomes
+
+
+def _recent_discussion(site: Site, article_ids) -> dict[str, list[str]]:
+    """The latest comments under each article, oldest first. Rejected ones
+    are left out: they are not part of the discussion readers see."""
+    discussions = {}
+    for article_id in article_ids:
+        latest = db.session.scalars(
+            select(Comment.text)
+            .where(
+                Comment.site_id == site.id,
+                Comment.article_external_id == article_id,
+                Comment.status != Status.REJECTED,
+            )
+            .order_by(Comment.id.desc())
+            .limit(THREAD_SIZE)
+        )
+        discussions[article_id] = list(reversed(list(latest)))
+    return discussions
+
+
+def _thread(comment: Comment, discussion: list[str]) -> str:
+    """What a comment may be answering: its parent, then the discussion."""
+    parts = [comment.parent.text] if comment.parent is not None else []
+    return "\n".join(dict.fromkeys(parts + discussion))
 
 
 def _parent_of(item: CommentInput, known: dict) -> Comment | None:
@@ -137,16 +166,39 @@ def _article_text(article: Article | None) -> str | None:
     return article_text(article.title, article.body) if article else None
 
 
-def _score(texts, article_texts, model_dir) -> tuple[list[Scores | None], str | None]:
+def _score(texts, article_texts, threads, model_dir):
     if not texts:
         return [], None
     try:
         scorer = load_scorer(model_dir)
-        return scorer.score(texts, article_texts), scorer.version
+        return scorer.score(texts, article_texts, threads), scorer.version
     except Exception:
         # Any failure of the model must not cost the site its comments.
         log.exception("scoring failed for %d comment(s); holding them for moderators", len(texts))
         return [None] * len(texts), None
+
+
+def _explain_held(model_dir, comments, texts, article_texts, threads) -> None:
+    """Store why each comment not published at once was scored as it was.
+
+    Explaining halves scoring throughput, and moderators read the comments
+    the policy held or rejected, so published ones are not explained.
+    """
+    held = [i for i, c in enumerate(comments) if c.status != Status.APPROVED and c.model_version]
+    if not held:
+        return
+    try:
+        scored = load_scorer(model_dir).score(
+            [texts[i] for i in held],
+            [article_texts[i] for i in held],
+            [threads[i] for i in held],
+            explain=True,
+        )
+    except Exception:
+        log.exception("explaining %d held comment(s) failed; they are held all the same", len(held))
+        return
+    for i, scores in zip(held, scored):
+        comments[i].explanations = scores.explanations
 
 
 def _apply_policy(comment: Comment, scores: Scores | None, version, thresholds) -> None:

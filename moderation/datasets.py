@@ -33,6 +33,19 @@ def article_text(title: str | None, body: str | None) -> str:
     return "\n\n".join(part for part in (title, body) if part)
 
 
+def earlier_threads(comments: list[LabelledComment], size: int) -> list[str]:
+    """For each comment, the last ``size`` comments before it in the file
+    under the same article: the thread the service would know of."""
+    seen: dict[str, list[str]] = {}
+    threads = []
+    for comment in comments:
+        earlier = seen.setdefault(comment.article_id, []) if comment.article_id else []
+        threads.append("\n".join(earlier[-size:]))
+        if comment.article_id:
+            earlier.append(comment.text)
+    return threads
+
+
 def _records(path: Path):
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -86,6 +99,18 @@ def read_articles(path: Path) -> dict[str, dict]:
             "text": article_text(record.get("title"), record.get("body")),
         }
     return articles
+
+
+def license_notes(comments: list[LabelledComment]) -> list[str]:
+    """What a model inherits from its data's licences, in words."""
+    notes = []
+    for license_ in sorted({c.license for c in comments if c.license}):
+        sources = sorted({c.source for c in comments if c.license == license_})
+        if "NC" in license_.upper().split("-"):
+            notes.append(f"{', '.join(sources)}: {license_}, non-commercial use only")
+        elif license_.lower() == "research":
+            notes.append(f"{', '.join(sources)}: research use only")
+    return notes
 
 
 def describe_file(path: Path, comments: list[LabelledComment] | None = None) -> dict:

@@ -6,6 +6,8 @@ The custom pieces live here, in the package, because a pickled pipeline
 refers to them by import path: moving them breaks every shipped artifact.
 """
 
+import warnings
+
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -62,20 +64,48 @@ def build_abuse_pipeline() -> Pipeline:
         [
             ("normalise", FunctionTransformer(normalise_all)),
             ("features", FeatureUnion([("words", words), ("chars", chars)])),
+            ("ratio", LogCountRatio()),
             ("classifier", classifier),
         ]
     )
 
 
+class LogCountRatio(TransformerMixin, BaseEstimator):
+    """Scale each feature by how much more often it occurs in abusive text
+    (the NB-SVM trick of Wang and Manning, 2012).
+
+    Measured on a development split carved out of the training side, it
+    raised ROC-AUC on Fox News comments from 0.71 to 0.74 and on OLID from
+    0.77 to 0.78, and left C3 and HatEval where they were.
+    """
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def fit(self, X, y, sample_weight=None):
+        y = np.asarray(y)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        positive = np.asarray(X[y == 1].T @ weight[y == 1]).ravel() + self.alpha
+        negative = np.asarray(X[y == 0].T @ weight[y == 0]).ravel() + self.alpha
+        self.ratio_ = np.log(positive / positive.sum()) - np.log(negative / negative.sum())
+        return self
+
+    def transform(self, X):
+        return sparse.csr_matrix(X.multiply(self.ratio_))
+
+
 class CommentArticleFeatures(TransformerMixin, BaseEstimator):
-    """Features of a (comment, article text) pair for the on-topic test.
+    """Features of a (comment, article text[, thread text]) triple for the
+    on-topic test.
 
     Similarity is measured twice: on shared words (TF-IDF cosine) and on
     latent topics (LSA), which relates "Moscow" to "Russia" even when the
-    comment never repeats the article's words. A hashed bag of the
-    comment's own words is appended: since every ordinary comment appears
-    both with its own article and with another one during training, those
-    words only learn what is off-topic anywhere, i.e. spam.
+    comment never repeats the article's words. The thread (parent comment
+    and earlier comments, when known) is compared the same way, since a
+    reply may answer the discussion rather than the article. A hashed bag of
+    the comment's own words is appended: since every ordinary comment
+    appears both with its own article and with another one during training,
+    those words only learn what is off-topic anywhere, i.e. spam.
     """
 
     def __init__(self, n_components: int = 120, max_features: int = 60000):
@@ -83,8 +113,8 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         self.max_features = max_features
 
     def fit(self, X, y=None):
-        comments, articles = _split_pairs(X)
-        unique_articles = list(dict.fromkeys(articles))
+        comments, articles, _ = _split(X)
+        corpus = list(dict.fromkeys(articles)) + list(comments)
         self.vectorizer_ = TfidfVectorizer(
             preprocessor=normalise,
             stop_words="english",
@@ -93,59 +123,122 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
             max_features=self.max_features,
             token_pattern=r"(?u)\b[a-z][a-z]+\b",
         )
-        corpus = unique_articles + list(comments)
-        self.vectorizer_.fit(corpus)
-        n_terms = len(self.vectorizer_.vocabulary_)
-        self.svd_ = TruncatedSVD(
-            n_components=max(1, min(self.n_components, n_terms - 1)), random_state=0
-        )
-        self.svd_.fit(self.vectorizer_.transform(corpus))
+        terms = self.vectorizer_.fit_transform(corpus)
+        n_components = max(1, min(self.n_components, terms.shape[1] - 1))
+        svd = TruncatedSVD(n_components=n_components, random_state=0).fit(terms)
+        # Kept as a C-ordered (terms x topics) matrix: projecting with the SVD's
+        # own transposed components copies the whole matrix on every call.
+        self.topics_ = np.ascontiguousarray(svd.components_.T)
         self.style_ = HashingVectorizer(
             ngram_range=(1, 2), n_features=STYLE_FEATURES, alternate_sign=False
         )
         return self
 
     def transform(self, X):
-        comments, articles = _split_pairs(X)
+        comments, articles, threads = _split(X)
         comment_terms = self.vectorizer_.transform(comments)
-        article_terms = self._article_terms(articles)
-        comment_topics = normalize(self.svd_.transform(comment_terms))
-        article_topics = normalize(self.svd_.transform(article_terms))
+        article_terms = self._terms_once(articles)
+        thread_terms = self._terms_once(threads)
+        comment_topics = self._topics(comment_terms)
 
-        word_cosine = np.asarray(comment_terms.multiply(article_terms).sum(axis=1)).ravel()
-        topic_cosine = np.einsum("ij,ij->i", comment_topics, article_topics)
         present = comment_terms.copy()
         present.data[:] = 1.0
-        shared = np.asarray(present.multiply(article_terms > 0).sum(axis=1)).ravel()
         n_terms = np.asarray(present.sum(axis=1)).ravel()
-        shared_share = shared / np.maximum(n_terms, 1.0)
+        shared = np.asarray(present.multiply(article_terms > 0).sum(axis=1)).ravel()
+        topic_cosine = _rowwise_dot(comment_topics, self._topics(article_terms))
         length = np.log1p(n_terms)
+        has_thread = np.array([1.0 if thread else 0.0 for thread in threads])
         dense = np.column_stack(
-            [word_cosine, topic_cosine, shared_share, length, topic_cosine * length]
+            [
+                _rowwise_sparse_dot(comment_terms, article_terms),
+                topic_cosine,
+                shared / np.maximum(n_terms, 1.0),
+                length,
+                topic_cosine * length,
+                _rowwise_sparse_dot(comment_terms, thread_terms),
+                _rowwise_dot(comment_topics, self._topics(thread_terms)) * has_thread,
+                has_thread,
+            ]
         )
         style = self.style_.transform(normalise_all(comments))
         return sparse.hstack([sparse.csr_matrix(dense), style], format="csr")
 
-    def _article_terms(self, articles):
-        # A batch usually holds many comments of few articles: vectorise each once.
-        unique = list(dict.fromkeys(articles))
-        rows = {text: i for i, text in enumerate(unique)}
-        matrix = self.vectorizer_.transform(unique)
-        return matrix[[rows[text] for text in articles]]
+    # Explanations (see explain.py) work in the space of vocabulary terms
+    # followed by hashed comment words: a word's push is the sum, over the
+    # features it has, of that feature's weight in the comment.
+
+    def word_features(self, words):
+        return sparse.hstack(
+            [self.vectorizer_.transform(words), self.style_.transform(words)], format="csr"
+        )
+
+    def word_weights(self, X, coef):
+        comments, articles, _ = _split(X)
+        comment_terms = self.vectorizer_.transform(comments)
+        article_terms = self._terms_once(articles)
+        present = comment_terms.copy()
+        present.data[:] = 1.0
+        n_terms = np.maximum(np.asarray(present.sum(axis=1)), 1.0)
+        # Word cosine is a sum over shared terms; shared share counts them.
+        similarity = comment_terms.multiply(article_terms) * coef[WORD_COSINE]
+        sharing = present.multiply(article_terms > 0).multiply(coef[SHARED_SHARE] / n_terms)
+        style = self.style_.transform(normalise_all(comments)).multiply(coef[N_DENSE:])
+        return sparse.hstack([similarity + sharing, style], format="csr")
+
+    def _terms_once(self, texts):
+        """Vectorise each distinct text once, and remember recent articles:
+        a site posts many comments under the same few articles."""
+        cache = self.__dict__.setdefault("_recent_terms", {})
+        unique = list(dict.fromkeys(texts))
+        missing = [text for text in unique if text not in cache]
+        if len(cache) + len(missing) > RECENT_TEXTS:
+            cache.clear()
+            missing = unique
+        if missing:
+            cache.update(zip(missing, self.vectorizer_.transform(missing)))
+        return sparse.vstack([cache[text] for text in texts], format="csr")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_recent_terms", None)
+        return state
+
+    def _topics(self, terms):
+        return normalize(terms @ self.topics_)
 
 
-def _split_pairs(pairs):
-    comments = [comment for comment, _ in pairs]
-    articles = [article for _, article in pairs]
-    return comments, articles
+RECENT_TEXTS = 256
+
+# Positions of the dense features that explanations decompose by word.
+WORD_COSINE, SHARED_SHARE, N_DENSE = 0, 2, 8
 
 
-def calibrated(pipeline: Pipeline, texts, labels) -> Pipeline:
+def _rowwise_dot(left, right):
+    return np.einsum("ij,ij->i", left, right)
+
+
+def _rowwise_sparse_dot(left, right):
+    return np.asarray(left.multiply(right).sum(axis=1)).ravel()
+
+
+def _split(items):
+    """(comment, article) pairs or (comment, article, thread) triples."""
+    comments = [item[0] for item in items]
+    articles = [item[1] for item in items]
+    threads = [item[2] if len(item) > 2 and item[2] else "" for item in items]
+    return comments, articles, threads
+
+
+def calibrated(pipeline: Pipeline, texts, labels, sample_weight=None) -> Pipeline:
     """The same pipeline with its classifier's probabilities mapped (Platt
     scaling) to the rates observed on held-out ``texts``."""
     features = pipeline[:-1].transform(texts)
     calibrator = CalibratedClassifierCV(FrozenEstimator(pipeline[-1]), method="sigmoid")
-    calibrator.fit(features, labels)
+    with warnings.catch_warnings():
+        # It warns that the weights only reach the calibration, which is the point:
+        # the frozen classifier is not refitted.
+        warnings.filterwarnings("ignore", "Since FrozenEstimator", UserWarning)
+        calibrator.fit(features, labels, sample_weight=sample_weight)
     return Pipeline(pipeline.steps[:-1] + [("classifier", calibrator)])
 
 

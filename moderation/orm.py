@@ -85,6 +85,8 @@ class Comment(db.Model):
     on_topic: Mapped[float | None] = mapped_column(Float)
     model_version: Mapped[str | None] = mapped_column(String(64))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # The words that pushed each score: {"abusive": [span...], "on_topic": [...]}.
+    explanations: Mapped[dict | None] = mapped_column(JSON)
 
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
     decisions: Mapped[list["Decision"]] = relationship(
@@ -103,6 +105,7 @@ class Comment(db.Model):
             "scores": {"abusive": self.abusive, "on_topic": self.on_topic},
             "reasons": list(self.reasons or []),
             "model_version": self.model_version,
+            "explanations": self.explanations,
         }
         if with_history:
             data["history"] = [decision.to_json() for decision in self.decisions]

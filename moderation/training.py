@@ -7,20 +7,18 @@ shipped pipelines are fitted on the training side only, so the numbers in
 the manifest are the held-out numbers of exactly the artifact that ships.
 """
 
-import hashlib
 import random
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .datasets import LabelledComment
 from .features import build_abuse_pipeline, build_on_topic_pipeline, calibrated
 from .metrics import binary_report
-
-VALIDATION_SHARE = 0.2
+from .pairs import on_topic_pairs
+from .splits import VALIDATION_SHARE, group_of, in_validation
 
 # Each source's share of the abuse training weight. The tweet sets are large
 # and label different things (Davidson is keyword-sampled and 83% offensive),
@@ -28,23 +26,14 @@ VALIDATION_SHARE = 0.2
 # sets (Fox, C3) are what the service scores in production.
 ABUSE_SOURCE_SHARES = {"davidson": 0.10, "olid": 0.25, "hateval": 0.15, "fox": 0.20, "c3": 0.30}
 DEFAULT_SOURCE_SHARE = 0.2
-HARD_NEGATIVE_POOL = 10
 CALIBRATION_SHARE = 0.25
+# Sampled by searching for offensive keywords: 83% abusive, unlike any comment stream.
+KEYWORD_SAMPLED = {"davidson"}
 MIN_CALIBRATION_CLASS = 3
 
 
 class TrainingError(ValueError):
     """The data given cannot train a model."""
-
-
-def group_of(comment: LabelledComment) -> str:
-    return f"article:{comment.article_id}" if comment.article_id else f"comment:{comment.id}"
-
-
-def in_validation(group: str, seed: int, share: float = VALIDATION_SHARE) -> bool:
-    """Stable grouped split: the same group always lands on the same side."""
-    digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < share
 
 
 def source_weights(sources: list[str], labels: list[int]) -> np.ndarray:
@@ -79,28 +68,41 @@ def _report_by_source(labels, probabilities, sources, threshold) -> dict:
 
 
 def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
-    """Fit on source-balanced weights, then calibrate on held-out news comments.
+    """Fit on source-balanced weights, then calibrate on held-out rows.
 
-    The calibration rows are comments posted under an article (news-site
-    comments, the service's real input) at their natural abuse rate, so a
-    score of 0.8 means what it says on the comments sites send.
+    Calibration uses every source at its natural abuse rate, each source
+    weighing the same, except keyword-sampled ones whose rate says more
+    about the sampling than about any real comment stream. A score of 0.8
+    then means about 80% of such comments are abusive, averaged over the
+    kinds of text the model was trained on (news comments, tweets).
     """
     labelled = [c for c in comments if c.abusive is not None]
     if len({c.abusive for c in labelled}) < 2:
         raise TrainingError("the abuse model needs comments labelled both abusive and not")
     held_out = [c for c in labelled if in_validation(group_of(c), seed)]
     train = [c for c in labelled if not in_validation(group_of(c), seed)]
-    calibration = _calibration_rows(train, seed)
-    fit_rows = [c for c in train if c not in calibration]
+    calibration = [
+        c
+        for c in train
+        if in_validation(group_of(c), seed + 1, CALIBRATION_SHARE)
+        and c.source not in KEYWORD_SAMPLED
+    ]
+    labels = [c.abusive for c in calibration]
+    if min(sum(labels), len(labels) - sum(labels)) < MIN_CALIBRATION_CLASS:
+        raise TrainingError("too few labelled comments of each class to calibrate the abuse model")
+    chosen = set(calibration)
+    fit_rows = [c for c in train if c not in chosen]
     pipeline = build_abuse_pipeline()
+    weights = source_weights([c.source for c in fit_rows], [c.abusive for c in fit_rows])
     pipeline.fit(
         [c.text for c in fit_rows],
         [c.abusive for c in fit_rows],
-        classifier__sample_weight=source_weights(
-            [c.source for c in fit_rows], [c.abusive for c in fit_rows]
-        ),
+        ratio__sample_weight=weights,
+        classifier__sample_weight=weights,
     )
-    pipeline = calibrated(pipeline, [c.text for c in calibration], [c.abusive for c in calibration])
+    pipeline = calibrated(
+        pipeline, [c.text for c in calibration], labels, _equal_per_source(calibration)
+    )
     report = {
         "train_rows": len(fit_rows),
         "calibration_rows": len(calibration),
@@ -115,70 +117,11 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     return pipeline, report
 
 
-def _calibration_rows(train: list[LabelledComment], seed: int) -> set[LabelledComment]:
-    """A grouped share of the news comments, or of everything when there
-    are too few news comments of both classes to calibrate on."""
-    for candidates in ([c for c in train if c.article_id], train):
-        rows = {c for c in candidates if in_validation(group_of(c), seed + 1, CALIBRATION_SHARE)}
-        if (
-            sum(c.abusive for c in rows) >= MIN_CALIBRATION_CLASS
-            and sum(1 - c.abusive for c in rows) >= MIN_CALIBRATION_CLASS
-        ):
-            return rows
-    raise TrainingError("too few labelled comments of each class to calibrate the abuse model")
-
-
-def on_topic_pairs(comments, articles, rng: random.Random):
-    """(comment, article) pairs with labels: own article 1, other articles 0.
-
-    Each comment gets one hard negative (an article of the same source that
-    reads most like its own) and one random negative; comments labelled
-    off-topic (spam) are paired with a random article as negatives.
-    """
-    ids = sorted(articles)
-    similar = _similar_articles(articles, ids)
-    pairs, labels, groups, sources = [], [], [], []
-
-    def add(comment, article_id, label):
-        pairs.append((comment.text, articles[article_id]["text"]))
-        labels.append(label)
-        groups.append(group_of(comment))
-        sources.append(comment.source)
-
-    for comment in comments:
-        if comment.on_topic == 0:
-            add(comment, rng.choice(ids), 0)
-            continue
-        if comment.article_id not in articles:
-            continue
-        add(comment, comment.article_id, 1)
-        hard = similar.get(comment.article_id)
-        if hard:
-            add(comment, rng.choice(hard), 0)
-        other = rng.choice(ids)
-        if other != comment.article_id:
-            add(comment, other, 0)
-    return pairs, labels, groups, sources
-
-
-def _similar_articles(articles, ids) -> dict[str, list[str]]:
-    """For each article, the others of its source that share the most words."""
-    by_source = defaultdict(list)
-    for article_id in ids:
-        by_source[articles[article_id].get("source")].append(article_id)
-    similar = {}
-    for members in by_source.values():
-        if len(members) < 2:
-            continue
-        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(
-            [articles[a]["text"] for a in members]
-        )
-        cosine = (matrix @ matrix.T).toarray()
-        np.fill_diagonal(cosine, -1.0)
-        for row, article_id in enumerate(members):
-            nearest = [i for i in np.argsort(-cosine[row]) if i != row]
-            similar[article_id] = [members[i] for i in nearest[:HARD_NEGATIVE_POOL]]
-    return similar
+def _equal_per_source(rows) -> np.ndarray:
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row.source] += 1
+    return np.array([len(rows) / len(counts) / counts[row.source] for row in rows])
 
 
 def train_on_topic(comments, articles, seed: int, threshold: float):

@@ -35,6 +35,8 @@ def test_train_writes_a_new_current_version(runner, app, data_files, tmp_path):
     assert comments_entry["licenses"] == ["CC0-1.0"]
     assert articles_entry["articles"] == len(sample_data.ARTICLES)
     assert manifest["licenses"] == ["CC0-1.0"]
+    assert manifest["license_notes"] == []
+    assert len(manifest["data_sha256"]) == 64
 
 
 def test_train_without_articles_explains_what_is_missing(runner, app, data_files, tmp_path):

@@ -129,3 +129,26 @@ def test_failed_request_writes_nothing(client, auth, article, app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, article, monkeypatch):
+    seen = []
+    real_score = scoring.Scorer.score
+
+    def spy(self, texts, articles, threads=None, explain=False):
+        seen.append(threads)
+        return real_score(self, texts, articles, threads, explain)
+
+    monkeypatch.setattr(scoring.Scorer, "score", spy)
+    for comment_id, text, parent in [
+        ("first", "Russia wants the accord.", None),
+        ("second", "Pakistan should be careful.", None),
+        ("reply", "I disagree with you.", "first"),
+    ]:
+        body = {"id": comment_id, "article_id": article["id"], "text": text}
+        if parent:
+            body["parent_id"] = parent
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    assert seen[0] == [""]
+    assert seen[1] == ["Russia wants the accord."]
+    assert seen[2] == ["Russia wants the accord.\nPakistan should be careful."]

@@ -60,3 +60,16 @@ def test_corrupt_artifact_is_unavailable(model_dir, tmp_path):
     artifact.write_bytes(b"not a model")
     with pytest.raises(scoring.ModelUnavailable, match="checksum"):
         scoring.load_scorer(copy)
+
+
+def test_many_distinct_articles_score_as_one_at_a_time(model_dir):
+    """Scoring keeps recent articles' vectors; a batch of more articles than
+    it keeps must still give each comment its own article's score."""
+    scorer = scoring.load_scorer(model_dir)
+    articles = [f"{ARTICLE_TEXT} number {i} " + "budget " * (i % 7) for i in range(300)]
+    texts = [sample_data.EXAMPLE_COMMENTS[i % 2] for i in range(300)]
+    together = scorer.score(texts, articles)
+    again = scorer.score(texts, articles)
+    alone = [scorer.score([texts[i]], [articles[i]])[0] for i in (0, 150, 299)]
+    assert together == again
+    assert [together[i] for i in (0, 150, 299)] == alone

@@ -42,7 +42,8 @@ def test_spam_is_held_or_rejected_as_off_topic(shipped_client, auth, article):
 
 def test_manifest_names_its_data_licences_and_libraries():
     manifest = read_manifest(SHIPPED, current_version(SHIPPED))
-    assert "CC-BY-NC-SA-4.0" in manifest["licenses"], "C3 is non-commercial: say so"
+    assert "CC-BY-NC-SA-4.0" in manifest["licenses"]
+    assert any("non-commercial" in note for note in manifest["license_notes"]), "C3: say so"
     assert {d["file"] for d in manifest["datasets"]} >= {"c3.jsonl", "olid-train.jsonl"}
     # A joblib artifact only loads with the scikit-learn it was made with.
     assert manifest["libraries"]["scikit-learn"] == library_versions()["scikit-learn"]

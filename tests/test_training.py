@@ -6,7 +6,9 @@ import numpy as np
 
 from moderation.artifacts import current_version, load_pipelines, read_manifest, save_version
 from moderation.datasets import LabelledComment, read_articles, read_comments
-from moderation.training import group_of, in_validation, on_topic_pairs, train_models
+from moderation.pairs import on_topic_pairs
+from moderation.splits import group_of, in_validation
+from moderation.training import train_models
 from tests import sample_data
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
@@ -73,10 +75,25 @@ def test_on_topic_pairs_have_own_article_positive_and_others_negative():
     articles = {a["id"]: {**a, "text": a["title"] + " " + a["body"]} for a in sample_data.ARTICLES}
     comment = LabelledComment("c", "Penalties again", None, None, "football-final", "t", None)
     spam = LabelledComment("s", sample_data.SPAM, None, 0, None, "t", None)
-    pairs, labels, _, _ = on_topic_pairs([comment, spam], articles, random.Random(0))
+    items, labels, _, _ = on_topic_pairs([comment, spam], articles, random.Random(0))
+    pairs = [item[:2] for item in items]
     own = articles["football-final"]["text"]
     assert (comment.text, own) in [p for p, label in zip(pairs, labels) if label == 1]
     negatives = [p for p, label in zip(pairs, labels) if label == 0]
     assert all(article != own for text, article in negatives if text == comment.text)
     assert any(text == sample_data.SPAM for text, _ in negatives)
     assert labels.count(1) == 1
+
+
+def test_calibration_keeps_the_classifiers_order(data_files):
+    """Calibration maps scores monotonically: a comment the classifier finds
+    more abusive never gets a lower probability."""
+    pipelines, _ = _train(data_files)
+    abuse = pipelines["abuse"]
+    texts = [row["text"] for row in sample_data.labelled_comments()]
+    features = abuse[:-1].transform(texts)
+    raw = abuse[-1].calibrated_classifiers_[0].estimator.decision_function(features)
+    probabilities = abuse[-1].predict_proba(features)[:, 1]
+    order = np.argsort(raw)
+    assert np.all(np.diff(probabilities[order]) >= -1e-12)
+    assert probabilities.min() >= 0.0 and probabilities.max() <= 1.0

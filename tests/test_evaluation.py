@@ -1,0 +1,53 @@
+"""The evaluate command's report."""
+
+import json
+
+ABUSE_FIELDS = {
+    "rows",
+    "positives",
+    "roc_auc",
+    "average_precision",
+    "macro_f1",
+    "macro_f1_at_reject",
+    "threshold",
+    "brier",
+    "calibration_error",
+}
+
+
+def test_evaluate_reports_every_measure_per_file_and_source(runner, data_files):
+    comments, articles = data_files
+    result = runner.invoke(args=["evaluate", "--data", str(comments), "--articles", str(articles)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["model_version"] == "test-model"
+    assert report["thresholds"]["hold_abusive"] == 0.5
+    file_report = report["files"]["comments.jsonl"]
+    assert set(report["sources"]) == {"tests"}
+    assert set(file_report["abuse"]) >= ABUSE_FIELDS
+    on_topic = file_report["on_topic"]
+    assert {"own_vs_other_roc_auc", "top1_accuracy", "top1_comments"} <= set(on_topic)
+    assert 0.0 <= on_topic["own_vs_other_roc_auc_with_thread"] <= 1.0
+    assert on_topic["spam_rows"] == 6
+    assert 0.0 <= on_topic["spam_scored_off_topic"] <= 1.0
+    # The tiny model has seen these comments: it must at least rank them.
+    assert on_topic["own_vs_other_roc_auc"] > 0.7
+    assert file_report["abuse"]["roc_auc"] > 0.7
+
+
+def test_evaluate_held_out_uses_only_the_validation_split(runner, data_files):
+    comments, articles = data_files
+    full = json.loads(runner.invoke(args=["evaluate", "--data", str(comments)]).output)
+    held = json.loads(
+        runner.invoke(args=["evaluate", "--data", str(comments), "--held-out"]).output
+    )
+    assert held["held_out_only"] is True
+    assert held["files"]["comments.jsonl"]["rows"] < full["files"]["comments.jsonl"]["rows"]
+    assert "on_topic" not in full["files"]["comments.jsonl"], "no articles given"
+
+
+def test_evaluate_unknown_version_is_a_clear_error(runner, data_files):
+    comments, _ = data_files
+    result = runner.invoke(args=["evaluate", "--data", str(comments), "--model", "nope"])
+    assert result.exit_code != 0
+    assert "nope" in result.output
