@@ -7,8 +7,11 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from . import api, cli, config, db, errors
+from . import accounts, api, cli, config, db, errors, queue
+
+csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,8 +27,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
+    accounts.login_manager.init_app(app)
+    # Every form and page action needs a CSRF token; the API authenticates
+    # with a bearer key, not a cookie, so it has nothing to forge.
+    csrf.init_app(app)
+    csrf.exempt(api.bp)
+    csrf.exempt(api.health_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(queue.bp)
     return app
 
 

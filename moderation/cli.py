@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import artifacts, policy
+from .accounts import ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
     describe_file,
@@ -29,6 +30,7 @@ from .sites import SiteExists, create_site
 from .training import TrainingError, train_models
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
+moderators_cli = AppGroup("moderators", help="Manage moderator accounts.")
 SCORE_CHUNK = 5000
 
 data_files = click.option(
@@ -57,6 +59,20 @@ def sites_create(name):
     db.session.commit()
     click.echo(f"Created site {site.name!r}. Its API key, shown only now:")
     click.echo(key)
+
+
+@moderators_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="moderator", show_default=True)
+@click.password_option(help="Asked for when not given; read from standard input when piped.")
+def moderators_create(name, role, password):
+    """Create a moderator or admin account."""
+    try:
+        moderator = create_moderator(name, password, role)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {moderator.role} {moderator.username!r}.")
 
 
 def _thresholds() -> policy.Thresholds:
@@ -189,6 +205,7 @@ def evaluate_command(data, articles, version, held_out):
 
 def init_app(app) -> None:
     app.cli.add_command(sites_cli)
+    app.cli.add_command(moderators_cli)
     app.cli.add_command(train_command)
     app.cli.add_command(score_command)
     app.cli.add_command(evaluate_command)

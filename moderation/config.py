@@ -55,4 +55,11 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
         "MODERATION_PREMODERATION": _bool("MODERATION_PREMODERATION", False),
         "MODERATION_POLICY_TEXT": os.environ.get("MODERATION_POLICY_TEXT", DEFAULT_POLICY_TEXT),
+        # Moderators' session cookie: not readable by scripts, not sent on
+        # cross-site posts; HTTPS-only unless explicitly served over HTTP.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("MODERATION_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -6,7 +6,8 @@ handlers roll the session back first, so a failed request never leaves
 half its writes for the next one to commit.
 """
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -56,6 +57,14 @@ def register_error_handlers(app) -> None:
     def api_error(exc: ApiError):
         db.session.rollback()
         return error_response(exc.status, exc.error, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        db.session.rollback()
+        message = f"This action was refused: {exc.description} Reload the page and try again."
+        if request.is_json:
+            return error_response(400, "csrf_failed", message)
+        return render_template("error.html", message=message), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -246,6 +246,8 @@ def build_on_topic_pipeline() -> Pipeline:
     return Pipeline(
         [
             ("features", CommentArticleFeatures()),
-            ("classifier", LogisticRegression(C=1.0, max_iter=2000)),
+            # Balanced: 0.5 means the comment fits this article no better than
+            # another one, whatever ratio of negatives training sampled.
+            ("classifier", LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")),
         ]
     )

@@ -11,6 +11,7 @@ comment writes one, and nothing updates or deletes them.
 from datetime import datetime
 from enum import StrEnum
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -87,6 +88,11 @@ class Comment(db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     # The words that pushed each score: {"abusive": [span...], "on_topic": [...]}.
     explanations: Mapped[dict | None] = mapped_column(JSON)
+    # Bumped by every update: two moderators deciding the same comment at
+    # once cannot both succeed silently (optimistic concurrency).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
     decisions: Mapped[list["Decision"]] = relationship(
@@ -110,6 +116,28 @@ class Comment(db.Model):
         if with_history:
             data["history"] = [decision.to_json() for decision in self.decisions]
         return data
+
+
+class Moderator(UserMixin, db.Model):
+    """A person who reviews comments; admins also manage moderators."""
+
+    __tablename__ = "moderators"
+    __table_args__ = (CheckConstraint("role IN ('moderator', 'admin')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="moderator")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class Decision(db.Model):

@@ -1,0 +1,245 @@
+"""What moderators do: the queue they read and the decisions they take.
+
+Every decision goes through ``record_decision`` (so it is logged and shows
+in the site's feed) and checks the version of the comment the moderator
+was looking at: if someone else decided it in the meantime, the decision
+is refused with a ``Conflict`` that says who, instead of overwriting.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import selectinload
+
+from .comments import record_decision
+from .db import as_utc, db, utcnow
+from .orm import Article, Comment, Decision, Moderator, Status
+from .policy import Thresholds
+
+REJECT_REASONS = {"abusive": "Abusive", "off_topic": "Off-topic", "spam": "Spam", "other": "Other"}
+FILTER_REASONS = ("abusive", "off_topic", "unknown_article", "scoring_error", "premoderation")
+SORTS = {
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+    "abuse": "Highest abuse",
+    "uncertain": "Most uncertain",
+}
+TABS = ("pending", "approved", "rejected", "all")
+PER_PAGE = 25
+
+
+class Conflict(Exception):
+    """The comment changed since the moderator saw it."""
+
+
+class InvalidAction(ValueError):
+    pass
+
+
+def decide(
+    comment: Comment, moderator: Moderator, action: str, version: int, reason=None, note=None
+):
+    """Approve or reject one comment, as seen at ``version``."""
+    _check_version(comment, version)
+    if action == "approve":
+        return record_decision(comment, Status.APPROVED, [], "moderator", moderator.username, note)
+    if action == "reject":
+        if reason not in REJECT_REASONS:
+            raise InvalidAction(f"choose a reason to reject: {', '.join(REJECT_REASONS)}")
+        if reason == "other" and not (note or "").strip():
+            raise InvalidAction("say why in a note when the reason is 'other'")
+        return record_decision(
+            comment, Status.REJECTED, [reason], "moderator", moderator.username, note
+        )
+    raise InvalidAction(f"unknown action {action!r}")
+
+
+def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
+    """Put a comment back as it was before its latest moderator decision."""
+    _check_version(comment, version)
+    history = comment.decisions
+    latest = history[-1]
+    if latest.actor_type != "moderator" or len(history) < 2:
+        raise InvalidAction("the latest decision on this comment was not a moderator's")
+    if latest.actor != moderator.username and not moderator.is_admin:
+        raise InvalidAction(f"only {latest.actor} or an admin can undo {latest.actor}'s decision")
+    before = history[-2]
+    return record_decision(
+        comment,
+        before.to_status,
+        before.reasons,
+        "moderator",
+        moderator.username,
+        note=f"undo of decision {latest.id}",
+    )
+
+
+def _check_version(comment: Comment, version: int) -> None:
+    if comment.version != version:
+        latest = comment.decisions[-1]
+        when = as_utc(latest.decided_at).strftime("%H:%M:%S UTC")
+        raise Conflict(
+            f"{latest.actor} has just set this comment to {latest.to_status} ({when}). "
+            "Nothing was changed; the card now shows the comment as it is."
+        )
+
+
+@dataclass
+class QueueFilters:
+    tab: str = "pending"
+    article: str = ""
+    reason: str = ""
+    text: str = ""
+    abusive_min: float | None = None
+    abusive_max: float | None = None
+    on_topic_min: float | None = None
+    on_topic_max: float | None = None
+    sort: str = "oldest"
+    page: int = 1
+
+
+def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment], int]:
+    """One page of comments matching ``filters``, and how many match in all."""
+    query = select(Comment)
+    if filters.tab != "all":
+        query = query.where(Comment.status == filters.tab)
+    if filters.article:
+        query = query.where(Comment.article_external_id == filters.article)
+    if filters.reason:
+        # JSON lists are stored as text on both SQLite and PostgreSQL.
+        query = query.where(cast(Comment.reasons, String).like(f'%"{filters.reason}"%'))
+    if filters.text:
+        query = query.where(Comment.text.ilike(f"%{_escape_like(filters.text)}%", escape="\\"))
+    for column, low, high in (
+        (Comment.abusive, filters.abusive_min, filters.abusive_max),
+        (Comment.on_topic, filters.on_topic_min, filters.on_topic_max),
+    ):
+        if low is not None:
+            query = query.where(column >= low)
+        if high is not None:
+            query = query.where(column <= high)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    query = query.order_by(*_order(filters.sort, thresholds), Comment.id)
+    query = query.options(selectinload(Comment.parent), selectinload(Comment.decisions))
+    page = max(1, filters.page)
+    rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    return list(rows), total
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _order(sort: str, thresholds: Thresholds):
+    if sort == "newest":
+        return [Comment.received_at.desc()]
+    if sort == "abuse":
+        return [Comment.abusive.is_(None).desc(), Comment.abusive.desc()]
+    if sort == "uncertain":
+        # Nearest the hold threshold first: a moderator's verdict on these
+        # is what the model most needs to learn. Unscored comments lead.
+        distance = func.abs(Comment.abusive - thresholds.hold_abusive)
+        return [Comment.abusive.is_(None).desc(), distance]
+    return [Comment.received_at]
+
+
+def tab_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+    counts = {tab: 0 for tab in TABS}
+    for status, count in rows:
+        counts[status] = count
+    counts["all"] = sum(counts[s] for s in ("pending", "approved", "rejected"))
+    return counts
+
+
+def articles_by_id(comments: list[Comment]) -> dict[tuple[int, str], Article]:
+    keys = {(c.site_id, c.article_external_id) for c in comments}
+    if not keys:
+        return {}
+    rows = db.session.scalars(
+        select(Article).where(
+            Article.site_id.in_({s for s, _ in keys}),
+            Article.external_id.in_({a for _, a in keys}),
+        )
+    )
+    return {(a.site_id, a.external_id): a for a in rows if (a.site_id, a.external_id) in keys}
+
+
+def author_records(comments: list[Comment]) -> dict[str, dict[str, int]]:
+    """Approved and rejected counts of each author on the page."""
+    authors = {c.author_id for c in comments if c.author_id}
+    if not authors:
+        return {}
+    rows = db.session.execute(
+        select(Comment.author_id, Comment.status, func.count())
+        .where(Comment.author_id.in_(authors))
+        .group_by(Comment.author_id, Comment.status)
+    )
+    records = {author: {"approved": 0, "rejected": 0, "pending": 0} for author in authors}
+    for author, status, count in rows:
+        records[author][status] = count
+    return records
+
+
+def audit_log(
+    moderator: str = "", start: datetime | None = None, end: datetime | None = None, page=1
+):
+    query = select(Decision).where(Decision.actor_type == "moderator")
+    if moderator:
+        query = query.where(Decision.actor == moderator)
+    if start:
+        query = query.where(Decision.decided_at >= start)
+    if end:
+        query = query.where(Decision.decided_at < end)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(Decision.comment))
+        .order_by(Decision.id.desc())
+        .limit(PER_PAGE)
+        .offset((max(1, page) - 1) * PER_PAGE)
+    )
+    return list(rows), total
+
+
+def dashboard() -> dict:
+    """Counts, queue age, how much the model decides alone, and how often
+    moderators overturn it (overall and per reason it gave)."""
+    counts = tab_counts()
+    oldest = db.session.scalar(
+        select(func.min(Comment.received_at)).where(Comment.status == Status.PENDING)
+    )
+    decided_by_model = overturned = reviewed = 0
+    per_reason: dict[str, list[int]] = {}
+    comments = db.session.scalars(select(Comment).options(selectinload(Comment.decisions)))
+    for comment in comments:
+        first, final = comment.decisions[0], comment.decisions[-1]
+        if first.to_status != Status.PENDING:
+            decided_by_model += 1
+        if final.actor_type != "moderator":
+            continue
+        reviewed += 1
+        # Held comments were flagged: approving one overturns the flag.
+        model_said = Status.REJECTED if first.to_status == Status.PENDING else first.to_status
+        changed = final.to_status != model_said
+        overturned += changed
+        for reason in first.reasons or ["none"]:
+            tally = per_reason.setdefault(reason, [0, 0])
+            tally[0] += 1
+            tally[1] += changed
+    age = (utcnow() - as_utc(oldest)).total_seconds() if oldest else None
+    return {
+        "counts": counts,
+        "oldest_pending_seconds": age,
+        "auto_decision_rate": _share(decided_by_model, counts["all"]),
+        "reviewed": reviewed,
+        "overturn_rate": _share(overturned, reviewed),
+        "overturn_by_reason": {
+            reason: {"reviewed": n, "overturned": k, "rate": _share(k, n)}
+            for reason, (n, k) in sorted(per_reason.items())
+        },
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None

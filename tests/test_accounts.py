@@ -1,0 +1,102 @@
+"""Moderator accounts: creation, sign-in, sign-out, admin management."""
+
+import pytest
+
+from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token, sign_in
+
+
+def test_every_page_but_login_needs_a_signed_in_moderator(client):
+    for path in ("/queue", "/audit", "/dashboard", "/moderators", "/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    assert client.get("/login").status_code == 200
+
+
+def test_sign_in_and_out(app, client):
+    add_moderator(app)
+    response = sign_in(client)
+    assert response.status_code == 302
+    assert "maria" in client.get("/queue").get_data(as_text=True)
+    token = csrf_token(client, "/queue")
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/queue").status_code == 302
+
+
+def test_wrong_password_gets_a_message(app, client):
+    add_moderator(app)
+    response = sign_in(client, password="wrong password!")
+    assert response.status_code == 401
+    assert "do not match an active account" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(app, client):
+    add_moderator(app)
+    response = client.post("/login", data={"username": "maria", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_after_login_only_local_redirects(app, client):
+    add_moderator(app)
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "maria", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/queue"
+
+
+def test_cli_creates_moderator_with_password_from_stdin(runner, client):
+    result = runner.invoke(
+        args=["moderators", "create", "li", "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert sign_in(client, "li").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "args, password, problem",
+    [
+        (["li"], "short", "at least 10 characters"),
+        (["li", "--role", "boss"], PASSWORD, "Invalid value for '--role'"),
+    ],
+)
+def test_cli_refuses_bad_accounts(runner, args, password, problem):
+    result = runner.invoke(args=["moderators", "create", *args], input=f"{password}\n{password}\n")
+    assert result.exit_code != 0
+    assert problem in result.output
+
+
+def test_admin_creates_disables_and_enables_moderators(app, client):
+    add_moderator(app, "boss", role="admin")
+    sign_in(client, "boss")
+    token = csrf_token(client, "/moderators")
+    client.post(
+        "/moderators",
+        data={"username": "sam", "password": PASSWORD, "role": "moderator", "csrf_token": token},
+    )
+    page = client.get("/moderators").get_data(as_text=True)
+    assert "Created moderator sam" in page
+    sam_id = _id_of(app, "sam")
+    client.post(f"/moderators/{sam_id}/active", data={"active": "0", "csrf_token": token})
+    other = app.test_client()
+    assert sign_in(other, "sam").status_code == 401, "a disabled moderator cannot sign in"
+    client.post(f"/moderators/{sam_id}/active", data={"active": "1", "csrf_token": token})
+    assert sign_in(other, "sam").status_code == 302
+
+
+def test_moderators_cannot_manage_accounts(app, client):
+    add_moderator(app)
+    sign_in(client)
+    assert client.get("/moderators").status_code == 403
+
+
+def _id_of(app, name):
+    from sqlalchemy import select
+
+    from moderation.db import db
+    from moderation.orm import Moderator
+
+    with app.app_context():
+        return db.session.scalar(select(Moderator.id).where(Moderator.username == name))

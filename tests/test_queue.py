@@ -1,0 +1,197 @@
+"""The queue's pages and actions, through the test client."""
+
+import re
+
+import pytest
+
+from tests import sample_data
+from tests.moderation_helpers import add_moderator, csrf_token, post_comments, sign_in
+
+
+@pytest.fixture
+def app_config():
+    # Hold every comment, whatever the tiny test model says.
+    return {"MODERATION_PREMODERATION": True}
+
+
+@pytest.fixture
+def moderator(app, client):
+    add_moderator(app)
+    sign_in(client)
+    return client
+
+
+def card_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-id="(\d+)"', page)]
+
+
+def versions(page: str) -> dict[int, int]:
+    pairs = re.findall(r'data-id="(\d+)" data-version="(\d+)"', page)
+    return {int(i): int(v) for i, v in pairs}
+
+
+def act(client, path, body):
+    token = csrf_token(client, "/queue")
+    return client.post(path, json=body, headers={"X-CSRFToken": token})
+
+
+def test_pending_tab_lists_held_comments_with_counts(moderator, auth):
+    post_comments(moderator, auth, sample_data.EXAMPLE_COMMENTS)
+    page = moderator.get("/queue").get_data(as_text=True)
+    assert len(card_ids(page)) == 2
+    assert 'data-count="pending">2<' in page
+    assert "premoderation" in page
+    assert sample_data.EXAMPLE_ARTICLE["title"] in page
+    assert "(0 approved, 0 rejected)" in page
+
+
+def test_approve_changes_status_log_and_site_feed(moderator, auth):
+    post_comments(moderator, auth, [sample_data.EXAMPLE_COMMENTS[0]])
+    page = moderator.get("/queue").get_data(as_text=True)
+    ((comment_id, version),) = versions(page).items()
+    response = act(
+        moderator,
+        "/queue/decide",
+        {"items": [{"id": comment_id, "version": version}], "action": "approve"},
+    )
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "approved"
+    assert "badge approved" in result["card"]
+    api = moderator.get("/api/v1/comments/c0", headers=auth).get_json()
+    assert api["status"] == "approved"
+    assert api["history"][-1]["actor"] == "maria"
+    assert api["history"][-1]["actor_type"] == "moderator"
+    feed = moderator.get("/api/v1/comments?status=approved", headers=auth).get_json()
+    assert [item["id"] for item in feed["items"]] == ["c0"]
+
+
+def test_reject_needs_a_reason_and_other_needs_a_note(moderator, auth):
+    post_comments(moderator, auth, [sample_data.INSULT])
+    # The insult may have been rejected by the model already: look in All.
+    ((comment_id, version),) = versions(
+        moderator.get("/queue?tab=all").get_data(as_text=True)
+    ).items()
+    item = {"id": comment_id, "version": version}
+    no_reason = act(moderator, "/queue/decide", {"items": [item], "action": "reject"}).get_json()
+    assert "choose a reason" in no_reason["results"][0]["message"]
+    no_note = act(
+        moderator, "/queue/decide", {"items": [item], "action": "reject", "reason": "other"}
+    )
+    assert "note" in no_note.get_json()["results"][0]["message"]
+    done = act(
+        moderator, "/queue/decide", {"items": [item], "action": "reject", "reason": "abusive"}
+    )
+    assert done.get_json()["results"][0]["status"] == "rejected"
+    api = moderator.get("/api/v1/comments/c0", headers=auth).get_json()
+    assert api["status"] == "rejected" and api["reasons"] == ["abusive"]
+
+
+def test_second_decision_on_a_stale_card_is_a_conflict(app, moderator, auth):
+    post_comments(moderator, auth, [sample_data.EXAMPLE_COMMENTS[0]])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+    add_moderator(app, "li")
+    other = app.test_client()
+    sign_in(other, "li")
+    first = act(
+        other,
+        "/queue/decide",
+        {"items": [{"id": comment_id, "version": version}], "action": "approve"},
+    )
+    assert first.get_json()["results"][0]["status"] == "approved"
+    late = act(
+        moderator,
+        "/queue/decide",
+        {"items": [{"id": comment_id, "version": version}], "action": "reject", "reason": "spam"},
+    )
+    (result,) = late.get_json()["results"]
+    assert result["error"] == "conflict"
+    assert "li has just set this comment to approved" in result["message"]
+    assert "badge approved" in result["card"], "the card is refreshed to the truth"
+    assert moderator.get("/api/v1/comments/c0", headers=auth).get_json()["status"] == "approved"
+
+
+def test_batch_reject_and_undo(moderator, auth):
+    post_comments(moderator, auth, ["first comment", "second comment", "third comment"])
+    seen = versions(moderator.get("/queue").get_data(as_text=True))
+    items = [{"id": i, "version": v} for i, v in list(seen.items())[:2]]
+    results = act(
+        moderator, "/queue/decide", {"items": items, "action": "reject", "reason": "spam"}
+    ).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    page = moderator.get("/queue").get_data(as_text=True)
+    assert len(card_ids(page)) == 1
+    undone_id = items[0]["id"]
+    version = versions(moderator.get("/queue?tab=rejected").get_data(as_text=True))[undone_id]
+    undone = act(moderator, "/queue/undo", {"id": undone_id, "version": version}).get_json()
+    assert undone["results"][0]["status"] == "pending"
+    api = moderator.get("/api/v1/comments/c0", headers=auth).get_json()
+    assert api["status"] == "pending"
+    assert api["reasons"] == api["history"][0]["reasons"], "undo restores the reasons it had"
+    assert api["history"][-1]["note"].startswith("undo of decision")
+
+
+def test_undo_of_a_model_decision_is_refused(moderator, auth):
+    post_comments(moderator, auth, ["only the model decided this"])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+    result = act(moderator, "/queue/undo", {"id": comment_id, "version": version}).get_json()
+    assert "was not a moderator's" in result["results"][0]["message"]
+
+
+def test_forged_action_without_csrf_token_is_refused(moderator, auth):
+    post_comments(moderator, auth, ["a comment"])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+    response = moderator.post(
+        "/queue/decide",
+        json={"items": [{"id": comment_id, "version": version}], "action": "approve"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "csrf_failed"
+    assert moderator.get("/api/v1/comments/c0", headers=auth).get_json()["status"] == "pending"
+
+
+def test_filters_and_sorting(moderator, auth):
+    post_comments(
+        moderator, auth, ["Russia and Pakistan", "Subscribe to my channel", "Drone attacks again"]
+    )
+    assert len(card_ids(moderator.get("/queue?q=drone").get_data(as_text=True))) == 1
+    assert len(card_ids(moderator.get("/queue?article=nope").get_data(as_text=True))) == 0
+    assert len(card_ids(moderator.get("/queue?reason=premoderation").get_data(as_text=True))) == 3
+    assert len(card_ids(moderator.get("/queue?reason=scoring_error").get_data(as_text=True))) == 0
+    oldest = card_ids(moderator.get("/queue?sort=oldest").get_data(as_text=True))
+    newest = card_ids(moderator.get("/queue?sort=newest").get_data(as_text=True))
+    assert newest == list(reversed(oldest))
+    by_abuse = moderator.get("/queue?sort=abuse").get_data(as_text=True)
+    scores = [float(s) for s in re.findall(r"Abuse (\d\.\d\d)", by_abuse)]
+    assert scores == sorted(scores, reverse=True)
+    bad = moderator.get("/queue?abusive_min=lots").get_data(as_text=True)
+    assert "is not a score from 0 to 1" in bad
+
+
+def test_highlights_mark_explained_words(moderator, auth):
+    post_comments(moderator, auth, [sample_data.INSULT])
+    page = moderator.get("/queue?tab=all").get_data(as_text=True)
+    assert re.search(r'<mark class="abusive"[^>]*>idiot</mark>', page)
+
+
+def test_audit_log_and_dashboard(moderator, auth):
+    post_comments(moderator, auth, ["one", "two"])
+    seen = versions(moderator.get("/queue").get_data(as_text=True))
+    first, second = seen.items()
+    act(
+        moderator,
+        "/queue/decide",
+        {"items": [{"id": first[0], "version": first[1]}], "action": "approve"},
+    )
+    act(
+        moderator,
+        "/queue/decide",
+        {"items": [{"id": second[0], "version": second[1]}], "action": "reject", "reason": "spam"},
+    )
+    audit = moderator.get("/audit?moderator=maria").get_data(as_text=True)
+    assert "pending → approved" in audit and "pending → rejected" in audit
+    assert "2 decisions" in audit
+    assert "0 decisions" in moderator.get("/audit?moderator=nobody").get_data(as_text=True)
+    assert "0 decisions" in moderator.get("/audit?from=2999-01-01").get_data(as_text=True)
+    dashboard = moderator.get("/dashboard").get_data(as_text=True)
+    # Both were held (premoderation); approving one overturns the hold.
+    assert "50.0% of 2 reviewed" in dashboard
