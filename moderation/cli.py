@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import artifacts, policy
+from . import artifacts, policy, wordvectors
 from .accounts import ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
@@ -99,7 +99,12 @@ def _read_all(paths, articles_path):
     help="Seed of the validation split and negative sampling.",
 )
 @click.option("--version", "version", help="Version name (default: the current UTC time).")
-def train_command(data, articles, seed, version):
+@click.option(
+    "--word-vectors",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Static word vectors from `vectors build`, for the on-topic model.",
+)
+def train_command(data, articles, seed, version, word_vectors):
     """Train both models and make the new version the current one."""
     per_file, article_map = _read_all(data, articles)
     comments = [c for _, rows in per_file for c in rows]
@@ -112,12 +117,18 @@ def train_command(data, articles, seed, version):
             seed,
             {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
             log=log,
+            word_vectors=word_vectors,
         )
     except TrainingError as exc:
         raise click.ClickException(str(exc)) from None
     manifest["datasets"] = [describe_file(path, rows) for path, rows in per_file]
     if articles:
         manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
+    if word_vectors:
+        manifest["word_vectors"] = {
+            **describe_file(Path(word_vectors)),
+            "model": "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA",
+        }
     manifest["licenses"] = sorted({c.license for c in comments if c.license})
     manifest["license_notes"] = license_notes(comments)
     manifest["data_sha256"] = hashlib.sha256(
@@ -203,9 +214,35 @@ def evaluate_command(data, articles, version, held_out):
     click.echo(json.dumps(report, indent=2))
 
 
+@click.group("vectors")
+def vectors_cli():
+    """Static word vectors for the on-topic model."""
+
+
+@vectors_cli.command("build")
+@data_files
+@articles_file
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
+@click.option("--dimensions", default=128, show_default=True)
+def vectors_build(data, articles, out, dimensions):
+    """Embed the words of the given texts (needs the build extras: see README)."""
+    per_file, article_map = _read_all(data, articles)
+    corpus = [a["text"] for a in article_map.values()]
+    corpus += [c.text for _, rows in per_file for c in rows]
+    try:
+        vectors = wordvectors.build(corpus, dimensions, log=lambda m: click.echo(m, err=True))
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name} is missing: install the build extras listed in the README"
+        ) from None
+    vectors.save(Path(out))
+    click.echo(f"Wrote {len(vectors.vocabulary)} word vectors to {out}.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(moderators_cli)
     app.cli.add_command(train_command)
     app.cli.add_command(score_command)
     app.cli.add_command(evaluate_command)
+    app.cli.add_command(vectors_cli)

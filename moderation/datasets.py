@@ -107,9 +107,9 @@ def license_notes(comments: list[LabelledComment]) -> list[str]:
     for license_ in sorted({c.license for c in comments if c.license}):
         sources = sorted({c.source for c in comments if c.license == license_})
         if "NC" in license_.upper().split("-"):
-            notes.append(f"{', '.join(sources)}: {license_}, non-commercial use only")
-        elif license_.lower() == "research":
-            notes.append(f"{', '.join(sources)}: research use only")
+            notes.append(f"{', '.join(sources)}: {license_} (non-commercial use only)")
+        elif "research" in license_.lower():
+            notes.append(f"{', '.join(sources)}: {license_} (research use only)")
     return notes
 
 

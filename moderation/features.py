@@ -24,6 +24,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, normalize
 
 from .textnorm import normalise, normalise_all
+from .wordvectors import WordVectors
 
 # Hashing keeps the artifact small and loading fast: no vocabulary to pickle.
 WORD_FEATURES = 2**18
@@ -108,12 +109,19 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
     those words only learn what is off-topic anywhere, i.e. spam.
     """
 
-    def __init__(self, n_components: int = 120, max_features: int = 60000):
+    def __init__(
+        self, n_components: int = 120, max_features: int = 60000, word_vectors: str | None = None
+    ):
         self.n_components = n_components
         self.max_features = max_features
+        self.word_vectors = word_vectors
 
     def fit(self, X, y=None):
         comments, articles, _ = _split(X)
+        # Static word vectors (wordvectors.py), when given, are kept inside
+        # the fitted transformer: the artifact carries them.
+        self.word_vectors_ = WordVectors.load(self.word_vectors) if self.word_vectors else None
+        self.n_dense_ = N_DENSE + (2 if self.word_vectors_ else 0)
         corpus = list(dict.fromkeys(articles)) + list(comments)
         self.vectorizer_ = TfidfVectorizer(
             preprocessor=normalise,
@@ -160,8 +168,20 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
                 has_thread,
             ]
         )
+        if self.word_vectors_ is not None:
+            dense = np.column_stack([dense, self._meaning(comments, articles, threads, has_thread)])
         style = self.style_.transform(normalise_all(comments))
         return sparse.hstack([sparse.csr_matrix(dense), style], format="csr")
+
+    def _meaning(self, comments, articles, threads, has_thread):
+        """Cosines of the static word-vector embeddings: comment to article,
+        comment to thread."""
+        embed = self.word_vectors_.embed
+        mine = embed(comments)
+        to_article = _rowwise_dot(mine, np.array(self._recent("_recent_meaning", articles, embed)))
+        to_thread = _rowwise_dot(mine, np.array(self._recent("_recent_meaning", threads, embed)))
+        to_thread = to_thread * has_thread
+        return np.column_stack([to_article, to_thread])
 
     # Explanations (see explain.py) work in the space of vocabulary terms
     # followed by hashed comment words: a word's push is the sum, over the
@@ -182,25 +202,30 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         # Word cosine is a sum over shared terms; shared share counts them.
         similarity = comment_terms.multiply(article_terms) * coef[WORD_COSINE]
         sharing = present.multiply(article_terms > 0).multiply(coef[SHARED_SHARE] / n_terms)
-        style = self.style_.transform(normalise_all(comments)).multiply(coef[N_DENSE:])
+        style = self.style_.transform(normalise_all(comments)).multiply(coef[self.n_dense_ :])
         return sparse.hstack([similarity + sharing, style], format="csr")
 
     def _terms_once(self, texts):
-        """Vectorise each distinct text once, and remember recent articles:
-        a site posts many comments under the same few articles."""
-        cache = self.__dict__.setdefault("_recent_terms", {})
+        rows = self._recent("_recent_terms", texts, self.vectorizer_.transform)
+        return sparse.vstack(rows, format="csr")
+
+    def _recent(self, name, texts, compute):
+        """``compute`` each distinct text once, and remember recent ones: a
+        site posts many comments under the same few articles."""
+        cache = self.__dict__.setdefault(name, {})
         unique = list(dict.fromkeys(texts))
         missing = [text for text in unique if text not in cache]
         if len(cache) + len(missing) > RECENT_TEXTS:
             cache.clear()
             missing = unique
         if missing:
-            cache.update(zip(missing, self.vectorizer_.transform(missing)))
-        return sparse.vstack([cache[text] for text in texts], format="csr")
+            cache.update(zip(missing, compute(missing)))
+        return [cache[text] for text in texts]
 
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_recent_terms", None)
+        state.pop("_recent_meaning", None)
         return state
 
     def _topics(self, terms):
@@ -242,10 +267,10 @@ def calibrated(pipeline: Pipeline, texts, labels, sample_weight=None) -> Pipelin
     return Pipeline(pipeline.steps[:-1] + [("classifier", calibrator)])
 
 
-def build_on_topic_pipeline() -> Pipeline:
+def build_on_topic_pipeline(word_vectors: str | None = None) -> Pipeline:
     return Pipeline(
         [
-            ("features", CommentArticleFeatures()),
+            ("features", CommentArticleFeatures(word_vectors=word_vectors)),
             # Balanced: 0.5 means the comment fits this article no better than
             # another one, whatever ratio of negatives training sampled.
             ("classifier", LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")),

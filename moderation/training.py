@@ -124,7 +124,7 @@ def _equal_per_source(rows) -> np.ndarray:
     return np.array([len(rows) / len(counts) / counts[row.source] for row in rows])
 
 
-def train_on_topic(comments, articles, seed: int, threshold: float):
+def train_on_topic(comments, articles, seed: int, threshold: float, word_vectors=None):
     pairs, labels, groups, sources = on_topic_pairs(comments, articles, random.Random(seed))
     if len(set(labels)) < 2:
         raise TrainingError(
@@ -132,7 +132,7 @@ def train_on_topic(comments, articles, seed: int, threshold: float):
         )
     validation = np.array([in_validation(g, seed) for g in groups])
     pick = lambda items, mask: [x for x, m in zip(items, mask) if m]  # noqa: E731
-    pipeline = build_on_topic_pipeline()
+    pipeline = build_on_topic_pipeline(word_vectors)
     pipeline.fit(pick(pairs, ~validation), pick(labels, ~validation))
     report = {"train_pairs": int((~validation).sum()), "validation_pairs": int(validation.sum())}
     if validation.any():
@@ -143,7 +143,7 @@ def train_on_topic(comments, articles, seed: int, threshold: float):
     return pipeline, report
 
 
-def train_models(comments, articles, seed: int, thresholds: dict, log=print):
+def train_models(comments, articles, seed: int, thresholds: dict, log=print, word_vectors=None):
     """Fit both pipelines; return them with the manifest fields describing them."""
     if not articles:
         raise TrainingError("the on-topic model needs articles: pass --articles FILE")
@@ -152,7 +152,7 @@ def train_models(comments, articles, seed: int, thresholds: dict, log=print):
     abuse, abuse_report = train_abuse(comments, seed, thresholds["hold_abusive"])
     log(f"abuse: fitted in {time.perf_counter() - started:.1f}s")
     on_topic, on_topic_report = train_on_topic(
-        comments, articles, seed, thresholds["hold_on_topic"]
+        comments, articles, seed, thresholds["hold_on_topic"], word_vectors
     )
     log(f"on_topic: fitted in {time.perf_counter() - started:.1f}s")
     manifest = {

@@ -46,8 +46,10 @@ def test_licence_notes_name_non_commercial_and_research_data():
         LabelledComment("1", "t", 1, None, None, "c3", "CC-BY-NC-SA-4.0"),
         LabelledComment("2", "t", 0, None, None, "hateval", "research"),
         LabelledComment("3", "t", 0, None, None, "olid", "CC-BY-4.0"),
+        LabelledComment("4", "t", None, None, "a", "nyt", "NYT-copyright-research"),
     ]
     assert license_notes(comments) == [
-        "c3: CC-BY-NC-SA-4.0, non-commercial use only",
-        "hateval: research use only",
+        "c3: CC-BY-NC-SA-4.0 (non-commercial use only)",
+        "nyt: NYT-copyright-research (research use only)",
+        "hateval: research (research use only)",
     ]

@@ -1,0 +1,61 @@
+"""Static word vectors: embedding texts, persistence, use in the on-topic model."""
+
+import pickle
+
+import numpy as np
+
+from moderation.datasets import read_articles, read_comments
+from moderation.training import train_models
+from moderation.wordvectors import WordVectors
+
+# Two "topics": Russia/Moscow/Kremlin and football/goal/penalty.
+VOCABULARY = ["russia", "moscow", "kremlin", "football", "goal", "penalty"]
+VECTORS = np.array([[1, 0.1], [0.9, 0.2], [1, 0], [0.1, 1], [0, 1], [0.2, 0.9]])
+
+
+def vectors() -> WordVectors:
+    return WordVectors(VOCABULARY, VECTORS, np.ones(len(VOCABULARY)))
+
+
+def test_related_words_embed_close_without_sharing_a_word():
+    moscow, russia, football, unknown = vectors().embed(
+        ["Talks in Moscow", "RUSSIA!!", "a football match", "nothing known here"]
+    )
+    assert moscow @ russia > 0.95
+    assert moscow @ football < 0.4
+    assert not unknown.any(), "no known word: a zero vector, not noise"
+
+
+def test_save_load_and_pickle_keep_the_vectors(tmp_path):
+    path = tmp_path / "v.npz"
+    vectors().save(path)
+    loaded = WordVectors.load(path)
+    assert loaded.vocabulary == VOCABULARY
+    texts = ["Kremlin says", "penalty goal"]
+    assert np.allclose(loaded.embed(texts), vectors().embed(texts), atol=1e-3)
+    copy = pickle.loads(pickle.dumps(loaded))
+    assert np.allclose(copy.embed(texts), loaded.embed(texts))
+
+
+def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
+    path = tmp_path / "v.npz"
+    vectors().save(path)
+    comments, articles = data_files
+    pipelines, _ = train_models(
+        read_comments(comments),
+        read_articles(articles),
+        0,
+        {"hold_abusive": 0.5, "hold_on_topic": 0.3},
+        log=lambda _: None,
+        word_vectors=str(path),
+    )
+    model = pipelines["on_topic"]
+    features = model.named_steps["features"]
+    assert features.n_dense_ == 10
+    items = [("The Kremlin will sign", "Moscow and Islamabad agree", "")]
+    assert 0.0 <= model.predict_proba(items)[0, 1] <= 1.0
+    from moderation.explain import on_topic_spans
+
+    (spans,) = on_topic_spans(model, items)
+    for span in spans:
+        assert items[0][0][span.start : span.end] == span.text
