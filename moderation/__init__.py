@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import accounts, api, cli, config, db, errors, queue
+from . import accounts, api, cli, config, db, errors, model_cli, queue
 
 csrf = CSRFProtect()
 
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
+    model_cli.init_app(app)
     accounts.login_manager.init_app(app)
     # Every form and page action needs a CSRF token; the API authenticates
     # with a bearer key, not a cookie, so it has nothing to forge.

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
@@ -23,6 +24,8 @@ import joblib
 ARTIFACT_NAMES = ("abuse", "on_topic")
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
+# Append-only: one JSON line per change of the current version, with who.
+PROMOTIONS_FILE = "PROMOTIONS.jsonl"
 
 
 def library_versions() -> dict[str, str]:
@@ -93,3 +96,44 @@ def load_pipelines(model_dir: Path, version: str) -> dict:
             raise ValueError(f"{path} does not match the checksum in its manifest")
         pipelines[name] = joblib.load(path)
     return pipelines
+
+
+def versions(model_dir: Path) -> list[str]:
+    """Every complete version in the directory, oldest first."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return []
+    return sorted(p.name for p in model_dir.iterdir() if (p / MANIFEST_FILE).is_file())
+
+
+def promote(model_dir: Path, version: str, by: str, note: str = "") -> dict:
+    """Make ``version`` current and log who did it and what it replaced."""
+    if version not in versions(model_dir):
+        raise ValueError(f"no model version {version!r} in {model_dir}")
+    entry = {
+        "version": version,
+        "previous": current_version(model_dir),
+        "by": by,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": note,
+    }
+    with open(Path(model_dir) / PROMOTIONS_FILE, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\n")
+    set_current(model_dir, version)
+    return entry
+
+
+def promotions(model_dir: Path) -> list[dict]:
+    path = Path(model_dir) / PROMOTIONS_FILE
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def rollback(model_dir: Path, by: str) -> dict:
+    """Go back to the version the current one replaced."""
+    current = current_version(model_dir)
+    for entry in reversed(promotions(model_dir)):
+        if entry["version"] == current and entry["previous"]:
+            return promote(model_dir, entry["previous"], by, note=f"rollback from {current}")
+    raise ValueError(f"nothing to roll back to: {current} was not promoted over another version")

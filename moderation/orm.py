@@ -140,6 +140,21 @@ class Moderator(UserMixin, db.Model):
         return self.role == "admin"
 
 
+class LabelledExample(db.Model):
+    """A labelled comment imported from a file, for retraining."""
+
+    __tablename__ = "labelled_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+    abusive: Mapped[int | None]
+    on_topic: Mapped[int | None]
+    article_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Decision(db.Model):
     """One change of a comment's status, by the model or by a person."""
 

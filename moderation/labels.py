@@ -1,0 +1,179 @@
+"""Labelled examples from the site itself: moderators' decisions and files.
+
+A moderator's latest decision on a comment is a label (an overturned one
+counts only as its last word): rejected as abusive → abusive 1; rejected
+as off-topic or spam → on_topic 0; approved → abusive 0 and on_topic 1.
+Files in the datasets' JSON Lines format (or CSV with the same columns)
+are imported whole or not at all, with every bad line reported.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from .db import db
+from .orm import Comment, Decision, LabelledExample, Site
+
+COLUMNS = ("id", "text", "abusive", "on_topic", "article_id")
+MAX_TEXT = 20000
+
+
+class LabelFileError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    text: str
+    abusive: int | None
+    on_topic: int | None
+    article_id: str | None
+    source: str
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "abusive": self.abusive,
+            "on_topic": self.on_topic,
+            "article_id": self.article_id,
+            "source": self.source,
+            "license": "site-own",
+        }
+
+
+def from_decisions() -> list[Label]:
+    """One label per comment whose latest decision was a moderator's."""
+    latest = (
+        select(Decision.comment_id, func.max(Decision.id).label("last"))
+        .group_by(Decision.comment_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Decision, Comment, Site.name)
+        .join(latest, Decision.id == latest.c.last)
+        .join(Comment, Comment.id == Decision.comment_id)
+        .join(Site, Site.id == Comment.site_id)
+        .where(Decision.actor_type == "moderator")
+        .order_by(Decision.id)
+    )
+    labels = []
+    for decision, comment, site in rows:
+        values = _values_of(decision)
+        if values is not None:
+            labels.append(
+                Label(
+                    comment.external_id,
+                    comment.text,
+                    *values,
+                    comment.article_external_id,
+                    f"moderators:{site}",
+                )
+            )
+    return labels
+
+
+def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
+    if decision.to_status == "approved":
+        return 0, 1
+    if decision.to_status == "rejected":
+        reasons = set(decision.reasons or [])
+        if "abusive" in reasons:
+            return 1, None
+        if reasons & {"off_topic", "spam"}:
+            return None, 0
+    return None  # pending again (an undo), or rejected for another reason
+
+
+def imported() -> list[Label]:
+    rows = db.session.scalars(select(LabelledExample).order_by(LabelledExample.id))
+    return [
+        Label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source) for r in rows
+    ]
+
+
+def export_lines() -> list[str]:
+    return [json.dumps(label.to_json()) for label in [*from_decisions(), *imported()]]
+
+
+def parse(content: str, filename: str) -> list[Label]:
+    """Every label in the file, or LabelFileError naming every bad line."""
+    if filename.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(content))
+        records = [(n, dict(row)) for n, row in enumerate(reader, start=2)]
+    else:
+        records = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    records.append((number, f"not valid JSON ({exc.msg})"))
+    labels, problems = [], []
+    for number, record in records:
+        try:
+            labels.append(_label(record, filename))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    if not records:
+        problems.append("the file holds no labels")
+    if problems:
+        raise LabelFileError(problems)
+    return labels
+
+
+def _label(record, filename) -> Label:
+    if isinstance(record, str):
+        raise ValueError(record)
+    if not isinstance(record, dict):
+        raise ValueError("expected an object with id, text, abusive, on_topic")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"'text' is longer than {MAX_TEXT} characters")
+    abusive, on_topic = _flag(record, "abusive"), _flag(record, "on_topic")
+    if abusive is None and on_topic is None:
+        raise ValueError("give 'abusive' or 'on_topic' (0 or 1)")
+    identifier = str(record.get("id") or "").strip()
+    if not identifier:
+        raise ValueError("'id' is required")
+    article = record.get("article_id")
+    return Label(
+        identifier,
+        text,
+        abusive,
+        on_topic,
+        str(article) if article else None,
+        str(record.get("source") or f"import:{filename}"),
+    )
+
+
+def _flag(record, name) -> int | None:
+    value = record.get(name)
+    if value in (None, ""):
+        return None
+    if str(value).strip() in ("0", "1"):
+        return int(str(value).strip())
+    raise ValueError(f"'{name}' must be 0, 1 or empty")
+
+
+def store(labels: list[Label]) -> int:
+    db.session.add_all(
+        LabelledExample(
+            external_id=label.id,
+            text=label.text,
+            abusive=label.abusive,
+            on_topic=label.on_topic,
+            article_id=label.article_id,
+            source=label.source,
+        )
+        for label in labels
+    )
+    return len(labels)

@@ -1,0 +1,95 @@
+"""Labels from moderators' decisions and from files, in and out."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from moderation import review
+from moderation.db import db
+from moderation.orm import Comment, Moderator
+from tests.moderation_helpers import add_moderator, post_comments
+
+
+@pytest.fixture
+def app_config():
+    return {"MODERATION_PREMODERATION": True}
+
+
+def decide_all(app, decisions):
+    """Apply (comment external id, action, reason) as moderator maria."""
+    with app.app_context():
+        maria = db.session.scalar(select(Moderator))
+        for external_id, action, reason in decisions:
+            comment = db.session.scalar(select(Comment).where(Comment.external_id == external_id))
+            review.decide(comment, maria, action, comment.version, reason)
+            db.session.flush()
+        db.session.commit()
+
+
+def exported(runner, tmp_path):
+    out = tmp_path / "labels.jsonl"
+    result = runner.invoke(args=["labels", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in map(json.loads, out.read_text().splitlines())}
+
+
+def test_decisions_become_labels_and_only_the_latest_counts(app, client, auth, runner, tmp_path):
+    add_moderator(app)
+    post_comments(client, auth, ["fine", "nasty", "spammy", "changed mind", "untouched"])
+    decide_all(
+        app,
+        [
+            ("c0", "approve", None),
+            ("c1", "reject", "abusive"),
+            ("c2", "reject", "spam"),
+            ("c3", "approve", None),
+            ("c3", "reject", "abusive"),
+        ],
+    )
+    rows = exported(runner, tmp_path)
+    assert set(rows) == {"c0", "c1", "c2", "c3"}, "undecided comments are not labels"
+    assert (rows["c0"]["abusive"], rows["c0"]["on_topic"]) == (0, 1)
+    assert (rows["c1"]["abusive"], rows["c1"]["on_topic"]) == (1, None)
+    assert (rows["c2"]["abusive"], rows["c2"]["on_topic"]) == (None, 0)
+    assert rows["c3"]["abusive"] == 1
+    assert rows["c0"]["source"] == "moderators:Example Tribune"
+    assert rows["c0"]["article_id"] == "tribune-moscow-accord"
+
+
+def test_import_jsonl_and_csv_then_export(runner, tmp_path):
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text('{"id": "x1", "text": "You idiot", "abusive": 1}\n\n')
+    csv_file = tmp_path / "b.csv"
+    csv_file.write_text(
+        "id,text,abusive,on_topic,article_id\ny1,Buy now,,0,\ny2,Good point,0,1,a7\n"
+    )
+    assert "Imported 1 labels" in runner.invoke(args=["labels", "import", str(jsonl)]).output
+    assert "Imported 2 labels" in runner.invoke(args=["labels", "import", str(csv_file)]).output
+    rows = exported(runner, tmp_path)
+    assert rows["x1"]["abusive"] == 1
+    assert (rows["y1"]["abusive"], rows["y1"]["on_topic"]) == (None, 0)
+    assert rows["y2"]["article_id"] == "a7"
+    assert rows["y2"]["source"] == "import:b.csv"
+
+
+def test_a_bad_file_imports_nothing_and_names_every_bad_line(runner, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "ok", "text": "fine", "abusive": 0}\n'
+        "{oops\n"
+        '{"id": "z", "text": "", "abusive": 1}\n'
+        '{"id": "w", "text": "hm", "abusive": "maybe"}\n'
+        '{"id": "v", "text": "no label"}\n'
+    )
+    result = runner.invoke(args=["labels", "import", str(bad)])
+    assert result.exit_code != 0
+    for expected in (
+        "line 2: not valid JSON",
+        "line 3: 'text'",
+        "line 4: 'abusive'",
+        "line 5: give",
+    ):
+        assert expected in result.output
+    assert "nothing was imported" in result.output
+    assert exported(runner, tmp_path) == {}

@@ -1,0 +1,50 @@
+"""Model versions: list, promote, roll back; the API follows at once."""
+
+import shutil
+
+import pytest
+
+from moderation.artifacts import current_version, promotions
+from tests import sample_data
+
+
+@pytest.fixture
+def two_versions(app, model_dir, tmp_path):
+    """A model directory holding the test model twice, as v1 (current) and v2."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("v1", "v2"):
+        shutil.copytree(model_dir / "test-model", folder / name)
+    (folder / "CURRENT").write_text("v1\n")
+    app.config["MODERATION_MODEL_DIR"] = str(folder)
+    return folder
+
+
+def model_version_of_a_new_comment(client, auth, comment_id):
+    body = {"id": comment_id, "article_id": "a", "text": sample_data.EXAMPLE_COMMENTS[0]}
+    return client.post("/api/v1/comments", json=body, headers=auth).get_json()["model_version"]
+
+
+def test_promote_and_rollback_change_what_scores_comments(runner, client, auth, two_versions):
+    assert model_version_of_a_new_comment(client, auth, "c1") == "v1"
+    result = runner.invoke(args=["models", "promote", "v2", "--by", "li"])
+    assert result.exit_code == 0, result.output
+    assert model_version_of_a_new_comment(client, auth, "c2") == "v2"
+    listing = runner.invoke(args=["models", "list"]).output
+    assert "* v2" in listing and "promoted by li" in listing
+    result = runner.invoke(args=["models", "rollback", "--by", "li"])
+    assert result.exit_code == 0, result.output
+    assert current_version(two_versions) == "v1"
+    assert model_version_of_a_new_comment(client, auth, "c3") == "v1"
+    assert [(p["version"], p["previous"], p["by"]) for p in promotions(two_versions)] == [
+        ("v2", "v1", "li"),
+        ("v1", "v2", "li"),
+    ]
+
+
+def test_promoting_an_unknown_version_or_rolling_back_too_far_fails(runner, two_versions):
+    result = runner.invoke(args=["models", "promote", "v9"])
+    assert result.exit_code != 0 and "no model version 'v9'" in result.output
+    result = runner.invoke(args=["models", "rollback"])
+    assert result.exit_code != 0 and "nothing to roll back to" in result.output
+    assert current_version(two_versions) == "v1"
