@@ -50,8 +50,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_version(model_dir: Path, version: str, pipelines: dict, manifest: dict) -> Path:
-    """Write the pipelines and their manifest, then make the version current."""
+def save_version(
+    model_dir: Path, version: str, pipelines: dict, manifest: dict, activate: bool = True
+) -> Path:
+    """Write the pipelines and their manifest, then (by default) make the
+    version current."""
     target = Path(model_dir) / version
     target.mkdir(parents=True, exist_ok=False)
     files = {}
@@ -61,8 +64,16 @@ def save_version(model_dir: Path, version: str, pipelines: dict, manifest: dict)
         files[name] = {"file": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = {**manifest, "version": version, "artifacts": files, "libraries": library_versions()}
     (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    set_current(model_dir, version)
+    if activate:
+        set_current(model_dir, version)
     return target
+
+
+def add_to_manifest(model_dir: Path, version: str, fields: dict) -> None:
+    """Record facts learnt after training (such as the gate's report)."""
+    path = Path(model_dir) / version / MANIFEST_FILE
+    manifest = {**json.loads(path.read_text()), **fields}
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 def set_current(model_dir: Path, version: str) -> None:

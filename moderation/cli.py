@@ -3,9 +3,7 @@
 Each command that writes to the database commits once, at its end.
 """
 
-import hashlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -16,9 +14,7 @@ from . import artifacts, policy, wordvectors
 from .accounts import ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
-    describe_file,
     earlier_threads,
-    license_notes,
     read_articles,
     read_comments,
 )
@@ -27,7 +23,6 @@ from .evaluation import evaluate
 from .pairs import THREAD_SIZE
 from .scoring import load_scorer
 from .sites import SiteExists, create_site
-from .training import TrainingError, train_models
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
 moderators_cli = AppGroup("moderators", help="Manage moderator accounts.")
@@ -75,71 +70,17 @@ def moderators_create(name, role, password):
     click.echo(f"Created {moderator.role} {moderator.username!r}.")
 
 
-def _thresholds() -> policy.Thresholds:
+def policy_thresholds() -> policy.Thresholds:
     return policy.Thresholds.from_config(current_app.config)
 
 
-def _read_all(paths, articles_path):
+def read_files(paths, articles_path):
     try:
         per_file = [(Path(p), read_comments(p)) for p in paths]
         articles = read_articles(articles_path) if articles_path else {}
     except (DatasetError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     return per_file, articles
-
-
-@click.command("train")
-@with_appcontext
-@data_files
-@articles_file
-@click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    help="Seed of the validation split and negative sampling.",
-)
-@click.option("--version", "version", help="Version name (default: the current UTC time).")
-@click.option(
-    "--word-vectors",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Static word vectors from `vectors build`, for the on-topic model.",
-)
-def train_command(data, articles, seed, version, word_vectors):
-    """Train both models and make the new version the current one."""
-    per_file, article_map = _read_all(data, articles)
-    comments = [c for _, rows in per_file for c in rows]
-    thresholds = _thresholds()
-    log = lambda message: click.echo(message, err=True)  # noqa: E731
-    try:
-        pipelines, manifest = train_models(
-            comments,
-            article_map,
-            seed,
-            {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
-            log=log,
-            word_vectors=word_vectors,
-        )
-    except TrainingError as exc:
-        raise click.ClickException(str(exc)) from None
-    manifest["datasets"] = [describe_file(path, rows) for path, rows in per_file]
-    if articles:
-        manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
-    if word_vectors:
-        manifest["word_vectors"] = {
-            **describe_file(Path(word_vectors)),
-            "model": "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA",
-        }
-    manifest["licenses"] = sorted({c.license for c in comments if c.license})
-    manifest["license_notes"] = license_notes(comments)
-    manifest["data_sha256"] = hashlib.sha256(
-        "".join(entry["sha256"] for entry in manifest["datasets"]).encode()
-    ).hexdigest()
-    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
-    model_dir.mkdir(parents=True, exist_ok=True)
-    target = artifacts.save_version(model_dir, version, pipelines, manifest)
-    click.echo(f"Trained model {version} in {target}; it is now the current model.")
-    click.echo(json.dumps(manifest["metrics"], indent=2))
 
 
 @click.command("score")
@@ -163,12 +104,12 @@ def score_command(input_path, articles, output):
 
     As in the service, each comment is scored with its thread: the comments
     before it in the file under the same article."""
-    ((_, comments),), article_map = _read_all([input_path], articles)
+    ((_, comments),), article_map = read_files([input_path], articles)
     try:
         scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
-    thresholds = _thresholds()
+    thresholds = policy_thresholds()
     threads = earlier_threads(comments, THREAD_SIZE)
     for start in range(0, len(comments), SCORE_CHUNK):
         chunk = comments[start : start + SCORE_CHUNK]
@@ -196,7 +137,7 @@ def score_command(input_path, articles, output):
 @click.option("--held-out", is_flag=True, help="Only comments in the model's own validation split.")
 def evaluate_command(data, articles, version, held_out):
     """Measure a model on labelled files and print a JSON report."""
-    per_file, article_map = _read_all(data, articles)
+    per_file, article_map = read_files(data, articles)
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     try:
         scorer = load_scorer(model_dir, version)
@@ -207,7 +148,7 @@ def evaluate_command(data, articles, version, held_out):
         scorer,
         [(path.name, rows) for path, rows in per_file],
         article_map,
-        _thresholds(),
+        policy_thresholds(),
         seed=seed,
         held_out_only=held_out,
     )
@@ -226,7 +167,7 @@ def vectors_cli():
 @click.option("--dimensions", default=128, show_default=True)
 def vectors_build(data, articles, out, dimensions):
     """Embed the words of the given texts (needs the build extras: see README)."""
-    per_file, article_map = _read_all(data, articles)
+    per_file, article_map = read_files(data, articles)
     corpus = [a["text"] for a in article_map.values()]
     corpus += [c.text for _, rows in per_file for c in rows]
     try:
@@ -242,7 +183,6 @@ def vectors_build(data, articles, out, dimensions):
 def init_app(app) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(moderators_cli)
-    app.cli.add_command(train_command)
     app.cli.add_command(score_command)
     app.cli.add_command(evaluate_command)
     app.cli.add_command(vectors_cli)

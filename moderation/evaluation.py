@@ -21,9 +21,12 @@ from .splits import group_of, in_validation
 TOP1_CANDIDATES = 20
 
 
-def evaluate(scorer, files, articles, thresholds, seed: int, held_out_only: bool) -> dict:
+def evaluate(
+    scorer, files, articles, thresholds, seed: int, held_out_only: bool, extras: bool = True
+) -> dict:
     """``files`` is a list of (name, comments). With ``held_out_only``, only
-    comments in the validation side of the model's split are used."""
+    comments in the validation side of the model's split are used; without
+    ``extras``, the slower on-topic measures (threads, top-1) are skipped."""
     report = {
         "model_version": scorer.version,
         "held_out_only": held_out_only,
@@ -35,15 +38,15 @@ def evaluate(scorer, files, articles, thresholds, seed: int, held_out_only: bool
     for name, comments in files:
         if held_out_only:
             comments = [c for c in comments if in_validation(group_of(c), seed)]
-        report["files"][name] = _measure(scorer, comments, articles, thresholds, seed)
+        report["files"][name] = _measure(scorer, comments, articles, thresholds, seed, extras)
         for comment in comments:
             by_source[comment.source].append(comment)
     for source, comments in sorted(by_source.items()):
-        report["sources"][source] = _measure(scorer, comments, articles, thresholds, seed)
+        report["sources"][source] = _measure(scorer, comments, articles, thresholds, seed, extras)
     return report
 
 
-def _measure(scorer, comments, articles, thresholds, seed) -> dict:
+def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
     result = {"rows": len(comments)}
     labelled = [c for c in comments if c.abusive is not None]
     if labelled:
@@ -56,13 +59,13 @@ def _measure(scorer, comments, articles, thresholds, seed) -> dict:
         )["macro_f1"]
         result["abuse"] = abuse
     if articles:
-        on_topic = _measure_on_topic(scorer, comments, articles, thresholds, seed)
+        on_topic = _measure_on_topic(scorer, comments, articles, thresholds, seed, extras)
         if on_topic:
             result["on_topic"] = on_topic
     return result
 
 
-def _measure_on_topic(scorer, comments, articles, thresholds, seed) -> dict:
+def _measure_on_topic(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
     rng = random.Random(seed)
     ids = sorted(articles)
     by_source = defaultdict(list)
@@ -83,8 +86,9 @@ def _measure_on_topic(scorer, comments, articles, thresholds, seed) -> dict:
             [1] * len(own) + [0] * len(other), own + other, thresholds.hold_on_topic
         )
         result["own_vs_other_roc_auc"] = result.pop("roc_auc")
-        result.update(_with_threads(scorer, placed, articles, rng))
-        result.update(_top1(scorer, placed, articles, by_source, rng))
+        if extras:
+            result.update(_with_threads(scorer, placed, articles, rng))
+            result.update(_top1(scorer, placed, articles, by_source, rng))
     if spam:
         spam_scores = _on_topic(scorer, [(c, rng.choice(ids)) for c in spam], articles)
         result["spam_rows"] = len(spam)

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .datasets import LabelledComment, article_text
 from .db import db
-from .orm import Comment, Decision, LabelledExample, Site
+from .orm import Article, Comment, Decision, LabelledExample, Site
 
 COLUMNS = ("id", "text", "abusive", "on_topic", "article_id")
+SITE_SOURCE = "site"
 MAX_TEXT = 20000
 
 
@@ -96,6 +98,33 @@ def imported() -> list[Label]:
     return [
         Label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source) for r in rows
     ]
+
+
+def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
+    """The site's labels as training rows (source "site", so they get the
+    site's share of the training weight), and the site's articles."""
+    rows = [
+        LabelledComment(
+            f"site-{label.id}",
+            label.text,
+            label.abusive,
+            label.on_topic,
+            label.article_id,
+            SITE_SOURCE,
+            "site-own",
+        )
+        for label in [*from_decisions(), *imported()]
+    ]
+    articles = {
+        article.external_id: {
+            "title": article.title,
+            "body": article.body,
+            "text": article_text(article.title, article.body),
+            "source": SITE_SOURCE,
+        }
+        for article in db.session.scalars(select(Article))
+    }
+    return rows, articles
 
 
 def export_lines() -> list[str]:

@@ -1,20 +1,30 @@
-"""Commands for a model's life at a site: ``models`` and ``labels``.
+"""Commands for a model's life at a site: ``train``, ``models``, ``labels``.
 
-``models list|promote|rollback`` change which version the service scores
-with; running workers pick the change up at their next comment, because
-the scorer reads ``models/CURRENT`` on every call and keeps each version it
-has loaded. ``labels export|import`` move the site's own labels in and out.
+``train`` builds a candidate and puts it through the evaluation gate
+(gate.py) before it goes live. ``models list|promote|rollback`` change which
+version the service scores with; running workers pick the change up at
+their next comment, because the scorer reads ``models/CURRENT`` on every
+call and keeps each version it has loaded. ``labels export|import`` move
+the site's own labels in and out.
 """
 
 import getpass
+import hashlib
+import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from . import artifacts, labels
+from . import artifacts, gate, labels
+from .cli import articles_file, data_files, policy_thresholds, read_files
+from .datasets import describe_file, license_notes
 from .db import db
+from .scoring import load_scorer
+from .training import TrainingError, train_models
 
 models_cli = AppGroup("models", help="List, promote and roll back model versions.")
 labels_cli = AppGroup("labels", help="Export and import the site's own labels.")
@@ -23,6 +33,103 @@ by_option = click.option("--by", default=getpass.getuser, help="Who is doing thi
 
 def _model_dir() -> Path:
     return Path(current_app.config["MODERATION_MODEL_DIR"])
+
+
+@click.command("train")
+@with_appcontext
+@data_files
+@articles_file
+@click.option("--seed", default=0, show_default=True, help="Seed of the split and sampling.")
+@click.option("--version", "version", help="Version name (default: the current UTC time).")
+@click.option(
+    "--word-vectors",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Static word vectors from `vectors build`, for the on-topic model.",
+)
+@click.option(
+    "--from-decisions", is_flag=True, help="Add the site's own labels (decisions, imports)."
+)
+@click.option(
+    "--tolerance",
+    default=gate.DEFAULT_TOLERANCE,
+    show_default=True,
+    help="Largest AUC drop the gate accepts.",
+)
+@click.option(
+    "--force", is_flag=True, help="Make the candidate current even if the gate refuses it."
+)
+@by_option
+def train_command(
+    data, articles, seed, version, word_vectors, from_decisions, tolerance, force, by
+):
+    """Train both models; the new version goes live if the gate passes it.
+
+    Exits with status 3 when the candidate is kept but not promoted."""
+    per_file, article_map = read_files(data, articles)
+    base = [c for _, rows in per_file for c in rows]
+    # The site's labels are always part of the gate's test rows; they are
+    # trained on only when asked.
+    site_rows, site_articles = labels.for_training()
+    article_map = {**article_map, **site_articles}
+    comments = base + site_rows if from_decisions else base
+    thresholds = policy_thresholds()
+    try:
+        pipelines, manifest = train_models(
+            comments,
+            article_map,
+            seed,
+            {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
+            log=lambda message: click.echo(message, err=True),
+            word_vectors=word_vectors,
+        )
+    except TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    manifest["datasets"] = [describe_file(path, rows) for path, rows in per_file]
+    if articles:
+        manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
+    if from_decisions:
+        manifest["site_labels"] = len(site_rows)
+    if word_vectors:
+        manifest["word_vectors"] = {
+            **describe_file(Path(word_vectors)),
+            "model": "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA",
+        }
+    manifest["licenses"] = sorted({c.license for c in comments if c.license})
+    manifest["license_notes"] = license_notes(comments)
+    manifest["data_sha256"] = hashlib.sha256(
+        "".join(entry["sha256"] for entry in manifest["datasets"]).encode()
+    ).hexdigest()
+    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    model_dir = _model_dir()
+    model_dir.mkdir(parents=True, exist_ok=True)
+    live = artifacts.current_version(model_dir)
+    target = artifacts.save_version(model_dir, version, pipelines, manifest, activate=False)
+    click.echo(f"Trained model {version} in {target}.")
+    click.echo(json.dumps(manifest["metrics"], indent=2))
+    if live is None:
+        artifacts.promote(model_dir, version, by, note="first model")
+        click.echo(f"{version} is now the current model (there was none).")
+        return
+    report = gate.compare(
+        load_scorer(model_dir, live),
+        load_scorer(model_dir, version),
+        base + site_rows,
+        article_map,
+        thresholds,
+        seed,
+        tolerance,
+    )
+    artifacts.add_to_manifest(model_dir, version, {"gate": report})
+    for check in report["checks"]:
+        mark = "ok " if check["passed"] else "NO "
+        click.echo(f"{mark} {check['check']}: live {check['live']}, candidate {check['candidate']}")
+    if report["passed"] or force:
+        note = "passed the gate" if report["passed"] else "forced past the gate"
+        artifacts.promote(model_dir, version, by, note=note)
+        click.echo(f"{version} {note} and is now current (was {live}).")
+        return
+    click.echo(f"{version} is worse than {live} beyond {tolerance}: kept, not promoted.")
+    sys.exit(3)
 
 
 @models_cli.command("list")
@@ -93,5 +200,6 @@ def labels_import(path):
 
 
 def init_app(app) -> None:
+    app.cli.add_command(train_command)
     app.cli.add_command(models_cli)
     app.cli.add_command(labels_cli)

@@ -1,0 +1,126 @@
+"""A site's model life, played through: moderators label what the base model
+misjudges, retraining learns it and the gate promotes it, a worse candidate
+is refused, and rollback restores the previous version."""
+
+import random
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from moderation import review
+from moderation.artifacts import current_version, read_manifest
+from moderation.db import db
+from moderation.orm import Comment, Moderator
+from tests import sample_data
+from tests.moderation_helpers import add_moderator
+
+# This community's insults, which no public data set knows.
+SLURS = ["flumph", "grobnik", "squonker", "blatherskite-face"]
+TOPICS = ["the accord", "Moscow", "the militants", "the helicopters", "intelligence sharing"]
+
+
+@pytest.fixture
+def app_config():
+    return {"MODERATION_PREMODERATION": True}
+
+
+@pytest.fixture
+def site_models(app, model_dir, tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copytree(model_dir / "test-model", folder / "test-model")
+    (folder / "CURRENT").write_text("test-model\n")
+    app.config["MODERATION_MODEL_DIR"] = str(folder)
+    return folder
+
+
+ARTICLES = 20
+
+
+def site_comments(rng, n):
+    """Half community insults, half ordinary remarks, spread over the site's
+    articles (the held-out share of its labels is a share of its articles)."""
+    comments = []
+    for i in range(n):
+        topic = rng.choice(TOPICS)
+        if i % 2:
+            text = f"About {topic}: what a {rng.choice(SLURS)}, pure {rng.choice(SLURS)}"
+        else:
+            # Sounds like the public sets' insults, but is praise here.
+            praise = rng.choice(["genius", "hero", "star"])
+            text = f"About {topic}: you are a {praise}, shut up and take my vote"
+        comments.append((f"s{i}", text, i % 2, f"story-{i % ARTICLES}"))
+    return comments
+
+
+def moderate(app, client, auth, comments):
+    for k in range(ARTICLES):
+        article = {
+            "id": f"story-{k}",
+            "title": f"Story {k}",
+            "body": sample_data.EXAMPLE_ARTICLE["body"],
+        }
+        client.post("/api/v1/articles", json=article, headers=auth)
+    batch = [
+        {"id": cid, "article_id": article_id, "text": text} for cid, text, _, article_id in comments
+    ]
+    for start in range(0, len(batch), 100):
+        response = client.post(
+            "/api/v1/comments/batch", json={"comments": batch[start : start + 100]}, headers=auth
+        )
+        assert response.get_json()["failed"] == 0
+    with app.app_context():
+        maria = db.session.scalar(select(Moderator))
+        for cid, _, abusive, _ in comments:
+            comment = db.session.scalar(select(Comment).where(Comment.external_id == cid))
+            if comment.status == "pending":
+                action, reason = ("reject", "abusive") if abusive else ("approve", None)
+                review.decide(comment, maria, action, comment.version, reason)
+        db.session.commit()
+
+
+def train(runner, data_files, version, *extra):
+    comments, articles = data_files
+    args = ["train", "--data", str(comments), "--articles", str(articles), "--version", version]
+    return runner.invoke(args=[*args, "--by", "maria", *extra])
+
+
+def api_version(client, auth, cid, text):
+    body = {"id": cid, "article_id": sample_data.EXAMPLE_ARTICLE["id"], "text": text}
+    return client.post("/api/v1/comments", json=body, headers=auth).get_json()
+
+
+def test_retrain_gate_promote_refuse_and_roll_back(
+    app, client, auth, runner, data_files, site_models
+):
+    add_moderator(app)
+    moderate(app, client, auth, site_comments(random.Random(0), 300))
+
+    better = train(runner, data_files, "v-site", "--from-decisions")
+    assert better.exit_code == 0, better.output
+    assert "passed the gate" in better.output
+    assert current_version(site_models) == "v-site"
+    report = read_manifest(site_models, "v-site")["gate"]
+    (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
+    assert site_check["candidate"] > site_check["live"] + 0.1, "measurably better on the site"
+    insult = "About the accord: what a grobnik"
+    assert api_version(client, auth, "new-1", insult)["model_version"] == "v-site"
+
+    # A retrain that forgets the site's labels is worse on them: refused.
+    worse = train(runner, data_files, "v-forgetful")
+    assert worse.exit_code == 3, worse.output
+    assert "kept, not promoted" in worse.output
+    assert current_version(site_models) == "v-site"
+    assert read_manifest(site_models, "v-forgetful")["gate"]["passed"] is False
+
+    rolled = runner.invoke(args=["models", "rollback", "--by", "maria"])
+    assert rolled.exit_code == 0, rolled.output
+    assert api_version(client, auth, "new-2", insult)["model_version"] == "test-model"
+
+    # An admin can still force a refused candidate live.
+    assert runner.invoke(args=["models", "promote", "v-site"]).exit_code == 0
+    forced = train(runner, data_files, "v-forced", "--force")
+    assert forced.exit_code == 0 and "forced past the gate" in forced.output
+    assert read_manifest(site_models, "v-forced")["gate"]["passed"] is False
+    assert current_version(site_models) == "v-forced"
