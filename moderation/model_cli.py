@@ -24,10 +24,12 @@ from .cli import articles_file, data_files, policy_thresholds, read_files
 from .datasets import describe_file, license_notes
 from .db import db
 from .scoring import load_scorer
+from .suggest import suggest
 from .training import TrainingError, train_models
 
 models_cli = AppGroup("models", help="List, promote and roll back model versions.")
 labels_cli = AppGroup("labels", help="Export and import the site's own labels.")
+policy_cli = AppGroup("policy", help="Thresholds of the moderation policy.")
 by_option = click.option("--by", default=getpass.getuser, help="Who is doing this (logged).")
 
 
@@ -199,7 +201,26 @@ def labels_import(path):
     click.echo(f"Imported {count} labels.")
 
 
+@policy_cli.command("suggest")
+@click.option("--precision", type=click.FloatRange(0.5, 1.0), required=True)
+def policy_suggest(precision):
+    """Propose auto-reject and auto-approve thresholds reaching PRECISION on
+    the site's abuse labels, with how many comments would go to the queue."""
+    rows, _ = labels.for_training()
+    rows = [row for row in rows if row.abusive is not None]
+    try:
+        scorer = load_scorer(_model_dir())
+        scores = [s.abusive for s in scorer.score([r.text for r in rows], [None] * len(rows))]
+        proposal = suggest(scores, [r.abusive for r in rows], precision)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    proposal["model_version"] = scorer.version
+    click.echo(json.dumps(proposal, indent=2))
+    click.echo("Set MODERATION_REJECT_ABUSIVE and MODERATION_HOLD_ABUSIVE to use them.", err=True)
+
+
 def init_app(app) -> None:
+    app.cli.add_command(policy_cli)
     app.cli.add_command(train_command)
     app.cli.add_command(models_cli)
     app.cli.add_command(labels_cli)
