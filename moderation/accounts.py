@@ -5,6 +5,8 @@ default accounts: the first admin is created with
 ``flask --app app moderators create NAME --role admin``.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -74,7 +76,12 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     # Only paths on this site: never redirect a signed-in moderator elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil" and
+    # "/\\evil" would leave the site.
+    target = "".join(ch for ch in (target or "") if ch.isprintable() and not ch.isspace())
+    parts = urlsplit(target)
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    if local and not parts.scheme and not parts.netloc:
         return target
     return url_for("queue.show")
 

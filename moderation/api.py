@@ -4,6 +4,8 @@ Views parse the request, call the domain modules and serialise; each
 request that writes commits once, at the end.
 """
 
+import re
+
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +28,8 @@ from .validation import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# ASCII digits only ("²".isdigit() is true), and small enough for a BIGINT.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 health_bp = Blueprint("health", __name__)
 
 
@@ -76,8 +80,16 @@ def _submit(inputs):
 @bp.post("/articles")
 def post_article():
     data = parse_article(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
-    article, created = upsert_article(g.site, data)
-    db.session.commit()
+    for attempt in (1, 2):
+        article, created = upsert_article(g.site, data)
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Another request created it first: update that one instead.
+            db.session.rollback()
+            if attempt == 2:
+                raise
     body = {"id": article.external_id, "title": article.title, "url": article.url}
     return jsonify(body), 201 if created else 200
 
@@ -145,10 +157,10 @@ def comment_feed():
         errors["status"] = "must be one of pending, approved, rejected"
     since = timestamp_field(request.args, "since", errors)
     cursor = request.args.get("cursor", "0")
-    if not cursor.isdigit():
+    if not WHOLE_NUMBER.fullmatch(cursor):
         errors["cursor"] = "must be a cursor returned by this endpoint"
     limit = request.args.get("limit", str(_config("MODERATION_FEED_PAGE_SIZE")))
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 1000:
         errors["limit"] = "must be a whole number from 1 to 1000"
     errors.raise_if_any("Some query parameters are invalid.")
     decisions, has_more = decision_feed(
@@ -158,6 +170,7 @@ def comment_feed():
         status=status,
         article_id=request.args.get("article_id") or None,
         since=since,
+        settle_seconds=_config("MODERATION_FEED_SETTLE_SECONDS"),
     )
     items = [{**d.comment.to_json(), "decision": d.to_json()} for d in decisions]
     next_cursor = str(decisions[-1].id) if decisions else cursor

@@ -8,7 +8,7 @@ Each status a comment takes, including its first, writes a ``Decision``.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -249,16 +249,22 @@ def decision_feed(
     status: str | None = None,
     article_id: str | None = None,
     since: datetime | None = None,
+    settle_seconds: float = 0.0,
 ) -> tuple[list[Decision], bool]:
     """Decisions on the site's comments after ``after_id``, oldest first.
 
     A site polls this with the last id it saw and publishes or withdraws
     each comment as its decisions arrive, including moderators' later ones.
+    Decisions younger than ``settle_seconds`` are left for the next poll:
+    ids are handed out when a transaction writes, not when it commits, so a
+    slow transaction could otherwise commit an id below a cursor the site
+    has already passed.
     """
+    settled = utcnow() - timedelta(seconds=settle_seconds)
     query = (
         select(Decision)
         .join(Decision.comment)
-        .where(Comment.site_id == site.id, Decision.id > after_id)
+        .where(Comment.site_id == site.id, Decision.id > after_id, Decision.decided_at <= settled)
         .options(selectinload(Decision.comment).selectinload(Comment.parent))
         .order_by(Decision.id)
         .limit(limit + 1)

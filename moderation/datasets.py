@@ -79,7 +79,8 @@ def read_comments(path: Path) -> list[LabelledComment]:
                 text=text,
                 abusive=_label(record.get("abusive"), path, number, "abusive"),
                 on_topic=_label(record.get("on_topic"), path, number, "on_topic"),
-                article_id=record.get("article_id"),
+                # Articles are keyed by str(id): numeric ids must match too.
+                article_id=None if record.get("article_id") is None else str(record["article_id"]),
                 source=str(record.get("source") or path.stem),
                 license=record.get("license"),
             )

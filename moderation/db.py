@@ -47,13 +47,26 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    # Foreign keys are off by default in SQLite; the schema relies on them.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if _is_sqlite(dbapi_connection):
         cursor = dbapi_connection.cursor()
+        # Foreign keys are off by default in SQLite; the schema relies on them.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # Let SQLAlchemy, not the sqlite3 module, open transactions (below):
+        # otherwise releasing a savepoint commits everything before it.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def init_app(app) -> None:

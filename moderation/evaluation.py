@@ -79,7 +79,11 @@ def _measure_on_topic(scorer, comments, articles, thresholds, seed, extras=True)
         for comment in placed:
             pool = by_source[articles[comment.article_id].get("source")]
             pool = pool if len(pool) > 1 else ids
-            others.append(rng.choice([a for a in pool if a != comment.article_id]))
+            others.append(rng.choice([a for a in pool if a != comment.article_id] or [None]))
+        # With a single article there is no other one to compare against.
+        placed = [c for c, other in zip(placed, others) if other is not None]
+        others = [other for other in others if other is not None]
+    if placed:
         own = _on_topic(scorer, [(c, c.article_id) for c in placed], articles)
         other = _on_topic(scorer, list(zip(placed, others)), articles)
         result = binary_report(

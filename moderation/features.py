@@ -211,16 +211,17 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
 
     def _recent(self, name, texts, compute):
         """``compute`` each distinct text once, and remember recent ones: a
-        site posts many comments under the same few articles."""
-        cache = self.__dict__.setdefault(name, {})
+        site posts many comments under the same few articles. Safe to call
+        from several threads: the shared cache is only read and replaced."""
+        cache = self.__dict__.get(name, {})
         unique = list(dict.fromkeys(texts))
-        missing = [text for text in unique if text not in cache]
-        if len(cache) + len(missing) > RECENT_TEXTS:
-            cache.clear()
-            missing = unique
+        found = {text: cache[text] for text in unique if text in cache}
+        missing = [text for text in unique if text not in found]
         if missing:
-            cache.update(zip(missing, compute(missing)))
-        return [cache[text] for text in texts]
+            found.update(zip(missing, compute(missing)))
+            kept = cache if len(cache) + len(missing) <= RECENT_TEXTS else {}
+            self.__dict__[name] = {**kept, **{t: found[t] for t in missing}}
+        return [found[text] for text in texts]
 
     def __getstate__(self):
         state = super().__getstate__()

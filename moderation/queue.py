@@ -5,6 +5,7 @@ script (with the CSRF token in a header), answered with the re-rendered
 card, so a moderator never waits for a full reload.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
@@ -86,9 +87,14 @@ def _filters(args) -> tuple[review.QueueFilters, list[str]]:
         on_topic_min=number("on_topic_min"),
         on_topic_max=number("on_topic_max"),
         sort=sort if sort in review.SORTS else "oldest",
-        page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        page=_page_number(page),
     )
     return filters, problems
+
+
+def _page_number(raw: str) -> int:
+    """A page number from the query string; anything odd means page 1."""
+    return int(raw) if re.fullmatch(r"[0-9]{1,6}", raw) and int(raw) > 0 else 1
 
 
 def _card_context(comments) -> dict:
@@ -181,8 +187,7 @@ def card(comment_id: int):
 def audit():
     moderator = request.args.get("moderator", "")
     start, end, problems = _dates(request.args)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = _page_number(request.args.get("page", "1"))
     decisions, total = review.audit_log(moderator, start, end, page)
     names = db.session.scalars(select(Moderator.username).order_by(Moderator.username))
     return render_template(
@@ -227,12 +232,17 @@ def highlight(comment: Comment) -> Markup:
     text = comment.text
     marks = {}
     explanations = comment.explanations or {}
-    for span in explanations.get("on_topic", []):
-        if span["weight"] < 0:
-            marks[span["start"]] = (span["end"], "off-topic")
-    for span in explanations.get("abusive", []):
-        if span["weight"] > 0:
-            marks[span["start"]] = (span["end"], "abusive")
+    thresholds = _thresholds()
+    # Only for a score that crossed its threshold: otherwise a red word on a
+    # clean comment would say "abusive" where the model did not.
+    if comment.on_topic is not None and comment.on_topic < thresholds.hold_on_topic:
+        for span in explanations.get("on_topic", []):
+            if span["weight"] < 0:
+                marks[span["start"]] = (span["end"], "off-topic")
+    if comment.abusive is not None and comment.abusive >= thresholds.hold_abusive:
+        for span in explanations.get("abusive", []):
+            if span["weight"] > 0:
+                marks[span["start"]] = (span["end"], "abusive")
     out, position = [], 0
     for start in sorted(marks):
         end, kind = marks[start]

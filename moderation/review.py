@@ -41,6 +41,8 @@ def decide(
     comment: Comment, moderator: Moderator, action: str, version: int, reason=None, note=None
 ):
     """Approve or reject one comment, as seen at ``version``."""
+    if not isinstance(reason, (str, type(None))) or not isinstance(note, (str, type(None))):
+        raise InvalidAction("reason and note must be text")
     _check_version(comment, version)
     if action == "approve":
         return record_decision(comment, Status.APPROVED, [], "moderator", moderator.username, note)

@@ -7,6 +7,7 @@ field's name, never a silent coercion that stores something surprising.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from .errors import ApiError
 from .orm import EXTERNAL_ID_LENGTH
@@ -88,7 +89,8 @@ def timestamp_field(data, name, errors):
     except ValueError:
         errors[name] = "must be an ISO 8601 date-time, e.g. 2026-11-28T10:00:00Z"
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # Stored in UTC: SQLite keeps no offset, so a +02:00 time must be converted.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_article(data, max_chars: int) -> ArticleInput:
@@ -100,6 +102,9 @@ def parse_article(data, max_chars: int) -> ArticleInput:
         body=_text(data, "body", errors, max_chars * 10, allow_empty=True),
         url=_text(data, "url", errors, 2048, required=False),
     )
+    if article.url and urlsplit(article.url.strip()).scheme.lower() not in ("http", "https"):
+        # Moderators click these links: nothing but web pages.
+        errors["url"] = "must be an http or https URL"
     errors.raise_if_any()
     return article
 

@@ -32,32 +32,35 @@ class WordVectors:
         self.vocabulary = list(vocabulary)
         self.vectors = np.asarray(vectors, dtype=np.float16)
         self.idf = np.asarray(idf, dtype=np.float32)
-        self._counter = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        # Built once, before any scoring thread can see the object: the word
+        # counter, and the vectors as float32 (stored as float16 to halve the
+        # artifact, multiplied as float32).
+        self._counter = CountVectorizer(
+            vocabulary=self.vocabulary,
+            preprocessor=normalise,
+            token_pattern=TOKEN_PATTERN,
+            stop_words="english",
+        )
+        self._matrix = self.vectors.astype(np.float32)
 
     def embed(self, texts) -> np.ndarray:
         """Unit vectors of ``texts``; zero for a text with no known word."""
-        if self._counter is None:
-            self._counter = CountVectorizer(
-                vocabulary=self.vocabulary,
-                preprocessor=normalise,
-                token_pattern=TOKEN_PATTERN,
-                stop_words="english",
-            )
-            # Stored as float16 to halve the artifact; multiplied as float32,
-            # converted once rather than on every call.
-            self._matrix = self.vectors.astype(np.float32)
         counts = self._counter.transform(texts).astype(np.float32)
         counts.data = np.log1p(counts.data)
         weighted = counts.multiply(self.idf).tocsr()
         return normalize(weighted @ self._matrix)
 
     def __getstate__(self):
-        # Rebuilt on first use: pickling them would double the artifact.
+        # Rebuilt on load: pickling them would double the artifact.
         transient = {"_counter", "_matrix"}
         return {key: value for key, value in self.__dict__.items() if key not in transient}
 
     def __setstate__(self, state):
-        self.__dict__.update(state, _counter=None, _matrix=None)
+        self.__dict__.update(state)
+        self._prepare()
 
     def save(self, path: Path) -> None:
         np.savez_compressed(

@@ -37,14 +37,27 @@ def test_login_without_csrf_token_is_refused(app, client):
     assert "CSRF" in response.get_data(as_text=True)
 
 
-def test_after_login_only_local_redirects(app, client):
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/%09/evil.example", "/\\evil.example"]
+)
+def test_after_login_only_local_redirects(app, client, target):
     add_moderator(app)
     token = csrf_token(client)
     response = client.post(
-        "/login?next=https://evil.example/",
+        f"/login?next={target}",
         data={"username": "maria", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/queue"
+
+
+def test_after_login_a_local_page_is_kept(app, client):
+    add_moderator(app)
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=/audit",
+        data={"username": "maria", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/audit"
 
 
 def test_cli_creates_moderator_with_password_from_stdin(runner, client):

@@ -364,3 +364,32 @@ def test_health_needs_no_key(client):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": True, "model_version": "test-model"}
+
+
+def test_feed_waits_for_decisions_to_settle(client, auth, article, app):
+    """A decision younger than the settling delay is left for the next poll,
+    so no slower transaction can commit an id below the site's cursor."""
+    post_comment(client, auth)
+    app.config["MODERATION_FEED_SETTLE_SECONDS"] = 60
+    assert client.get("/api/v1/comments", headers=auth).get_json()["items"] == []
+    app.config["MODERATION_FEED_SETTLE_SECONDS"] = 0
+    assert len(client.get("/api/v1/comments", headers=auth).get_json()["items"]) == 1
+
+
+@pytest.mark.parametrize("query", ["cursor=²", "limit=²", "cursor=" + "9" * 30])
+def test_feed_rejects_numbers_it_cannot_use(client, auth, query):
+    assert client.get(f"/api/v1/comments?{query}", headers=auth).status_code == 400
+
+
+def test_created_at_with_an_offset_is_stored_in_utc(client, auth, article):
+    body = post_comment(client, auth, created_at="2026-01-01T12:00:00+02:00").get_json()
+    assert body["created_at"] == "2026-01-01T10:00:00+00:00"
+    stored = client.get("/api/v1/comments/c1", headers=auth).get_json()
+    assert stored["created_at"] == "2026-01-01T10:00:00+00:00"
+
+
+def test_article_url_must_be_a_web_address(client, auth):
+    article = {"id": "a1", "title": "T", "body": "B", "url": "javascript:alert(1)"}
+    response = client.post("/api/v1/articles", json=article, headers=auth)
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"url": "must be an http or https URL"}

@@ -69,3 +69,16 @@ def test_database_down_gives_503_and_health_says_so(model_dir):
     health = unreachable.get("/health")
     assert health.status_code == 503
     assert health.get_json()["database"] is False
+
+
+def test_rolling_back_undoes_work_done_in_a_savepoint(app, site_key):
+    """On SQLite too: releasing a savepoint must not commit the transaction."""
+    from sqlalchemy import select, text
+
+    from moderation.orm import Site
+
+    with app.app_context():
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE sites SET name = 'Renamed'"))
+        db.session.rollback()
+        assert db.session.scalar(select(Site.name)) == "Example Tribune"

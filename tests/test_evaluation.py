@@ -51,3 +51,13 @@ def test_evaluate_unknown_version_is_a_clear_error(runner, data_files):
     result = runner.invoke(args=["evaluate", "--data", str(comments), "--model", "nope"])
     assert result.exit_code != 0
     assert "nope" in result.output
+
+
+def test_a_file_with_one_article_is_measured_without_crashing(runner, tmp_path):
+    comments = tmp_path / "one.jsonl"
+    comments.write_text('{"id": 1, "text": "Good point", "abusive": 0, "article_id": 7}\n')
+    articles = tmp_path / "a.jsonl"
+    articles.write_text('{"id": 7, "title": "Only article", "body": "Text"}\n')
+    result = runner.invoke(args=["evaluate", "--data", str(comments), "--articles", str(articles)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"]["one.jsonl"]["rows"] == 1

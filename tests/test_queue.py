@@ -195,3 +195,29 @@ def test_audit_log_and_dashboard(moderator, auth):
     dashboard = moderator.get("/dashboard").get_data(as_text=True)
     # Both were held (premoderation); approving one overturns the hold.
     assert "50.0% of 2 reviewed" in dashboard
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=-3", "page=" + "9" * 30])
+def test_odd_page_numbers_show_the_first_page(moderator, auth, query):
+    post_comments(moderator, auth, ["a comment"])
+    response = moderator.get(f"/queue?{query}")
+    assert response.status_code == 200
+    assert len(card_ids(response.get_data(as_text=True))) == 1
+
+
+def test_reason_and_note_must_be_text(moderator, auth):
+    post_comments(moderator, auth, ["a comment"])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+    item = {"id": comment_id, "version": version}
+    body = {"items": [item], "action": "reject", "reason": ["spam"], "note": 5}
+    (result,) = act(moderator, "/queue/decide", body).get_json()["results"]
+    assert "must be text" in result["message"]
+
+
+def test_batch_rejection_offers_no_reason_that_needs_a_note(moderator, auth):
+    post_comments(moderator, auth, ["a comment"])
+    page = moderator.get("/queue").get_data(as_text=True)
+    batch_select = page[
+        page.index('id="batch-reason"') : page.index("</select>", page.index('id="batch-reason"'))
+    ]
+    assert 'value="spam"' in batch_select and 'value="other"' not in batch_select

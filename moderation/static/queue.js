@@ -21,6 +21,9 @@ async function post(url, body) {
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
     body: JSON.stringify(body),
   });
+  if (response.redirected && new URL(response.url).pathname === "/login") {
+    throw new Error("Your session has ended: reload the page and sign in again.");
+  }
   if (!response.ok) {
     let message = `The server refused (${response.status}).`;
     try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
