@@ -2,8 +2,10 @@
 misjudges, retraining learns it and the gate promotes it, a worse candidate
 is refused, and rollback restores the previous version."""
 
+import json
 import random
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -54,11 +56,11 @@ def site_comments(rng, n):
     return comments
 
 
-def moderate(app, client, auth, comments):
-    for k in range(ARTICLES):
+def moderate(app, client, auth, comments, articles=None):
+    for article_id in articles or [f"story-{k}" for k in range(ARTICLES)]:
         article = {
-            "id": f"story-{k}",
-            "title": f"Story {k}",
+            "id": article_id,
+            "title": f"Story {article_id}",
             "body": sample_data.EXAMPLE_ARTICLE["body"],
         }
         client.post("/api/v1/articles", json=article, headers=auth)
@@ -124,3 +126,30 @@ def test_retrain_gate_promote_refuse_and_roll_back(
     assert forced.exit_code == 0 and "forced past the gate" in forced.output
     assert read_manifest(site_models, "v-forced")["gate"]["passed"] is False
     assert current_version(site_models) == "v-forced"
+
+
+SHARED_C3 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "abuse" / "c3.jsonl"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not SHARED_C3.is_file(), reason="../shared/datasets is not present")
+def test_moderators_labelling_real_news_comments_teach_the_model(
+    app, client, auth, runner, data_files, site_models
+):
+    """The same play-through on a slice of C3 (Globe and Mail comments), which
+    the tiny base model has never seen: moderators decide 400 of them as C3's
+    annotators did, and retraining on those decisions is measurably better."""
+    rows = [json.loads(line) for line in SHARED_C3.read_text().splitlines()]
+    abusive = [r for r in rows if r["abusive"] == 1][:200]
+    other = [r for r in rows if r["abusive"] == 0][:200]
+    add_moderator(app)
+    comments = [
+        (f"c3-{r['id']}", r["text"], r["abusive"], r["article_id"]) for r in abusive + other
+    ]
+    moderate(app, client, auth, comments, articles=sorted({c[3] for c in comments}))
+    result = train(runner, data_files, "v-c3", "--from-decisions")
+    assert result.exit_code == 0, result.output
+    report = read_manifest(site_models, "v-c3")["gate"]
+    (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
+    assert site_check["candidate"] > site_check["live"] + 0.05, site_check
+    assert current_version(site_models) == "v-c3"
