@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import accounts, api, cli, config, db, errors, model_cli, queue
+from . import accounts, admin, api, cli, config, db, errors, model_cli, queue
 
 csrf = CSRFProtect()
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.health_bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(admin.bp)
     return app
 
 

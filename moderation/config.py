@@ -63,4 +63,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("MODERATION_SECURE_COOKIES", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # What the admin page's "Retrain" trains on besides the site's labels.
+        "MODERATION_BASE_DATA": [
+            p for p in os.environ.get("MODERATION_BASE_DATA", "").split(os.pathsep) if p
+        ],
+        "MODERATION_BASE_ARTICLES": os.environ.get("MODERATION_BASE_ARTICLES") or None,
     }

@@ -9,23 +9,21 @@ the site's own labels in and out.
 """
 
 import getpass
-import hashlib
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import artifacts, gate, labels
-from .cli import articles_file, data_files, policy_thresholds, read_files
-from .datasets import describe_file, license_notes
+from . import artifacts, gate, labels, retraining
+from .cli import articles_file, data_files, policy_thresholds
+from .datasets import DatasetError
 from .db import db
 from .scoring import load_scorer
 from .suggest import suggest
-from .training import TrainingError, train_models
+from .training import TrainingError
 
 models_cli = AppGroup("models", help="List, promote and roll back model versions.")
 labels_cli = AppGroup("labels", help="Export and import the site's own labels.")
@@ -67,70 +65,24 @@ def train_command(
     """Train both models; the new version goes live if the gate passes it.
 
     Exits with status 3 when the candidate is kept but not promoted."""
-    per_file, article_map = read_files(data, articles)
-    base = [c for _, rows in per_file for c in rows]
-    # The site's labels are always part of the gate's test rows; they are
-    # trained on only when asked.
-    site_rows, site_articles = labels.for_training()
-    article_map = {**article_map, **site_articles}
-    comments = base + site_rows if from_decisions else base
-    thresholds = policy_thresholds()
-    try:
-        pipelines, manifest = train_models(
-            comments,
-            article_map,
-            seed,
-            {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
-            log=lambda message: click.echo(message, err=True),
-            word_vectors=word_vectors,
-        )
-    except TrainingError as exc:
-        raise click.ClickException(str(exc)) from None
-    manifest["datasets"] = [describe_file(path, rows) for path, rows in per_file]
-    if articles:
-        manifest["datasets"].append({**describe_file(Path(articles)), "articles": len(article_map)})
-    if from_decisions:
-        manifest["site_labels"] = len(site_rows)
-    if word_vectors:
-        manifest["word_vectors"] = {
-            **describe_file(Path(word_vectors)),
-            "model": "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA",
-        }
-    manifest["licenses"] = sorted({c.license for c in comments if c.license})
-    manifest["license_notes"] = license_notes(comments)
-    manifest["data_sha256"] = hashlib.sha256(
-        "".join(entry["sha256"] for entry in manifest["datasets"]).encode()
-    ).hexdigest()
-    version = version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    model_dir = _model_dir()
-    model_dir.mkdir(parents=True, exist_ok=True)
-    live = artifacts.current_version(model_dir)
-    target = artifacts.save_version(model_dir, version, pipelines, manifest, activate=False)
-    click.echo(f"Trained model {version} in {target}.")
-    click.echo(json.dumps(manifest["metrics"], indent=2))
-    if live is None:
-        artifacts.promote(model_dir, version, by, note="first model")
-        click.echo(f"{version} is now the current model (there was none).")
-        return
-    report = gate.compare(
-        load_scorer(model_dir, live),
-        load_scorer(model_dir, version),
-        base + site_rows,
-        article_map,
-        thresholds,
-        seed,
-        tolerance,
+    request = retraining.Request(
+        list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by
     )
-    artifacts.add_to_manifest(model_dir, version, {"gate": report})
-    for check in report["checks"]:
+    try:
+        outcome = retraining.run(
+            _model_dir(), request, policy_thresholds(), log=lambda m: click.echo(m, err=True)
+        )
+    except (TrainingError, DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Trained model {outcome.version}.")
+    click.echo(json.dumps(outcome.manifest["metrics"], indent=2))
+    for check in (outcome.gate or {}).get("checks", []):
         mark = "ok " if check["passed"] else "NO "
         click.echo(f"{mark} {check['check']}: live {check['live']}, candidate {check['candidate']}")
-    if report["passed"] or force:
-        note = "passed the gate" if report["passed"] else "forced past the gate"
-        artifacts.promote(model_dir, version, by, note=note)
-        click.echo(f"{version} {note} and is now current (was {live}).")
+    if outcome.promoted:
+        click.echo(f"{outcome.version}: {outcome.note}; it is now current (was {outcome.live}).")
         return
-    click.echo(f"{version} is worse than {live} beyond {tolerance}: kept, not promoted.")
+    click.echo(f"{outcome.version} is {outcome.note}.")
     sys.exit(3)
 
 

@@ -155,6 +155,21 @@ class LabelledExample(db.Model):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class TrainingRun(db.Model):
+    """A retraining started from the admin page, and how far it got."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_by: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # running, promoted, kept (the gate refused it) or failed
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    progress: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[str | None] = mapped_column(String(64))
+
+
 class Decision(db.Model):
     """One change of a comment's status, by the model or by a person."""
 

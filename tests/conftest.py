@@ -15,7 +15,15 @@ from moderation import create_app
 from moderation.artifacts import save_version
 from moderation.datasets import read_articles, read_comments
 from moderation.db import db, ensure_schema
-from moderation.orm import Article, Comment, Decision, LabelledExample, Moderator, Site
+from moderation.orm import (
+    Article,
+    Comment,
+    Decision,
+    LabelledExample,
+    Moderator,
+    Site,
+    TrainingRun,
+)
 from moderation.sites import create_site
 from moderation.training import train_models
 from tests import sample_data
@@ -80,7 +88,7 @@ def app(database_url, model_dir, _migrated, app_config):
     yield app
     with app.app_context():
         db.session.rollback()
-        for model in (Decision, Comment, Article, Site, Moderator, LabelledExample):
+        for model in (Decision, Comment, Article, Site, Moderator, LabelledExample, TrainingRun):
             db.session.execute(delete(model))
         db.session.commit()
         db.engine.dispose()

@@ -1,0 +1,182 @@
+"""Admin pages for the model's life: versions, labels, retraining.
+
+Retraining runs in a background thread of the worker that received the
+request; its progress is written to a ``TrainingRun`` row, so any worker
+can show it. The base data it trains on comes from configuration
+(``MODERATION_BASE_DATA``, ``MODERATION_BASE_ARTICLES``).
+"""
+
+import threading
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from . import artifacts, labels, retraining
+from .db import db, utcnow
+from .orm import TrainingRun
+from .policy import Thresholds
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+RUNS_SHOWN = 5
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    if not current_user.is_admin:
+        return render_template("error.html", message="Only admins manage models."), 403
+    return None
+
+
+def _model_dir() -> Path:
+    return Path(current_app.config["MODERATION_MODEL_DIR"])
+
+
+@bp.get("/models")
+def models():
+    model_dir = _model_dir()
+    promoted = {}
+    for entry in artifacts.promotions(model_dir):
+        promoted[entry["version"]] = entry
+    rows = []
+    for version in reversed(artifacts.versions(model_dir)):
+        manifest = artifacts.read_manifest(model_dir, version)
+        metrics = manifest.get("metrics", {})
+        rows.append(
+            {
+                "version": version,
+                "created": manifest.get("created", ""),
+                "abuse": metrics.get("abuse", {}).get("validation", {}).get("all", {}),
+                "on_topic": metrics.get("on_topic", {}).get("validation", {}).get("all", {}),
+                "gate": manifest.get("gate"),
+                "site_labels": manifest.get("site_labels", 0),
+                "promoted": promoted.get(version),
+            }
+        )
+    runs = db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(RUNS_SHOWN))
+    return render_template(
+        "admin_models.html",
+        rows=rows,
+        current=artifacts.current_version(model_dir),
+        runs=list(runs),
+        can_retrain=bool(current_app.config.get("MODERATION_BASE_DATA")),
+    )
+
+
+@bp.post("/models/promote")
+def promote():
+    version = request.form.get("version", "")
+    try:
+        artifacts.promote(_model_dir(), version, current_user.username, note="from the admin page")
+        flash(f"{version} is now the current model.", "info")
+    except ValueError as exc:
+        flash(f"Not promoted: {exc}.", "error")
+    return redirect(url_for("admin.models"))
+
+
+@bp.post("/models/rollback")
+def rollback():
+    try:
+        entry = artifacts.rollback(_model_dir(), current_user.username)
+        flash(f"Rolled back to {entry['version']}.", "info")
+    except ValueError as exc:
+        flash(f"Not rolled back: {exc}.", "error")
+    return redirect(url_for("admin.models"))
+
+
+@bp.post("/retrain")
+def retrain():
+    config = current_app.config
+    if not config.get("MODERATION_BASE_DATA"):
+        flash("Set MODERATION_BASE_DATA (and MODERATION_BASE_ARTICLES) to retrain here.", "error")
+        return redirect(url_for("admin.models"))
+    running = db.session.scalar(select(TrainingRun).where(TrainingRun.status == "running"))
+    if running is not None:
+        flash(f"A retraining started by {running.started_by} is still running.", "error")
+        return redirect(url_for("admin.models"))
+    run = TrainingRun(started_by=current_user.username, progress="starting")
+    db.session.add(run)
+    db.session.commit()
+    job = retraining.Request(
+        data=config["MODERATION_BASE_DATA"],
+        articles=config.get("MODERATION_BASE_ARTICLES"),
+        from_decisions=True,
+        by=current_user.username,
+    )
+    app = current_app._get_current_object()
+    threading.Thread(target=_retrain, args=(app, run.id, job), daemon=True).start()
+    flash("Retraining started; this page shows how far it has got.", "info")
+    return redirect(url_for("admin.models"))
+
+
+def _retrain(app, run_id: int, job: retraining.Request) -> None:
+    with app.app_context():
+
+        def note(message: str) -> None:
+            run = db.session.get(TrainingRun, run_id)
+            run.progress = message
+            db.session.commit()
+
+        try:
+            outcome = retraining.run(
+                Path(app.config["MODERATION_MODEL_DIR"]),
+                job,
+                Thresholds.from_config(app.config),
+                log=note,
+            )
+            status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
+        except Exception as exc:  # reported on the page, never lost in a thread
+            db.session.rollback()
+            app.logger.exception("retraining %s failed", run_id)
+            outcome, status, message = None, "failed", f"failed: {exc}"
+        run = db.session.get(TrainingRun, run_id)
+        run.status, run.progress, run.finished_at = status, message, utcnow()
+        run.version = outcome.version if outcome else None
+        db.session.commit()
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+def labels_page():
+    problems = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problems = ["Choose a file to upload."]
+        else:
+            try:
+                found = labels.parse(upload.read().decode("utf-8"), upload.filename)
+                count = labels.store(found)
+                db.session.commit()
+                flash(f"Imported {count} labels from {upload.filename}.", "info")
+                return redirect(url_for("admin.labels_page"))
+            except labels.LabelFileError as exc:
+                problems = [f"Nothing was imported from {upload.filename}:", *exc.problems]
+            except UnicodeDecodeError:
+                problems = ["The file is not UTF-8 text; nothing was imported."]
+    return render_template(
+        "admin_labels.html",
+        problems=problems,
+        from_decisions=len(labels.from_decisions()),
+        imported=len(labels.imported()),
+    ), (400 if problems else 200)
+
+
+@bp.get("/labels.jsonl")
+def labels_download():
+    body = "".join(line + "\n" for line in labels.export_lines())
+    return Response(
+        body,
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": "attachment; filename=labels.jsonl"},
+    )

@@ -1,0 +1,92 @@
+"""Admin pages: model versions, labels, retraining in the background."""
+
+import io
+import shutil
+import time
+
+import pytest
+
+from moderation.artifacts import current_version
+from tests.moderation_helpers import add_moderator, csrf_token, sign_in
+
+
+@pytest.fixture
+def admin(app, client):
+    add_moderator(app, "boss", role="admin")
+    sign_in(client, "boss")
+    return client
+
+
+@pytest.fixture
+def two_versions(app, model_dir, tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("v1", "v2"):
+        shutil.copytree(model_dir / "test-model", folder / name)
+    (folder / "CURRENT").write_text("v1\n")
+    app.config["MODERATION_MODEL_DIR"] = str(folder)
+    return folder
+
+
+def test_moderators_cannot_open_admin_pages(app, client):
+    add_moderator(app)
+    sign_in(client)
+    assert client.get("/admin/models").status_code == 403
+    assert client.get("/admin/labels").status_code == 403
+
+
+def test_versions_promote_and_rollback_from_the_page(admin, two_versions):
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "v1 <strong>(current)</strong>" in page and "Promote v2" in page
+    token = csrf_token(admin, "/admin/models")
+    admin.post("/admin/models/promote", data={"version": "v2", "csrf_token": token})
+    assert current_version(two_versions) == "v2"
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "v2 is now the current model" in page and "boss" in page
+    admin.post("/admin/models/rollback", data={"csrf_token": token})
+    assert current_version(two_versions) == "v1"
+
+
+def test_label_upload_is_all_or_nothing(admin):
+    token = csrf_token(admin, "/admin/labels")
+    bad = b'{"id": "a", "text": "ok", "abusive": 0}\n{"id": "b", "text": "x", "abusive": 7}\n'
+    response = admin.post(
+        "/admin/labels",
+        data={"file": (io.BytesIO(bad), "bad.jsonl"), "csrf_token": token},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported from bad.jsonl" in page and "line 2: &#39;abusive&#39;" in page
+    good = b"id,text,abusive,on_topic,article_id\nx,You idiot,1,,\n"
+    response = admin.post(
+        "/admin/labels",
+        data={"file": (io.BytesIO(good), "good.csv"), "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Imported 1 labels from good.csv" in response.get_data(as_text=True)
+    download = admin.get("/admin/labels.jsonl").get_data(as_text=True)
+    assert '"id": "x"' in download and '"id": "a"' not in download
+
+
+def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, two_versions):
+    comments, articles = data_files
+    app.config["MODERATION_BASE_DATA"] = [str(comments)]
+    app.config["MODERATION_BASE_ARTICLES"] = str(articles)
+    token = csrf_token(admin, "/admin/models")
+    response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
+    assert "Retraining started" in response.get_data(as_text=True)
+    deadline = time.monotonic() + 60
+    page = ""
+    while time.monotonic() < deadline:
+        page = admin.get("/admin/models").get_data(as_text=True)
+        if "<td>running</td>" not in page:
+            break
+        time.sleep(0.5)
+    assert "<td>promoted</td>" in page or "<td>kept</td>" in page, page
+    assert "passed the gate" in page or "not promoted" in page
+
+
+def test_retraining_needs_base_data(admin, two_versions):
+    token = csrf_token(admin, "/admin/models")
+    response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
+    assert "Set MODERATION_BASE_DATA" in response.get_data(as_text=True)
