@@ -234,6 +234,52 @@ def record_decision(comment: Comment, status, reasons, actor_type, actor, note=N
     return decision
 
 
+def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
+    """Score the comments the policy held with the current model, and decide
+    them again. Comments a moderator put back in the queue are left alone.
+    Returns (re-scored, changed)."""
+    held = [
+        c
+        for c in db.session.scalars(
+            select(Comment)
+            .where(Comment.status == Status.PENDING)
+            .options(selectinload(Comment.decisions), selectinload(Comment.parent))
+        )
+        if c.decisions[-1].actor_type == "model"
+    ]
+    if not held:
+        return 0, 0
+    keys = {(c.site_id, c.article_external_id) for c in held}
+    articles = {
+        (a.site_id, a.external_id): a
+        for a in db.session.scalars(
+            select(Article).where(Article.external_id.in_({k[1] for k in keys}))
+        )
+    }
+    scorer = load_scorer(model_dir)
+    scores = scorer.score(
+        [c.text for c in held],
+        [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
+        [c.parent.text if c.parent else "" for c in held],
+    )
+    changed = 0
+    for comment, score in zip(held, scores):
+        decision = decide(score.abusive, score.on_topic, thresholds)
+        comment.abusive, comment.on_topic = score.abusive, score.on_topic
+        comment.model_version = scorer.version
+        if decision.status != comment.status or decision.reasons != comment.reasons:
+            record_decision(
+                comment,
+                decision.status,
+                decision.reasons,
+                actor_type="model",
+                actor=f"policy/{scorer.version}",
+                note="re-scored with a new model",
+            )
+            changed += 1
+    return len(held), changed
+
+
 def find_comment(site: Site, external_id: str) -> Comment | None:
     return db.session.scalar(
         select(Comment)

@@ -19,6 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import artifacts, gate, labels, retraining
 from .cli import articles_file, data_files, policy_thresholds
+from .comments import rescore_pending
 from .datasets import DatasetError
 from .db import db
 from .scoring import load_scorer
@@ -69,9 +70,15 @@ def train_command(
         list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by
     )
     try:
-        outcome = retraining.run(
-            _model_dir(), request, policy_thresholds(), log=lambda m: click.echo(m, err=True)
-        )
+        with click.progressbar(
+            length=retraining.STEPS, label="training", file=sys.stderr, show_pos=True
+        ) as bar:
+
+            def step(message):
+                bar.label = message
+                bar.update(1)
+
+            outcome = retraining.run(_model_dir(), request, policy_thresholds(), log=step)
     except (TrainingError, DatasetError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Trained model {outcome.version}.")
@@ -125,6 +132,18 @@ def models_rollback(by):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Rolled back: {entry['version']} is current again (was {entry['previous']}).")
+
+
+@models_cli.command("rescore-pending")
+def models_rescore_pending():
+    """Score held comments with the current model and decide them again
+    (comments a moderator put back in the queue are left alone)."""
+    try:
+        scored, changed = rescore_pending(str(_model_dir()), policy_thresholds())
+    except Exception as exc:
+        raise click.ClickException(f"could not re-score: {exc}") from None
+    db.session.commit()
+    click.echo(f"Re-scored {scored} held comments; {changed} changed status or reasons.")
 
 
 @labels_cli.command("export")

@@ -17,6 +17,9 @@ from .policy import Thresholds
 from .scoring import load_scorer
 from .training import train_models
 
+# Messages ``run`` logs on its way: abuse data, abuse fitted, on-topic fitted,
+# saved, gate (the progress bar's length).
+STEPS = 5
 VECTORS_MODEL = "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA"
 
 

@@ -48,3 +48,22 @@ def test_promoting_an_unknown_version_or_rolling_back_too_far_fails(runner, two_
     result = runner.invoke(args=["models", "rollback"])
     assert result.exit_code != 0 and "nothing to roll back to" in result.output
     assert current_version(two_versions) == "v1"
+
+
+def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, two_versions):
+    app.config["MODERATION_PREMODERATION"] = True
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    for i, text in enumerate(sample_data.EXAMPLE_COMMENTS):
+        body = {"id": f"h{i}", "article_id": sample_data.EXAMPLE_ARTICLE["id"], "text": text}
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    app.config["MODERATION_PREMODERATION"] = False
+    runner.invoke(args=["models", "promote", "v2"])
+    result = runner.invoke(args=["models", "rescore-pending"])
+    assert result.exit_code == 0, result.output
+    assert "Re-scored 2 held comments; 2 changed" in result.output
+    for i in range(2):
+        comment = client.get(f"/api/v1/comments/h{i}", headers=auth).get_json()
+        assert "premoderation" not in comment["reasons"]
+        assert comment["model_version"] == "v2"
+        assert comment["history"][-1]["note"] == "re-scored with a new model"
+        assert comment["history"][-1]["actor"] == "policy/v2"
