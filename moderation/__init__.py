@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import accounts, admin, api, cli, config, db, errors, model_cli, queue
+from . import accounts, admin, api, cli, config, db, errors, model_cli, perspective, queue
 
 csrf = CSRFProtect()
 
@@ -34,8 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api.bp)
     csrf.exempt(api.health_bp)
+    csrf.exempt(perspective.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
+    app.register_blueprint(perspective.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(admin.bp)

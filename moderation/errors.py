@@ -49,7 +49,7 @@ def error_response(status: int, error: str, message: str, fields: dict | None = 
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/health"
+    return request.path.startswith(("/api/", "/v1alpha1/")) or request.path == "/health"
 
 
 def register_error_handlers(app) -> None:

@@ -23,7 +23,7 @@ SORTS = {
     "oldest": "Oldest first",
     "newest": "Newest first",
     "abuse": "Highest abuse",
-    "uncertain": "Most uncertain",
+    "uncertain": "Most useful to review (most uncertain)",
 }
 TABS = ("pending", "approved", "rejected", "all")
 PER_PAGE = 25
