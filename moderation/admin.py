@@ -22,13 +22,14 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from . import artifacts, labels, retraining
+from . import artifacts, labels, retraining, webhooks
 from .db import db, utcnow
-from .orm import TrainingRun
+from .orm import OutboxEvent, Site, TrainingRun, Webhook
 from .policy import Thresholds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RUNS_SHOWN = 5
+EVENTS_SHOWN = 50
 
 
 @bp.before_request
@@ -180,3 +181,39 @@ def labels_download():
         mimetype="application/x-ndjson",
         headers={"Content-Disposition": "attachment; filename=labels.jsonl"},
     )
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+def webhooks_page():
+    if request.method == "POST":
+        site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
+        if site is None:
+            flash("No such site.", "error")
+        else:
+            try:
+                _, secret = webhooks.set_webhook(site, request.form.get("url", "").strip())
+                db.session.commit()
+                flash(
+                    f"{site.name}: webhook saved. Its signing secret, shown only now: {secret}",
+                    "info",
+                )
+            except ValueError as exc:
+                flash(f"Not saved: {exc}.", "error")
+        return redirect(url_for("admin.webhooks_page"))
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    hooks = {w.site_id: w for w in db.session.scalars(select(Webhook))}
+    events = db.session.scalars(
+        select(OutboxEvent).order_by(OutboxEvent.id.desc()).limit(EVENTS_SHOWN)
+    ).all()
+    return render_template("admin_webhooks.html", sites=sites, hooks=hooks, events=events)
+
+
+@bp.post("/webhooks/replay")
+def webhooks_replay():
+    event = webhooks.replay(request.form.get("event_id", type=int) or 0)
+    if event is None:
+        flash("No such event.", "error")
+    else:
+        db.session.commit()
+        flash(f"Event {event.id} will be sent again.", "info")
+    return redirect(url_for("admin.webhooks_page"))

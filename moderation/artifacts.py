@@ -63,7 +63,7 @@ def save_version(
         joblib.dump(pipeline, path, compress=3)
         files[name] = {"file": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = {**manifest, "version": version, "artifacts": files, "libraries": library_versions()}
-    (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _write_json(target / MANIFEST_FILE, manifest)
     if activate:
         set_current(model_dir, version)
     return target
@@ -72,8 +72,17 @@ def save_version(
 def add_to_manifest(model_dir: Path, version: str, fields: dict) -> None:
     """Record facts learnt after training (such as the gate's report)."""
     path = Path(model_dir) / version / MANIFEST_FILE
-    manifest = {**json.loads(path.read_text()), **fields}
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _write_json(path, {**json.loads(path.read_text()), **fields})
+
+
+def _write_json(path: Path, data: dict) -> None:
+    # Write-then-rename: a reader (another worker, the admin page) sees the
+    # old manifest or the new one, never half of one.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users' workers
+    os.replace(tmp, path)
 
 
 def set_current(model_dir: Path, version: str) -> None:
@@ -82,6 +91,7 @@ def set_current(model_dir: Path, version: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".current-")
     with os.fdopen(fd, "w") as handle:
         handle.write(version + "\n")
+    os.chmod(tmp, 0o644)
     os.replace(tmp, model_dir / CURRENT_FILE)
 
 

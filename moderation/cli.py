@@ -4,13 +4,15 @@ Each command that writes to the database commits once, at its end.
 """
 
 import json
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
-from . import artifacts, policy, wordvectors
+from . import artifacts, policy, webhooks, wordvectors
 from .accounts import ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
@@ -20,12 +22,14 @@ from .datasets import (
 )
 from .db import db
 from .evaluation import evaluate
+from .orm import Site
 from .pairs import THREAD_SIZE
 from .scoring import load_scorer
 from .sites import SiteExists, create_site
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
 moderators_cli = AppGroup("moderators", help="Manage moderator accounts.")
+webhooks_cli = AppGroup("webhooks", help="Tell sites about decisions as they happen.")
 SCORE_CHUNK = 5000
 
 data_files = click.option(
@@ -180,7 +184,49 @@ def vectors_build(data, articles, out, dimensions):
     click.echo(f"Wrote {len(vectors.vocabulary)} word vectors to {out}.")
 
 
+@webhooks_cli.command("set")
+@click.argument("site_name")
+@click.argument("url")
+def webhooks_set(site_name, url):
+    """Send SITE_NAME's status changes to URL; prints the signing secret once."""
+    site = db.session.scalar(select(Site).where(Site.name == site_name))
+    if site is None:
+        raise click.ClickException(f"no site named {site_name!r}")
+    try:
+        _, secret = webhooks.set_webhook(site, url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Status changes of {site.name!r} go to {url}. Signing secret, shown only now:")
+    click.echo(secret)
+
+
+@webhooks_cli.command("run")
+@click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
+def webhooks_run(once, interval):
+    """Deliver due events, retrying failures with exponential backoff."""
+    while True:
+        delivered, failed = webhooks.deliver_due()
+        if delivered or failed:
+            click.echo(f"delivered {delivered}, failed {failed}", err=True)
+        if once:
+            return
+        time.sleep(interval)
+
+
+@webhooks_cli.command("replay")
+@click.argument("event_id", type=int)
+def webhooks_replay(event_id):
+    """Send an event again, with the same delivery id."""
+    if webhooks.replay(event_id) is None:
+        raise click.ClickException(f"no event {event_id}")
+    db.session.commit()
+    click.echo(f"Event {event_id} will be sent again.")
+
+
 def init_app(app) -> None:
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(sites_cli)
     app.cli.add_command(moderators_cli)
     app.cli.add_command(score_command)

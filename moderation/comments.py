@@ -21,6 +21,7 @@ from .pairs import THREAD_SIZE
 from .policy import Thresholds, decide
 from .scoring import Scores, load_scorer
 from .validation import ArticleInput, CommentInput
+from .webhooks import queue_event
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,7 @@ def record_decision(comment: Comment, status, reasons, actor_type, actor, note=N
     comment.status = str(status)
     comment.reasons = list(reasons)
     db.session.add(decision)
+    queue_event(comment, decision)
     return decision
 
 

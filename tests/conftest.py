@@ -21,8 +21,10 @@ from moderation.orm import (
     Decision,
     LabelledExample,
     Moderator,
+    OutboxEvent,
     Site,
     TrainingRun,
+    Webhook,
 )
 from moderation.sites import create_site
 from moderation.training import train_models
@@ -88,7 +90,17 @@ def app(database_url, model_dir, _migrated, app_config):
     yield app
     with app.app_context():
         db.session.rollback()
-        for model in (Decision, Comment, Article, Site, Moderator, LabelledExample, TrainingRun):
+        for model in (
+            OutboxEvent,
+            Webhook,
+            Decision,
+            Comment,
+            Article,
+            Site,
+            Moderator,
+            LabelledExample,
+            TrainingRun,
+        ):
             db.session.execute(delete(model))
         db.session.commit()
         db.engine.dispose()

@@ -1,6 +1,7 @@
 """Admin pages: model versions, labels, retraining in the background."""
 
 import io
+import re
 import shutil
 import time
 
@@ -90,3 +91,28 @@ def test_retraining_needs_base_data(admin, two_versions):
     token = csrf_token(admin, "/admin/models")
     response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
     assert "Set MODERATION_BASE_DATA" in response.get_data(as_text=True)
+
+
+def test_webhook_set_in_the_page_and_deliveries_replayed(admin, client, auth, runner):
+    token = csrf_token(admin, "/admin/webhooks")
+    page = admin.get("/admin/webhooks").get_data(as_text=True)
+    site_id = int(re.search(r'name="site_id" value="(\d+)"', page).group(1))
+    response = admin.post(
+        "/admin/webhooks",
+        data={"site_id": site_id, "url": "http://127.0.0.1:9/hook", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Its signing secret, shown only now: whsec_" in response.get_data(as_text=True)
+    client.post(
+        "/api/v1/comments", json={"id": "e1", "article_id": "a", "text": "hi"}, headers=auth
+    )
+    runner.invoke(args=["webhooks", "run", "--once"])
+    page = admin.get("/admin/webhooks").get_data(as_text=True)
+    assert "failed: unreachable" in page
+    event_id = int(re.search(r'name="event_id" value="(\d+)"', page).group(1))
+    response = admin.post(
+        "/admin/webhooks/replay",
+        data={"event_id": event_id, "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert f"Event {event_id} will be sent again" in response.get_data(as_text=True)
