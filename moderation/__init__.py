@@ -9,7 +9,19 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import accounts, admin, api, cli, config, db, errors, model_cli, perspective, queue
+from . import (
+    accounts,
+    admin,
+    api,
+    cli,
+    config,
+    db,
+    errors,
+    limits,
+    model_cli,
+    perspective,
+    queue,
+)
 
 csrf = CSRFProtect()
 
@@ -20,6 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
+            uri = app.config["SQLALCHEMY_DATABASE_URI"]
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(uri)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
@@ -35,13 +50,32 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     csrf.exempt(api.health_bp)
     csrf.exempt(perspective.bp)
+    limits.limiter.init_app(app)
+    limits.limiter.limit(limits.api_limit)(api.bp)
+    limits.limiter.limit(limits.api_limit)(perspective.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(perspective.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(admin.bp)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    """Headers every response carries: no sniffing, no framing, no referrer
+    leaking article URLs, and scripts only from this service."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        # Inline style attributes draw the score bars; no inline script runs.
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    return response
 
 
 def _instance_secret(instance_path: Path) -> str:

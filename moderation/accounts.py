@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db
+from .limits import limiter, login_key, login_limit
 from .orm import Moderator
 
 bp = Blueprint("accounts", __name__)
@@ -63,6 +64,7 @@ def authenticate(username: str, password: str) -> Moderator | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
 def login():
     if request.method == "POST":
         moderator = authenticate(request.form.get("username", ""), request.form.get("password", ""))

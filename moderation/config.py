@@ -39,9 +39,24 @@ def database_url(instance_path: str) -> str:
     return url
 
 
-def from_environment(instance_path: str) -> dict:
+def engine_options(url: str) -> dict:
+    """Connection pooling for PostgreSQL; SQLite needs none."""
+    if not url.startswith("postgresql"):
+        return {}
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "pool_size": int(os.environ.get("MODERATION_DB_POOL_SIZE", 10)),
+        "max_overflow": int(os.environ.get("MODERATION_DB_MAX_OVERFLOW", 10)),
+        "pool_pre_ping": True,  # survive a database restart without errors
+        "pool_recycle": 1800,
+        "pool_timeout": 5,  # a request waits at most this long for a connection
+    }
+
+
+def from_environment(instance_path: str) -> dict:
+    url = database_url(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "MODERATION_MODEL_DIR": os.environ.get(
             "MODERATION_MODEL_DIR", str(PROJECT_ROOT / "models")
         ),
@@ -63,6 +78,13 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("MODERATION_SECURE_COOKIES", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "MODERATION_API_RATE_LIMIT": os.environ.get(
+            "MODERATION_API_RATE_LIMIT", "60000 per minute"
+        ),
+        "MODERATION_LOGIN_RATE_LIMIT": os.environ.get(
+            "MODERATION_LOGIN_RATE_LIMIT", "10 per minute"
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # What the admin page's "Retrain" trains on besides the site's labels.
         "MODERATION_BASE_DATA": [
             p for p in os.environ.get("MODERATION_BASE_DATA", "").split(os.pathsep) if p

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -57,6 +58,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         # Foreign keys are off by default in SQLite; the schema relies on them.
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers do not block the writer (WAL), and a writer waits for
+        # another instead of failing at once with "database is locked".
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
         # Let SQLAlchemy, not the sqlite3 module, open transactions (below):
         # otherwise releasing a savepoint commits everything before it.

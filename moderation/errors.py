@@ -77,6 +77,11 @@ def register_error_handlers(app) -> None:
             message = f"The request body is larger than the limit of {limit} bytes."
         headers = dict(exc.get_headers())
         headers.pop("Content-Type", None)
+        if exc.code == 429:
+            # Flask-Limiter's breach names its window: wait that long at most.
+            limit = getattr(exc, "limit", None)
+            expiry = limit.limit.get_expiry() if limit is not None else 60
+            headers.setdefault("Retry-After", str(expiry))
         return error_response(exc.code, HTTP_CODES.get(exc.code, "error"), message, None, headers)
 
     @app.errorhandler(OperationalError)

@@ -113,3 +113,10 @@ def _id_of(app, name):
 
     with app.app_context():
         return db.session.scalar(select(Moderator.id).where(Moderator.username == name))
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(app, client):
+    app.config["MODERATION_LOGIN_RATE_LIMIT"] = "3 per minute"
+    add_moderator(app)
+    codes = [sign_in(client, password="wrong password!").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]

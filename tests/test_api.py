@@ -393,3 +393,19 @@ def test_article_url_must_be_a_web_address(client, auth):
     response = client.post("/api/v1/articles", json=article, headers=auth)
     assert response.status_code == 400
     assert response.get_json()["fields"] == {"url": "must be an http or https URL"}
+
+
+def test_a_site_over_its_rate_limit_gets_429_with_retry_after(client, auth, app):
+    app.config["MODERATION_API_RATE_LIMIT"] = "3 per minute"
+    codes = [client.get("/api/v1/policy", headers=auth).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/v1/policy", headers=auth)
+    assert response.get_json()["error"] == "too_many_requests"
+    assert response.headers["Retry-After"] == "60"
+
+
+def test_every_response_carries_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]

@@ -82,3 +82,21 @@ def test_rolling_back_undoes_work_done_in_a_savepoint(app, site_key):
             db.session.execute(text("UPDATE sites SET name = 'Renamed'"))
         db.session.rollback()
         assert db.session.scalar(select(Site.name)) == "Example Tribune"
+
+
+def test_sqlite_uses_wal_and_waits_for_locks(app):
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite settings")
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_postgresql_gets_a_connection_pool():
+    from moderation.config import engine_options
+
+    options = engine_options("postgresql+psycopg://u@h/db")
+    assert options["pool_pre_ping"] is True and options["pool_size"] >= 5
+    assert engine_options("sqlite:///x.sqlite") == {}

@@ -1,0 +1,41 @@
+"""Serving with gunicorn: `gunicorn -c gunicorn.conf.py app:app`.
+
+The app, its migrations and the current model are loaded once in the
+master before it forks, so every worker starts with the model in memory
+(shared copy-on-write) and the schema up to date. Settings come from the
+environment, like the service's own.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+preload_app = True
+timeout = 30
+graceful_timeout = 20
+# A worker is replaced after this many requests, so a slow leak cannot grow.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = "-"
+# No query strings in the access log: Perspective clients put the API key there.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+def when_ready(server):
+    """In the master, after the app is loaded and before any worker starts."""
+    from app import app
+    from moderation.db import ensure_schema
+    from moderation.scoring import ModelUnavailable, load_scorer
+
+    ensure_schema(app)
+    try:
+        version = load_scorer(app.config["MODERATION_MODEL_DIR"]).version
+        server.log.info("model %s loaded before forking", version)
+    except ModelUnavailable as exc:
+        server.log.warning("starting degraded, comments will be held: %s", exc)
+    with app.app_context():
+        # Connections must not be shared across the fork: each worker opens its own.
+        from moderation.db import db
+
+        db.engine.dispose()
