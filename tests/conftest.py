@@ -9,6 +9,7 @@ each test then starts from empty tables.
 import os
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import delete
 
 from moderation import create_app
@@ -31,6 +32,11 @@ from moderation.training import train_models
 from tests import sample_data
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
+
+# The same examples on every run: a property test must not pass today and
+# fail tomorrow on the same code. No deadline: CI machines vary in speed.
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.load_profile("repeatable")
 
 
 @pytest.fixture(scope="session")
