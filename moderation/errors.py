@@ -9,6 +9,7 @@ half its writes for the next one to commit.
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from .db import db
@@ -84,10 +85,12 @@ def register_error_handlers(app) -> None:
             headers.setdefault("Retry-After", str(expiry))
         return error_response(exc.code, HTTP_CODES.get(exc.code, "error"), message, None, headers)
 
+    @app.errorhandler(SQLAlchemyTimeoutError)
     @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError):
+    def database_unavailable(exc):
         db.session.rollback()
-        app.logger.error("database error: %s", exc.orig)
+        # No query or parameters in the log: they may hold comment text or keys.
+        app.logger.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
         return error_response(
             503,
             "service_unavailable",

@@ -152,3 +152,42 @@ def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, articl
     assert seen[0] == [""]
     assert seen[1] == ["Russia wants the accord."]
     assert seen[2] == ["Russia wants the accord.\nPakistan should be careful."]
+
+
+def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monkeypatch, app):
+    """Like a worker killed mid-request: the transaction never commits, so
+    no comment exists without its decision, nor half a batch."""
+    import moderation.comments as comments_module
+
+    calls = []
+    real = comments_module.record_decision
+
+    def dies_on_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(comments_module, "record_decision", dies_on_the_second)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    batch = [{"id": f"k{i}", "article_id": article["id"], "text": "hello"} for i in range(3)]
+    response = client.post("/api/v1/comments/batch", json={"comments": batch}, headers=auth)
+    assert response.status_code == 500
+    assert response.get_json()["error"] == "internal_error"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+def test_no_free_database_connection_is_a_503_with_retry_after(client, auth, monkeypatch):
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    import moderation.api as api_module
+
+    def exhausted(key):
+        raise PoolTimeout("QueuePool limit reached")
+
+    monkeypatch.setattr(api_module, "site_for_key", exhausted)
+    response = client.get("/api/v1/policy", headers=auth)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
