@@ -88,6 +88,10 @@ class Comment(db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     # The words that pushed each score: {"abusive": [span...], "on_topic": [...]}.
     explanations: Mapped[dict | None] = mapped_column(JSON)
+    # Who is reviewing it, until when: moderators taking "the next ten"
+    # get disjoint sets (review.claim_next). Not a state change: no decision.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped by every update: two moderators deciding the same comment at
     # once cannot both succeed silently (optimistic concurrency).
     version: Mapped[int] = mapped_column(default=1, server_default="1")

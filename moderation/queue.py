@@ -8,7 +8,16 @@ card, so a moderator never waits for a full reload.
 import re
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -53,6 +62,7 @@ def show():
         tabs=review.TABS,
         sorts=review.SORTS,
         filter_reasons=review.FILTER_REASONS,
+        per_page=review.PER_PAGE,
         **_card_context(comments),
     )
 
@@ -88,6 +98,8 @@ def _filters(args) -> tuple[review.QueueFilters, list[str]]:
         on_topic_max=number("on_topic_max"),
         sort=sort if sort in review.SORTS else "oldest",
         page=_page_number(page),
+        mine=args.get("mine") == "1",
+        moderator=current_user.username,
     )
     return filters, problems
 
@@ -145,6 +157,18 @@ def decide():
         if "comment" in result:
             result["card"] = _card(result.pop("comment"))
     return jsonify(results=results)
+
+
+@bp.post("/queue/claim")
+def claim():
+    """Take the next comments to review; nobody else gets them meanwhile."""
+    claimed = review.claim_next(current_user, review.PER_PAGE)
+    db.session.commit()
+    if not claimed:
+        flash("Nothing left to take: every pending comment is being reviewed.", "info")
+        return redirect(url_for("queue.show"))
+    flash(f"These {len(claimed)} comments are yours for {review.CLAIM_MINUTES} minutes.", "info")
+    return redirect(url_for("queue.show", mine=1))
 
 
 @bp.post("/queue/undo")

@@ -7,9 +7,10 @@ is refused with a ``Conflict`` that says who, instead of overwriting.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from .comments import record_decision
@@ -87,6 +88,60 @@ def _check_version(comment: Comment, version: int) -> None:
         )
 
 
+CLAIM_MINUTES = 15
+CLAIM_ATTEMPTS = 3
+
+
+def claim_next(moderator: Moderator, count: int) -> list[int]:
+    """Reserve the oldest pending comments nobody else is reviewing.
+
+    One UPDATE picks and claims them, so two moderators asking at once never
+    get the same comment: PostgreSQL skips rows another claim has locked;
+    SQLite runs one writer at a time, and a claim that started from a stale
+    read is retried. Plain UPDATEs: a claim is not a change of the comment
+    and must not bump its version. Returns the ids now claimed.
+    """
+    name = moderator.username
+    for attempt in range(CLAIM_ATTEMPTS):
+        try:
+            return _claim(name, count)
+        except OperationalError:
+            # SQLite: another writer committed after this transaction read.
+            db.session.rollback()
+            if attempt == CLAIM_ATTEMPTS - 1:
+                raise
+    return []
+
+
+def _claim(name: str, count: int) -> list[int]:
+    now = utcnow()
+    until = now + timedelta(minutes=CLAIM_MINUTES)
+    free = or_(
+        Comment.claimed_until.is_(None), Comment.claimed_until < now, Comment.claimed_by == name
+    )
+    candidates = (
+        select(Comment.id)
+        .where(Comment.status == Status.PENDING, free)
+        .order_by(Comment.received_at, Comment.id)
+        .limit(count)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id.in_(candidates.scalar_subquery()), free)
+        .values(claimed_by=name, claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        db.session.scalars(
+            select(Comment.id)
+            .where(Comment.claimed_by == name, Comment.claimed_until == until)
+            .order_by(Comment.id)
+        )
+    )
+
+
 @dataclass
 class QueueFilters:
     tab: str = "pending"
@@ -99,6 +154,10 @@ class QueueFilters:
     on_topic_max: float | None = None
     sort: str = "oldest"
     page: int = 1
+    # "mine": only the comments this moderator has claimed; otherwise those
+    # claimed by someone else are left out of the pending tab.
+    mine: bool = False
+    moderator: str = ""
 
 
 def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment], int]:
@@ -106,6 +165,17 @@ def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment],
     query = select(Comment)
     if filters.tab != "all":
         query = query.where(Comment.status == filters.tab)
+    claimed_now = Comment.claimed_until >= utcnow()
+    if filters.mine:
+        query = query.where(Comment.claimed_by == filters.moderator, claimed_now)
+    elif filters.tab == "pending" and filters.moderator:
+        query = query.where(
+            or_(
+                ~claimed_now,
+                Comment.claimed_until.is_(None),
+                Comment.claimed_by == filters.moderator,
+            )
+        )
     if filters.article:
         query = query.where(Comment.article_external_id == filters.article)
     if filters.reason:

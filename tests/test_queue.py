@@ -221,3 +221,55 @@ def test_batch_rejection_offers_no_reason_that_needs_a_note(moderator, auth):
         page.index('id="batch-reason"') : page.index("</select>", page.index('id="batch-reason"'))
     ]
     assert 'value="spam"' in batch_select and 'value="other"' not in batch_select
+
+
+def test_taking_the_next_comments_gives_moderators_disjoint_sets(app, moderator, auth):
+    post_comments(moderator, auth, [f"comment number {i}" for i in range(30)])
+    response = moderator.post(
+        "/queue/claim", data={"csrf_token": csrf_token(moderator, "/queue")}, follow_redirects=True
+    )
+    mine = set(card_ids(response.get_data(as_text=True)))
+    assert len(mine) == 25 and "yours for 15 minutes" in response.get_data(as_text=True)
+    add_moderator(app, "li")
+    other = app.test_client()
+    sign_in(other, "li")
+    assert set(card_ids(other.get("/queue").get_data(as_text=True))).isdisjoint(mine)
+    response = other.post(
+        "/queue/claim", data={"csrf_token": csrf_token(other, "/queue")}, follow_redirects=True
+    )
+    theirs = set(card_ids(response.get_data(as_text=True)))
+    assert len(theirs) == 5 and theirs.isdisjoint(mine)
+
+
+def test_concurrent_claims_never_overlap(app, client, auth):
+    import threading
+
+    from sqlalchemy import select
+
+    from moderation import review
+    from moderation.db import db
+    from moderation.orm import Moderator
+
+    post_comments(client, auth, [f"comment {i}" for i in range(40)])
+    names = ["m1", "m2", "m3", "m4"]
+    for name in names:
+        add_moderator(app, name)
+    results, errors = {}, []
+
+    def take(name):
+        try:
+            with app.app_context():
+                me = db.session.scalar(select(Moderator).where(Moderator.username == name))
+                results[name] = review.claim_next(me, 12)
+                db.session.commit()
+        except Exception as exc:  # reported below, not lost in the thread
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    claimed = [i for ids in results.values() for i in ids]
+    assert len(claimed) == len(set(claimed)) == 40
