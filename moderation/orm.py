@@ -68,6 +68,8 @@ class Comment(db.Model):
         UniqueConstraint("site_id", "external_id"),
         Index("ix_comments_site_article", "site_id", "article_external_id"),
         Index("ix_comments_site_status", "site_id", "status"),
+        # The queue: pending comments, oldest first.
+        Index("ix_comments_status_received", "status", "received_at", "id"),
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
     )
 

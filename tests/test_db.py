@@ -100,3 +100,34 @@ def test_postgresql_gets_a_connection_pool():
     options = engine_options("postgresql+psycopg://u@h/db")
     assert options["pool_pre_ping"] is True and options["pool_size"] >= 5
     assert engine_options("sqlite:///x.sqlite") == {}
+
+
+@pytest.mark.postgresql
+def test_queue_and_feed_queries_can_use_their_indexes(app):
+    """EXPLAIN on PostgreSQL, with sequential scans discouraged so that the
+    plan shows whether an index serves the query (test tables are tiny)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("EXPLAIN plans are checked on PostgreSQL")
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        queue_plan = " ".join(
+            db.session.execute(
+                text(
+                    "EXPLAIN SELECT id FROM comments WHERE status = 'pending' "
+                    "ORDER BY received_at, id LIMIT 25"
+                )
+            ).scalars()
+        )
+        assert "ix_comments_status_received" in queue_plan
+        feed_plan = " ".join(
+            db.session.execute(
+                text(
+                    "EXPLAIN SELECT d.id FROM decisions d JOIN comments c ON c.id = d.comment_id "
+                    "WHERE c.site_id = 1 AND d.id > 100 ORDER BY d.id LIMIT 100"
+                )
+            ).scalars()
+        )
+        assert "Seq Scan" not in feed_plan and "decisions" in feed_plan
+        db.session.rollback()
