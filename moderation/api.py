@@ -15,6 +15,7 @@ from .comments import decision_feed, find_comment, submit_comments, upsert_artic
 from .datasets import article_text
 from .db import db
 from .errors import ApiError
+from .openapi import SPEC
 from .orm import Status
 from .scoring import load_scorer
 from .sites import site_for_key
@@ -39,6 +40,8 @@ def _config(name):
 
 @bp.before_request
 def authenticate():
+    if request.endpoint == "api.openapi":
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -197,6 +200,12 @@ def score():
     if explain:
         body["explanations"] = scores.explanations
     return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API's description; needs no key."""
+    return jsonify(SPEC)
 
 
 @bp.get("/policy")

@@ -409,3 +409,20 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_openapi_document_describes_every_api_route(client, app):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    documented = {
+        (path.replace("{comment_id}", "<comment_id>"), method.upper())
+        for path, operations in spec["paths"].items()
+        for method in operations
+    }
+    served = {
+        (rule.rule.removeprefix("/api/v1"), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1") and rule.endpoint != "api.openapi"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served == documented
