@@ -31,6 +31,8 @@ from .validation import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # ASCII digits only ("²".isdigit() is true), and small enough for a BIGINT.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+# Decision ids are 32-bit integers on every database.
+LARGEST_ID = 2**31 - 1
 health_bp = Blueprint("health", __name__)
 
 
@@ -160,7 +162,7 @@ def comment_feed():
         errors["status"] = "must be one of pending, approved, rejected"
     since = timestamp_field(request.args, "since", errors)
     cursor = request.args.get("cursor", "0")
-    if not WHOLE_NUMBER.fullmatch(cursor):
+    if not WHOLE_NUMBER.fullmatch(cursor) or int(cursor) > LARGEST_ID:
         errors["cursor"] = "must be a cursor returned by this endpoint"
     limit = request.args.get("limit", str(_config("MODERATION_FEED_PAGE_SIZE")))
     if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 1000:

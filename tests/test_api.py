@@ -376,7 +376,9 @@ def test_feed_waits_for_decisions_to_settle(client, auth, article, app):
     assert len(client.get("/api/v1/comments", headers=auth).get_json()["items"]) == 1
 
 
-@pytest.mark.parametrize("query", ["cursor=²", "limit=²", "cursor=" + "9" * 30])
+@pytest.mark.parametrize(
+    "query", ["cursor=²", "limit=²", "cursor=" + "9" * 30, "cursor=3000000000"]
+)
 def test_feed_rejects_numbers_it_cannot_use(client, auth, query):
     assert client.get(f"/api/v1/comments?{query}", headers=auth).status_code == 400
 
