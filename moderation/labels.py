@@ -8,9 +8,9 @@ are imported whole or not at all, with every bad line reported.
 """
 
 import csv
+import dataclasses
 import io
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -29,28 +29,20 @@ class LabelFileError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Label:
-    id: str
-    text: str
-    abusive: int | None
-    on_topic: int | None
-    article_id: str | None
-    source: str
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "abusive": self.abusive,
-            "on_topic": self.on_topic,
-            "article_id": self.article_id,
-            "source": self.source,
-            "license": "site-own",
-        }
+SITE_LICENSE = "site-own"
 
 
-def from_decisions() -> list[Label]:
+def site_label(id, text, abusive, on_topic, article_id, source) -> LabelledComment:
+    """A site's label, in the same shape as the labelled datasets' rows."""
+    return LabelledComment(id, text, abusive, on_topic, article_id, source, SITE_LICENSE)
+
+
+def to_json(label: LabelledComment) -> dict:
+    """The datasets' JSON Lines format (README of the datasets)."""
+    return dataclasses.asdict(label)
+
+
+def from_decisions() -> list[LabelledComment]:
     """One label per comment whose latest decision was a moderator's."""
     latest = (
         select(Decision.comment_id, func.max(Decision.id).label("last"))
@@ -70,7 +62,7 @@ def from_decisions() -> list[Label]:
         values = _values_of(decision)
         if values is not None:
             labels.append(
-                Label(
+                site_label(
                     comment.external_id,
                     comment.text,
                     *values,
@@ -93,10 +85,11 @@ def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
     return None  # pending again (an undo), or rejected for another reason
 
 
-def imported() -> list[Label]:
+def imported() -> list[LabelledComment]:
     rows = db.session.scalars(select(LabelledExample).order_by(LabelledExample.id))
     return [
-        Label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source) for r in rows
+        site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source)
+        for r in rows
     ]
 
 
@@ -104,15 +97,7 @@ def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
     """The site's labels as training rows (source "site", so they get the
     site's share of the training weight), and the site's articles."""
     rows = [
-        LabelledComment(
-            f"site-{label.id}",
-            label.text,
-            label.abusive,
-            label.on_topic,
-            label.article_id,
-            SITE_SOURCE,
-            "site-own",
-        )
+        dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
         for label in [*from_decisions(), *imported()]
     ]
     articles = {
@@ -128,10 +113,10 @@ def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
 
 
 def export_lines() -> list[str]:
-    return [json.dumps(label.to_json()) for label in [*from_decisions(), *imported()]]
+    return [json.dumps(to_json(label)) for label in [*from_decisions(), *imported()]]
 
 
-def parse(content: str, filename: str) -> list[Label]:
+def parse(content: str, filename: str) -> list[LabelledComment]:
     """Every label in the file, or LabelFileError naming every bad line."""
     if filename.lower().endswith(".csv"):
         reader = csv.DictReader(io.StringIO(content))
@@ -157,7 +142,7 @@ def parse(content: str, filename: str) -> list[Label]:
     return labels
 
 
-def _label(record, filename) -> Label:
+def _label(record, filename) -> LabelledComment:
     if isinstance(record, str):
         raise ValueError(record)
     if not isinstance(record, dict):
@@ -174,7 +159,7 @@ def _label(record, filename) -> Label:
     if not identifier:
         raise ValueError("'id' is required")
     article = record.get("article_id")
-    return Label(
+    return site_label(
         identifier,
         text,
         abusive,
@@ -193,7 +178,7 @@ def _flag(record, name) -> int | None:
     raise ValueError(f"'{name}' must be 0, 1 or empty")
 
 
-def store(labels: list[Label]) -> int:
+def store(labels: list[LabelledComment]) -> int:
     db.session.add_all(
         LabelledExample(
             external_id=label.id,

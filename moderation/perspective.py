@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from .datasets import article_text
 from .db import db
-from .labels import Label, store
+from .labels import site_label, store
 from .scoring import load_scorer
 from .sites import site_for_key
 
@@ -188,7 +188,7 @@ def suggest_score():
     toxic = values.get("TOXICITY", values.get("SEVERE_TOXICITY"))
     off_topic = values.get("OFF_TOPIC")
     token = str(data.get("clientToken") or "")
-    label = Label(
+    label = site_label(
         id=token or hashlib.sha256(text.encode()).hexdigest()[:16],
         text=text,
         abusive=None if toxic is None else int(toxic >= 0.5),

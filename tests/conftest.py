@@ -113,6 +113,20 @@ def app(database_url, model_dir, _migrated, app_config):
 
 
 @pytest.fixture
+def two_versions(app, model_dir, tmp_path):
+    """A model directory holding the test model twice, as v1 (current) and v2."""
+    import shutil
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("v1", "v2"):
+        shutil.copytree(model_dir / "test-model", folder / name)
+    (folder / "CURRENT").write_text("v1\n")
+    app.config["MODERATION_MODEL_DIR"] = str(folder)
+    return folder
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

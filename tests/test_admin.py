@@ -2,7 +2,6 @@
 
 import io
 import re
-import shutil
 import time
 
 import pytest
@@ -16,17 +15,6 @@ def admin(app, client):
     add_moderator(app, "boss", role="admin")
     sign_in(client, "boss")
     return client
-
-
-@pytest.fixture
-def two_versions(app, model_dir, tmp_path):
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for name in ("v1", "v2"):
-        shutil.copytree(model_dir / "test-model", folder / name)
-    (folder / "CURRENT").write_text("v1\n")
-    app.config["MODERATION_MODEL_DIR"] = str(folder)
-    return folder
 
 
 def test_moderators_cannot_open_admin_pages(app, client):

@@ -1,23 +1,7 @@
 """Model versions: list, promote, roll back; the API follows at once."""
 
-import shutil
-
-import pytest
-
 from moderation.artifacts import current_version, promotions
 from tests import sample_data
-
-
-@pytest.fixture
-def two_versions(app, model_dir, tmp_path):
-    """A model directory holding the test model twice, as v1 (current) and v2."""
-    folder = tmp_path / "models"
-    folder.mkdir()
-    for name in ("v1", "v2"):
-        shutil.copytree(model_dir / "test-model", folder / name)
-    (folder / "CURRENT").write_text("v1\n")
-    app.config["MODERATION_MODEL_DIR"] = str(folder)
-    return folder
 
 
 def model_version_of_a_new_comment(client, auth, comment_id):
