@@ -8,6 +8,7 @@ start so that ``python app.py`` works on an empty SQLite file.
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import has_request_context, request
 from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, inspect
@@ -71,7 +72,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # A request that writes takes the write lock first: a transaction
+        # that read before another writer committed could not write at all
+        # ("database is locked" at once, whatever the busy timeout).
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def init_app(app) -> None:

@@ -66,7 +66,8 @@ class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         UniqueConstraint("site_id", "external_id"),
-        Index("ix_comments_site_article", "site_id", "article_external_id"),
+        # Also serves "the latest comments under an article" (the thread).
+        Index("ix_comments_site_article", "site_id", "article_external_id", "id"),
         Index("ix_comments_site_status", "site_id", "status"),
         # The queue: pending comments, oldest first.
         Index("ix_comments_status_received", "status", "received_at", "id"),
