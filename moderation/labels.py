@@ -18,7 +18,6 @@ from .datasets import LabelledComment, article_text
 from .db import db
 from .orm import Article, Comment, Decision, LabelledExample, Site
 
-COLUMNS = ("id", "text", "abusive", "on_topic", "article_id")
 SITE_SOURCE = "site"
 MAX_TEXT = 20000
 
