@@ -9,7 +9,7 @@ quietly learns from less data than it was given.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -26,6 +26,9 @@ class LabelledComment:
     article_id: str | None
     source: str
     license: str | None
+    # Source-specific extras (official split, attribute fractions, rater
+    # spans); not part of a comment's identity.
+    meta: dict | None = field(default=None, compare=False, repr=False)
 
 
 def article_text(title: str | None, body: str | None) -> str:
@@ -83,6 +86,7 @@ def read_comments(path: Path) -> list[LabelledComment]:
                 article_id=None if record.get("article_id") is None else str(record["article_id"]),
                 source=str(record.get("source") or path.stem),
                 license=record.get("license"),
+                meta=record.get("meta") if isinstance(record.get("meta"), dict) else None,
             )
         )
     return comments

@@ -16,7 +16,7 @@ import numpy as np
 
 from .metrics import binary_report
 from .pairs import THREAD_SIZE
-from .splits import group_of, in_validation
+from .splits import held_out
 
 TOP1_CANDIDATES = 20
 
@@ -37,7 +37,7 @@ def evaluate(
     by_source = defaultdict(list)
     for name, comments in files:
         if held_out_only:
-            comments = [c for c in comments if in_validation(group_of(c), seed)]
+            comments = [c for c in comments if held_out(c, seed)]
         report["files"][name] = _measure(scorer, comments, articles, thresholds, seed, extras)
         for comment in comments:
             by_source[comment.source].append(comment)

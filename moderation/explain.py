@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .textnorm import normalise_word
 
@@ -50,22 +51,30 @@ def linear_coefficients(model) -> np.ndarray:
     return np.asarray(model.coef_).ravel()
 
 
-def strongest(tokens, weights) -> list[Span]:
-    """The spans with the largest pushes, in reading order."""
-    ranked = sorted(zip(tokens, weights), key=lambda pair: -abs(pair[1]))
+def strongest(tokens, weights, keys=None) -> list[Span]:
+    """The spans with the largest pushes, in reading order: one per distinct
+    word (its first occurrence), never a stop-word on its own."""
+    keys = keys or [normalise_word(text) for text, _, _ in tokens]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in ENGLISH_STOP_WORDS:
+            first.setdefault(key, i)
+    ranked = sorted(first.values(), key=lambda i: -abs(weights[i]))
     chosen = [
-        Span(text, start, end, round(float(weight), 3))
-        for (text, start, end), weight in ranked[:SPANS_PER_AXIS]
-        if abs(weight) >= MIN_WEIGHT
+        Span(tokens[i][0], tokens[i][1], tokens[i][2], round(float(weights[i]), 3))
+        for i in ranked[:SPANS_PER_AXIS]
+        if abs(weights[i]) >= MIN_WEIGHT
     ]
     return sorted(chosen, key=lambda span: span.start)
 
 
 def abuse_spans(pipeline, texts, features) -> list[list[Span]]:
-    """``features`` is the pipeline's feature matrix for ``texts``."""
-    union = pipeline.named_steps["features"]
-    weighted = features.multiply(linear_coefficients(pipeline[-1])).tocsr()
-    return _spans_by_word(texts, lambda tokens: union.transform(tokens), weighted)
+    """``features`` is the pipeline's feature matrix for ``texts``; the
+    spans explain its first head (abuse)."""
+    normaliser = pipeline.named_steps["normalise"].normaliser_
+    ngrams = pipeline.named_steps["features"]
+    weighted = features.multiply(pipeline[-1].coef_[:, 0]).tocsr()
+    return _spans_by_word(texts, ngrams.transform, weighted, normaliser)
 
 
 def on_topic_spans(pipeline, items) -> list[list[Span]]:
@@ -75,7 +84,7 @@ def on_topic_spans(pipeline, items) -> list[list[Span]]:
     return _spans_by_word([item[0] for item in items], features.word_features, weighted)
 
 
-def _spans_by_word(texts, word_features, weighted) -> list[list[Span]]:
+def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> list[list[Span]]:
     """Sum, for every word of every text, the weighted features it has.
 
     All words of all texts are vectorised in one call: explanation is on
@@ -84,10 +93,8 @@ def _spans_by_word(texts, word_features, weighted) -> list[list[Span]]:
     tokens = [words(text) for text in texts]
     # Words repeat endlessly ("the", "you"): vectorise each distinct one once.
     distinct: dict[str, int] = {}
-    rows = [
-        [distinct.setdefault(normalise_word(token), len(distinct)) for token, _, _ in per_text]
-        for per_text in tokens
-    ]
+    keys = [[normalise(token) for token, _, _ in per_text] for per_text in tokens]
+    rows = [[distinct.setdefault(key, len(distinct)) for key in per_text] for per_text in keys]
     if not distinct:
         return [[] for _ in texts]
     present = word_features(list(distinct)).tocsr()
@@ -106,4 +113,4 @@ def _spans_by_word(texts, word_features, weighted) -> list[list[Span]]:
         product = (present[flat] @ weighted[start : start + BLOCK].T).toarray()
         mine = product[np.arange(len(flat)), owners]
         pushes += np.split(mine, np.cumsum([len(r) for r in block])[:-1])
-    return [strongest(per_text, push) for per_text, push in zip(tokens, pushes)]
+    return [strongest(*args) for args in zip(tokens, pushes, keys)]

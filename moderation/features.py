@@ -6,93 +6,33 @@ The custom pieces live here, in the package, because a pickled pipeline
 refers to them by import path: moving them breaks every shipped artifact.
 """
 
-import warnings
-
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import (
-    HashingVectorizer,
-    TfidfTransformer,
-    TfidfVectorizer,
-)
-from sklearn.frozen import FrozenEstimator
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, normalize
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import normalize
 
+from .textfeatures import HashedNgrams, LinearAttributes, TextNormaliser
 from .textnorm import normalise, normalise_all
 from .wordvectors import WordVectors
 
-# Hashing keeps the artifact small and loading fast: no vocabulary to pickle.
-WORD_FEATURES = 2**18
-CHAR_FEATURES = 2**19
 STYLE_FEATURES = 2**16
 
 
 def build_abuse_pipeline() -> Pipeline:
-    """Word and character n-grams of the normalised text, logistic regression.
-
-    Calibrate it with ``calibrated`` before use: trained on source-balanced
-    weights, its raw probabilities assume abuse is as common as not.
-    """
-    words = make_pipeline(
-        HashingVectorizer(
-            ngram_range=(1, 2),
-            n_features=WORD_FEATURES,
-            alternate_sign=False,
-            norm=None,
-            token_pattern=r"(?u)\b\w+\b",
-        ),
-        TfidfTransformer(sublinear_tf=True),
-    )
-    # Character n-grams inside word boundaries survive misspellings and
-    # obfuscations the normaliser does not know.
-    chars = make_pipeline(
-        HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            n_features=CHAR_FEATURES,
-            alternate_sign=False,
-            norm=None,
-        ),
-        TfidfTransformer(sublinear_tf=True),
-    )
-    classifier = LogisticRegression(C=1.0, solver="liblinear", max_iter=1000)
+    """Normalised text, hashed word and character n-grams, and one linear
+    head per attribute (textfeatures.py). ``training.train_abuse`` fits the
+    heads one by one and puts them in place of the empty last step."""
     return Pipeline(
         [
-            ("normalise", FunctionTransformer(normalise_all)),
-            ("features", FeatureUnion([("words", words), ("chars", chars)])),
-            ("ratio", LogCountRatio()),
-            ("classifier", classifier),
+            ("normalise", TextNormaliser()),
+            ("features", HashedNgrams()),
+            ("classifier", LinearAttributes()),
         ]
     )
-
-
-class LogCountRatio(TransformerMixin, BaseEstimator):
-    """Scale each feature by how much more often it occurs in abusive text
-    (the NB-SVM trick of Wang and Manning, 2012).
-
-    Measured on a development split carved out of the training side, it
-    raised ROC-AUC on Fox News comments from 0.71 to 0.74 and on OLID from
-    0.77 to 0.78, and left C3 and HatEval where they were.
-    """
-
-    def __init__(self, alpha: float = 1.0):
-        self.alpha = alpha
-
-    def fit(self, X, y, sample_weight=None):
-        y = np.asarray(y)
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-        positive = np.asarray(X[y == 1].T @ weight[y == 1]).ravel() + self.alpha
-        negative = np.asarray(X[y == 0].T @ weight[y == 0]).ravel() + self.alpha
-        self.ratio_ = np.log(positive / positive.sum()) - np.log(negative / negative.sum())
-        return self
-
-    def transform(self, X):
-        return sparse.csr_matrix(X.multiply(self.ratio_))
 
 
 class CommentArticleFeatures(TransformerMixin, BaseEstimator):
@@ -253,19 +193,6 @@ def _split(items):
     articles = [item[1] for item in items]
     threads = [item[2] if len(item) > 2 and item[2] else "" for item in items]
     return comments, articles, threads
-
-
-def calibrated(pipeline: Pipeline, texts, labels, sample_weight=None) -> Pipeline:
-    """The same pipeline with its classifier's probabilities mapped (Platt
-    scaling) to the rates observed on held-out ``texts``."""
-    features = pipeline[:-1].transform(texts)
-    calibrator = CalibratedClassifierCV(FrozenEstimator(pipeline[-1]), method="sigmoid")
-    with warnings.catch_warnings():
-        # It warns that the weights only reach the calibration, which is the point:
-        # the frozen classifier is not refitted.
-        warnings.filterwarnings("ignore", "Since FrozenEstimator", UserWarning)
-        calibrator.fit(features, labels, sample_weight=sample_weight)
-    return Pipeline(pipeline.steps[:-1] + [("classifier", calibrator)])
 
 
 def build_on_topic_pipeline(word_vectors: str | None = None) -> Pipeline:

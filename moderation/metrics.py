@@ -10,6 +10,8 @@ from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     f1_score,
+    precision_score,
+    recall_score,
     roc_auc_score,
 )
 
@@ -44,6 +46,9 @@ def binary_report(labels, probabilities, threshold: float) -> dict:
         ),
         "macro_f1": _round(f1_score(labels, predicted, average="macro", zero_division=0)),
         "threshold": threshold,
+        "precision": _round(precision_score(labels, predicted, zero_division=0)),
+        "recall": _round(recall_score(labels, predicted, zero_division=0)),
+        "flagged_share": _round(predicted.mean()) if len(predicted) else None,
         "brier": _round(brier_score_loss(labels, probabilities)),
         "calibration_error": _round(expected_calibration_error(labels, probabilities)),
     }
@@ -51,3 +56,16 @@ def binary_report(labels, probabilities, threshold: float) -> dict:
 
 def _round(value) -> float:
     return round(float(value), 4)
+
+
+def threshold_for_precision(scores, labels, precision: float) -> float | None:
+    """The lowest threshold at which the comments scoring at or above it
+    are at least ``precision`` positive (None if no threshold reaches it)."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    ranked = np.asarray(scores, dtype=float)[order]
+    hits = np.cumsum(np.asarray(labels, dtype=int)[order])
+    reached = hits / np.arange(1, len(ranked) + 1) >= precision
+    # Only where the next score differs: a threshold takes every tie.
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    usable = np.flatnonzero(reached & last_of_tie)
+    return _round(ranked[usable[-1]]) if len(usable) else None

@@ -14,6 +14,7 @@ from pathlib import Path
 import sklearn
 
 from . import artifacts
+from .attributes import TOXICITY
 from .explain import abuse_spans as explain_abuse
 from .explain import on_topic_spans as explain_on_topic
 
@@ -28,6 +29,8 @@ class Scores:
     on_topic: float | None
     # {"abusive": [Span, ...], "on_topic": [Span, ...]} when asked for.
     explanations: dict | None = None
+    # Perspective attribute -> probability, for each attribute with a model.
+    attributes: dict[str, float] | None = None
 
 
 class Scorer:
@@ -35,6 +38,7 @@ class Scorer:
         self.version = version
         self.abuse = abuse
         self.on_topic = on_topic
+        self.attribute_names = tuple(abuse[-1].names_)
 
     def score(
         self,
@@ -57,8 +61,12 @@ class Scorer:
             return self._score(list(texts), articles, threads, explain)
 
     def _score(self, texts, articles, threads, explain) -> list[Scores]:
-        features = self.abuse[:-1].transform(texts)
-        abusive = self.abuse[-1].predict_proba(features)[:, 1]
+        # The abuse pipeline's steps called directly: each is a list lookup
+        # per token and one sparse product (textfeatures.py).
+        normalised = self.abuse.named_steps["normalise"].transform(texts)
+        features = self.abuse.named_steps["features"].transform(normalised)
+        attributes = self.abuse[-1].predict_attributes(features)
+        abusive = attributes[TOXICITY]
         abuse_why = explain_abuse(self.abuse, texts, features) if explain else None
 
         on_topic: list[float | None] = [None] * len(texts)
@@ -75,6 +83,7 @@ class Scorer:
                 round(float(abusive[i]), 4),
                 on_topic[i],
                 _explanations(abuse_why[i], on_topic_why[i]) if explain else None,
+                {name: round(float(values[i]), 4) for name, values in attributes.items()},
             )
             for i in range(len(texts))
         ]

@@ -5,11 +5,17 @@ validation numbers measure memory of the article rather than generalisation
 to new ones. Each group (an article, or a lone comment such as a tweet) is
 assigned by a hash of its id and the seed: the same data always splits the
 same way, and adding data never moves existing groups across.
+
+Where a source comes with an official test split (Civil Comments' SemEval
+test set, the Impermium insults test and verification sets, the Unhealthy
+Comments test set), that split is the held-out side, whatever the seed: a
+number on a split of a training file is not a number on the official test.
 """
 
 import hashlib
 
 VALIDATION_SHARE = 0.2
+OFFICIAL_TEST_SPLITS = {"test", "verification"}
 
 
 def group_of(comment) -> str:
@@ -20,3 +26,18 @@ def in_validation(group: str, seed: int, share: float = VALIDATION_SHARE) -> boo
     """Stable grouped split: the same group always lands on the same side."""
     digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < share
+
+
+def official_split(comment) -> str | None:
+    meta = getattr(comment, "meta", None) or {}
+    split = meta.get("semeval_split", meta.get("split"))
+    return split if isinstance(split, str) else None
+
+
+def held_out(comment, seed: int) -> bool:
+    """Whether ``comment`` is on the held-out side: its source's official
+    test split when it has one, otherwise its group's hash."""
+    split = official_split(comment)
+    if split is not None:
+        return split in OFFICIAL_TEST_SPLITS
+    return in_validation(group_of(comment), seed)

@@ -92,8 +92,10 @@ def test_calibration_keeps_the_classifiers_order(data_files):
     abuse = pipelines["abuse"]
     texts = [row["text"] for row in sample_data.labelled_comments()]
     features = abuse[:-1].transform(texts)
-    raw = abuse[-1].calibrated_classifiers_[0].estimator.decision_function(features)
-    probabilities = abuse[-1].predict_proba(features)[:, 1]
-    order = np.argsort(raw)
-    assert np.all(np.diff(probabilities[order]) >= -1e-12)
-    assert probabilities.min() >= 0.0 and probabilities.max() <= 1.0
+    raw = abuse[-1].margins(features)
+    attributes = abuse[-1].predict_attributes(features)
+    for k, name in enumerate(abuse[-1].names_):
+        order = np.argsort(raw[:, k])
+        assert np.all(np.diff(attributes[name][order]) >= -1e-12), name
+        assert attributes[name].min() >= 0.0 and attributes[name].max() <= 1.0
+    assert np.allclose(abuse[-1].predict_proba(features)[:, 1], attributes["TOXICITY"])
