@@ -10,6 +10,8 @@ sources that mark the attribute itself:
   marked a span of that type); Impermium's insult labels; HatEval's hate
   against women and immigrants and Davidson's hate-speech class for
   identity attacks.
+- SPAM: the YouTube Spam Collection's spam against every other comment
+  (news comments, forum posts, tweets): spam is spam under any article.
 - SEVERE_TOXICITY: C3's crowd toxicity level (mean of 2.5 or more on its
   1-4 scale, "toxic" or "very toxic") and Civil Comments comments that every
   rater, four or more of them, called toxic.
@@ -20,7 +22,17 @@ of that attribute's training, since its value there is unknown.
 """
 
 TOXICITY = "TOXICITY"
-ATTRIBUTES = (TOXICITY, "SEVERE_TOXICITY", "INSULT", "PROFANITY", "THREAT", "IDENTITY_ATTACK")
+SPAM = "SPAM"
+ATTRIBUTES = (
+    TOXICITY,
+    "SEVERE_TOXICITY",
+    "INSULT",
+    "PROFANITY",
+    "THREAT",
+    "IDENTITY_ATTACK",
+    SPAM,
+)
+SPAM_SOURCES = {"youtube-spam"}
 CIVIL = "civil-comments-spans"
 RATER_SHARE = 0.5
 SEVERE_C3_LEVEL = 2.5
@@ -35,6 +47,11 @@ CIVIL_ATTRIBUTES = {
 
 def label(comment, attribute: str) -> int | None:
     """``comment``'s label for ``attribute``: 1, 0, or None when unknown."""
+    if attribute == SPAM:
+        if comment.source in SPAM_SOURCES:
+            return 1
+        known = comment.abusive is not None or comment.on_topic == 1 or comment.article_id
+        return 0 if known else None
     if comment.abusive is None:
         return None
     if attribute == TOXICITY:

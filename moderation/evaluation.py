@@ -14,11 +14,17 @@ from collections import defaultdict
 
 import numpy as np
 
+from . import robustness
+from .attributes import TOXICITY
+from .attributes import label as attribute_label
 from .metrics import binary_report
 from .pairs import THREAD_SIZE
 from .splits import held_out
 
 TOP1_CANDIDATES = 20
+# Sources of news-site comments: the robustness measures are taken on them.
+NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "site"}
+EVASION_SAMPLE = 1500
 
 
 def evaluate(
@@ -43,7 +49,20 @@ def evaluate(
             by_source[comment.source].append(comment)
     for source, comments in sorted(by_source.items()):
         report["sources"][source] = _measure(scorer, comments, articles, thresholds, seed, extras)
+    if extras:
+        report["robustness"] = _robustness(scorer, by_source, thresholds, seed)
     return report
+
+
+def _robustness(scorer, by_source, thresholds, seed) -> dict:
+    news = [c for source in NEWS_SOURCES for c in by_source.get(source, [])]
+    abusive = robustness.sample([c.text for c in news if c.abusive == 1], EVASION_SAMPLE, seed)
+    return {
+        "evasion": robustness.evasion(scorer, abusive, thresholds.hold_abusive),
+        "identity": robustness.identity_bias(scorer),
+        "contrast": robustness.contrast(scorer, thresholds.hold_abusive),
+        "spans": robustness.span_f1(scorer, news),
+    }
 
 
 def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
@@ -51,6 +70,7 @@ def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
     labelled = [c for c in comments if c.abusive is not None]
     if labelled:
         scores = scorer.score([c.text for c in labelled], [None] * len(labelled))
+        result["attributes"] = _attributes(scorer, labelled, scores)
         probabilities = [s.abusive for s in scores]
         labels = [c.abusive for c in labelled]
         abuse = binary_report(labels, probabilities, thresholds.hold_abusive)
@@ -63,6 +83,18 @@ def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
         if on_topic:
             result["on_topic"] = on_topic
     return result
+
+
+def _attributes(scorer, comments, scores) -> dict:
+    """Each attribute other than TOXICITY (the abuse report itself) on the
+    comments labelled for it."""
+    report = {}
+    for name in scorer.attribute_names:
+        keep = [i for i, c in enumerate(comments) if attribute_label(c, name) is not None]
+        labels = [attribute_label(comments[i], name) for i in keep]
+        if name != TOXICITY and len(set(labels)) == 2:
+            report[name] = binary_report(labels, [scores[i].attributes[name] for i in keep], 0.5)
+    return report
 
 
 def _measure_on_topic(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
@@ -94,10 +126,26 @@ def _measure_on_topic(scorer, comments, articles, thresholds, seed, extras=True)
             result.update(_with_threads(scorer, placed, articles, rng))
             result.update(_top1(scorer, placed, articles, by_source, rng))
     if spam:
-        spam_scores = _on_topic(scorer, [(c, rng.choice(ids)) for c in spam], articles)
-        result["spam_rows"] = len(spam)
-        result["spam_scored_off_topic"] = round(
-            float(np.mean([s < thresholds.hold_on_topic for s in spam_scores])), 4
+        result.update(_spam(scorer, spam, articles, ids, thresholds, rng))
+    return result
+
+
+def _spam(scorer, spam, articles, ids, thresholds, rng) -> dict:
+    """Spam under a random article: alone, and in a flood (its thread the
+    spam posted before it), each caught by the spam or the on-topic test."""
+    chosen = [articles[rng.choice(ids)]["text"] for _ in spam]
+    texts = [c.text for c in spam]
+    flood = ["\n".join(texts[max(0, i - THREAD_SIZE) : i]) for i in range(len(texts))]
+    result = {"spam_rows": len(spam)}
+    for name, threads in (("fresh", None), ("in_flood", flood)):
+        scores = scorer.score(texts, chosen, threads)
+        caught = [
+            s.on_topic < thresholds.hold_on_topic or (s.attributes or {}).get("SPAM", 0) >= 0.5
+            for s in scores
+        ]
+        result[f"spam_caught_{name}"] = round(float(np.mean(caught)), 4)
+        result[f"spam_scored_off_topic_{name}"] = round(
+            float(np.mean([s.on_topic < thresholds.hold_on_topic for s in scores])), 4
         )
     return result
 

@@ -4,9 +4,10 @@ Scoring has to keep up with a comment stream on two cores, so every step
 here works a whitespace token at a time with a cache: words repeat
 endlessly across comments, and a token's hashed word and character
 n-grams are computed once per process rather than once per comment. The
-features equal scikit-learn's ``HashingVectorizer`` (word 1-2-grams and
-``char_wb`` 2-5-grams) followed by a sublinear ``TfidfTransformer``, one
-L2-normalised block each, but cost a list lookup per token.
+features are the kind scikit-learn's ``HashingVectorizer`` makes (word 1-2-grams
+and ``char_wb`` 2-5-grams, each distinct n-gram of a token counted once)
+followed by a sublinear ``TfidfTransformer``, one L2-normalised block each,
+but cost a dictionary lookup per token instead of an analyser run.
 
 A pickled pipeline refers to these classes by import path: moving them
 breaks every shipped artifact.

@@ -101,8 +101,8 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     abuse rate only (news comments), so its scores are rates among news
     comments; the attributes, labelled on few sources, on all of theirs.
     """
-    labelled = [c for c in comments if c.abusive is not None]
-    if len({c.abusive for c in labelled}) < 2:
+    labelled = [c for c in comments if any(attribute_label(c, a) is not None for a in ATTRIBUTES)]
+    if len({c.abusive for c in labelled if c.abusive is not None}) < 2:
         raise TrainingError("the abuse model needs comments labelled both abusive and not")
     held = [c for c in labelled if held_out(c, seed)]
     train = [c for c in labelled if not held_out(c, seed)]

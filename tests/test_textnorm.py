@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.textnorm import normalise
+from moderation.textnorm import Normaliser, normalise
 
 
 @pytest.mark.parametrize(
@@ -12,6 +12,7 @@ from moderation.textnorm import normalise
         ("f*ck this", "fuck this"),
         ("sh!t happens", "shit happens"),
         ("sooooo stuuuupid", "soo stuupid"),
+        ("ｓｏ \u200bobvious", "so obvious"),
         ("@USER you b@stard", "usertoken you bastard"),
         ("see https://t.co/abc and www.example.com", "see urltoken and urltoken"),
         ("RT @bob: fish &amp; chips", "usertoken : fish & chips"),
@@ -20,3 +21,49 @@ from moderation.textnorm import normalise
 )
 def test_normalise(raw, expected):
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "disguised",
+    [
+        "you are stu\u200bpid",  # zero-width space
+        "you are stu\u00adpid",  # soft hyphen
+        "you are \u0455tup\u0456d",  # Cyrillic look-alikes
+        "you are \uff53\uff54\uff55\uff50\uff49\uff44",  # full-width letters
+        "you are s t u p i d",
+        "you are s.t.u.p.i.d",
+        "you are STUPID",
+    ],
+)
+def test_disguises_read_as_the_plain_word(disguised):
+    assert normalise(disguised) == "you are stupid"
+
+
+def test_the_training_vocabulary_resolves_masks_and_elongations():
+    words = Normaliser(frozenset({"you", "are", "stupid", "good", "idiot"}))
+    assert words("you are st*pid") == "you are stupid"
+    assert words("you are stuuupid") == "you are stupid"
+    assert words("you are stuupid") == "you are stupid"
+    assert words("a goood idea") == "a good idea"
+    # A mask that fits no known word, or more than one, is left alone.
+    assert words("what a m*ss") == "what a m*ss"
+
+
+@pytest.mark.parametrize(
+    "pathological",
+    [
+        "a-" * 9990 + " x.com",
+        "!" * 19990 + ")a)",
+        "a " * 9990 + "ab",
+        "a." * 9999 + "a",
+        "@" * 20000,
+        "1a" * 10000,
+        "*" * 20000,
+        "\u200b" * 20000,
+    ],
+)
+def test_pathological_inputs_of_the_maximum_length_are_normalised(pathological):
+    # How long this takes is measured in benchmarks/text_functions.py; here,
+    # that the result is a plain, whitespace-normalised string.
+    result = normalise(pathological)
+    assert result == " ".join(result.split())
