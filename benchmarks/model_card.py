@@ -28,7 +28,8 @@ def fmt(value, percent=False) -> str:
 
 
 def main(path: str) -> None:
-    report = json.load(open(path))
+    with open(path) as handle:
+        report = json.load(handle)
     sources = report["sources"]
     print("| abuse, held out | rows | abusive | ROC-AUC | AP | precision | recall | flagged |")
     print("|---|---|---|---|---|---|---|---|")
