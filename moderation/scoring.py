@@ -7,8 +7,8 @@ pending for a moderator instead of losing it.
 """
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sklearn
@@ -45,12 +45,15 @@ class Scorer:
         texts: Sequence[str],
         articles: Sequence[str | None],
         threads: Sequence[str | None] | None = None,
-        explain: bool = False,
+        explain: bool | Callable[[Scores], bool] = False,
     ) -> list[Scores]:
         """Score many comments at once.
 
         ``articles[i]`` is the text of the article of ``texts[i]`` (None when
         unknown); ``threads[i]`` the text of its parent and earlier comments.
+        ``explain`` is True to explain every comment, or a test of a comment's
+        scores (such as "the policy would hold it"): the explanations come
+        from the same feature vectors as the scores, in the same pass.
         """
         if not texts:
             return []
@@ -61,32 +64,49 @@ class Scorer:
             return self._score(list(texts), articles, threads, explain)
 
     def _score(self, texts, articles, threads, explain) -> list[Scores]:
-        # The abuse pipeline's steps called directly: each is a list lookup
-        # per token and one sparse product (textfeatures.py).
+        # The abuse pipeline's steps called directly: each is a dictionary
+        # lookup per token and one sparse product (textfeatures.py).
         normalised = self.abuse.named_steps["normalise"].transform(texts)
         features = self.abuse.named_steps["features"].transform(normalised)
         attributes = self.abuse[-1].predict_attributes(features)
-        abusive = attributes[TOXICITY]
-        abuse_why = explain_abuse(self.abuse, texts, features) if explain else None
-
         on_topic: list[float | None] = [None] * len(texts)
-        on_topic_why: list[list] = [[] for _ in texts]
         known = [i for i, article in enumerate(articles) if article]
+        items = [(texts[i], articles[i], threads[i] if threads else None) for i in known]
         if known:
-            items = [(texts[i], articles[i], threads[i] if threads else None) for i in known]
             probabilities = self.on_topic.predict_proba(items)[:, 1]
-            spans = explain_on_topic(self.on_topic, items) if explain else [[]] * len(items)
-            for i, probability, why in zip(known, probabilities, spans):
-                on_topic[i], on_topic_why[i] = round(float(probability), 4), why
-        return [
+            for i, probability in zip(known, probabilities):
+                on_topic[i] = round(float(probability), 4)
+        scores = [
             Scores(
-                round(float(abusive[i]), 4),
+                round(float(attributes[TOXICITY][i]), 4),
                 on_topic[i],
-                _explanations(abuse_why[i], on_topic_why[i]) if explain else None,
+                None,
                 {name: round(float(values[i]), 4) for name, values in attributes.items()},
             )
             for i in range(len(texts))
         ]
+        if not explain:
+            return scores
+        chosen = [i for i, s in enumerate(scores) if explain is True or explain(s)]
+        return self._explained(scores, chosen, texts, features, known, items)
+
+    def _explained(self, scores, chosen, texts, features, known, items) -> list[Scores]:
+        if not chosen:
+            return scores
+        abuse = explain_abuse(self.abuse, [texts[i] for i in chosen], features[chosen])
+        position = {i: k for k, i in enumerate(known)}
+        with_article = [i for i in chosen if i in position]
+        on_topic = dict(
+            zip(
+                with_article,
+                explain_on_topic(self.on_topic, [items[position[i]] for i in with_article])
+                if with_article
+                else [],
+            )
+        )
+        for i, why in zip(chosen, abuse):
+            scores[i] = replace(scores[i], explanations=_explanations(why, on_topic.get(i, [])))
+        return scores
 
 
 def _explanations(abuse_spans, on_topic_spans) -> dict:

@@ -176,12 +176,25 @@ class LinearAttributes(ClassifierMixin, BaseEstimator):
         # Assembled from heads fitted one by one (training.py): each attribute
         # has its own rows and weights.
         self.names_ = tuple(self.names)
-        self.coef_ = np.asarray(self.coef, dtype=np.float32).reshape(-1, len(self.names_))
+        # Kept at half precision (as stored: it halves the artifact), used
+        # as float32; either way the same numbers.
+        coef = np.asarray(self.coef, dtype=np.float16).reshape(-1, len(self.names_))
+        self.coef_ = coef.astype(np.float32)
         self.intercept_ = np.asarray(self.intercept, dtype=np.float64)
         self.scale_ = np.asarray(self.scale, dtype=np.float64)
         self.shift_ = np.asarray(self.shift, dtype=np.float64)
         self.classes_ = np.array([0, 1])
         return self
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["coef_"] = self.coef_.astype(np.float16)
+        state["coef"] = None  # the fitted coef_ holds the same numbers
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.coef_ = self.coef_.astype(np.float32)
 
     def margins(self, X) -> np.ndarray:
         return np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_

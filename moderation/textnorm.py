@@ -33,6 +33,8 @@ URL_HINT_RE = re.compile(r"\.(?:com|net|org|ly|tv|io)\b")
 # Within one token: letters split by separators, "s.t.u.p.i.d", "s-t-u-p-i-d".
 SPLIT_LETTERS_RE = re.compile(r"(?:[a-z][.\-_*+]){2,}[a-z][.\-_*+]?")
 REPEAT_RE = re.compile(r"(\w)\1{2,}")
+# Three one-letter words in a row: the cheap test before joining them.
+SPACED_HINT_RE = re.compile(r"(?<!\S)\w \w \w(?!\S)")
 DOUBLE_RE = re.compile(r"(\w)\1")
 LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i"}
@@ -132,7 +134,9 @@ class Normaliser:
         if "rt" in text:
             text = RETWEET_RE.sub(" ", text)
         words = self._words
-        tokens = _join_spaced_letters(text.split())
+        tokens = text.split()
+        if SPACED_HINT_RE.search(text):
+            tokens = _join_spaced_letters(tokens)
         out = []
         for token in tokens:
             word = words.get(token)

@@ -50,6 +50,9 @@ CALIBRATION_SHARE = 0.25
 # sampled by keyword or topic.)
 NATURAL_RATE_SOURCES = {"c3", "fox", "unhealthy-comments", "site"}
 MIN_CALIBRATION_CLASS = 3
+NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
+MIN_ATTRIBUTE_AUC = 0.7
+MIN_EVALUATION_POSITIVES = 20
 # The policy's thresholds are set where the calibration rows reach these
 # precisions: hold at half of what is held being abusive, reject at 90%.
 HOLD_PRECISION = 0.5
@@ -141,7 +144,37 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     report["recommended_thresholds"] = _thresholds(pipeline, calibration)
     if held:
         report.update(_held_out_report(pipeline, held, threshold))
+        report["attributes_dropped"] = _drop_weak_attributes(pipeline, report)
     return pipeline, report
+
+
+def _drop_weak_attributes(pipeline, report) -> dict:
+    """Attributes whose held-out ROC-AUC on news comments (the lowest over
+    news sources with enough positives) is under MIN_ATTRIBUTE_AUC are not
+    served: a near-random score presented as a model would mislead."""
+    heads = pipeline[-1]
+    dropped = {}
+    for name, by_source in report.get("attribute_validation", {}).items():
+        news = [
+            result["roc_auc"]
+            for source, result in by_source.items()
+            if source in NEWS_SOURCES and result["positives"] >= MIN_EVALUATION_POSITIVES
+        ]
+        auc = min(news) if news else by_source["all"]["roc_auc"]
+        if auc is None or auc < MIN_ATTRIBUTE_AUC:
+            dropped[name] = auc
+    keep = [k for k, name in enumerate(heads.names_) if name not in dropped]
+    pipeline.steps[-1] = (
+        "classifier",
+        LinearAttributes(
+            names=[heads.names_[k] for k in keep],
+            coef=heads.coef_[:, keep],
+            intercept=heads.intercept_[keep],
+            scale=heads.scale_[keep],
+            shift=heads.shift_[keep],
+        ).fit(),
+    )
+    return dropped
 
 
 def _fit_head(attribute, rows, features, calibration, calibration_features):

@@ -29,7 +29,8 @@ def test_evaluate_reports_every_measure_per_file_and_source(runner, data_files):
     assert {"own_vs_other_roc_auc", "top1_accuracy", "top1_comments"} <= set(on_topic)
     assert 0.0 <= on_topic["own_vs_other_roc_auc_with_thread"] <= 1.0
     assert on_topic["spam_rows"] == 6
-    assert 0.0 <= on_topic["spam_scored_off_topic"] <= 1.0
+    assert 0.0 <= on_topic["spam_scored_off_topic_fresh"] <= 1.0
+    assert 0.0 <= on_topic["spam_caught_in_flood"] <= 1.0
     # The tiny model has seen these comments: it must at least rank them.
     assert on_topic["own_vs_other_roc_auc"] > 0.7
     assert file_report["abuse"]["roc_auc"] > 0.7
