@@ -8,7 +8,7 @@ pending for a moderator instead of losing it.
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sklearn
@@ -28,6 +28,9 @@ class Scores:
     on_topic: float | None
     # {"abusive": [Span, ...], "on_topic": [Span, ...]} when asked for.
     explanations: dict | None = None
+    # Perspective attribute name -> calibrated probability, for exactly the
+    # attributes that have a model of their own (Scorer.attribute_names).
+    attributes: dict[str, float] = field(default_factory=dict)
 
 
 class Scorer:
@@ -35,6 +38,11 @@ class Scorer:
         self.version = version
         self.abuse = abuse
         self.on_topic = on_topic
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """The Perspective attributes this model scores with a model of their own."""
+        return ("TOXICITY",)
 
     def score(
         self,
@@ -75,6 +83,7 @@ class Scorer:
                 round(float(abusive[i]), 4),
                 on_topic[i],
                 _explanations(abuse_why[i], on_topic_why[i]) if explain else None,
+                {"TOXICITY": round(float(abusive[i]), 4)},
             )
             for i in range(len(texts))
         ]
