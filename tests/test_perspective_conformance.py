@@ -316,6 +316,8 @@ def test_wrong_and_missing_keys_get_googles_errors(client):
 def test_routing_errors_have_perspectives_shape(client, site_key, method, path, code, status):
     response = getattr(client, method)(f"{path}?key={site_key}", json={})
     error_of(response, code, status)
+    if code == 405:
+        assert "POST" in response.headers["Allow"]
 
 
 def test_body_over_the_limit_is_a_413_in_perspectives_shape(app, client, site_key):
