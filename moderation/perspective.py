@@ -109,7 +109,10 @@ def analyze():
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[" * 100000: Python's parser gives up, the request is bad
+        raise PerspectiveError(400, "Invalid JSON payload received: nested too deeply.") from None
     if not isinstance(data, dict):
         raise PerspectiveError(400, "Invalid JSON payload received: the body must be an object.")
     return data

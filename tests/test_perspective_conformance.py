@@ -270,6 +270,13 @@ def test_lone_surrogate_is_a_400_not_a_crash(client, site_key):
     error_of(response, 400, "INVALID_ARGUMENT", "INVALID_REQUEST")
 
 
+def test_deeply_nested_json_is_a_400_not_a_crash(client, site_key):
+    response = client.post(
+        f"{ANALYZE}?key={site_key}", data="[" * 100_000, content_type="application/json"
+    )
+    error_of(response, 400, "INVALID_ARGUMENT", "INVALID_REQUEST")
+
+
 def test_client_token_is_echoed(client, site_key):
     # [methods] clientToken: "An opaque token that is echoed back in the response."
     body = {"comment": {"text": ENGLISH}, "languages": ["en"],
