@@ -87,9 +87,11 @@ def analyze():
     drop = data.get("dropUnsupportedAttributes") is True
     context = _context_text(data)
     scorer = _scorer()
-    scored = {name: params for name, params in requested.items() if _supported(
-        name, scorer.attribute_names, effective, context, drop
-    )}  # fmt: skip
+    scored = {
+        name: params
+        for name, params in requested.items()
+        if _supported(name, scorer.attribute_names, effective, context, drop)
+    }
     spans = sentences(comment.text) if data.get("spanAnnotations") is True else []
     attribute_scores = {}
     if scored:
@@ -206,6 +208,10 @@ def _context_text(data) -> str | None:
         raise PerspectiveError(400, "context.entries must be a list.")
     texts = [entry.get("text") for entry in entries if isinstance(entry, dict)]
     texts = [text for text in texts if isinstance(text, str) and text.strip()]
+    for text in texts:
+        bad = lone_surrogate(text)
+        if bad is not None:
+            raise PerspectiveError(400, f"context.entries has a lone UTF-16 surrogate at {bad}.")
     return article_text(None, "\n\n".join(texts)) if texts else None
 
 

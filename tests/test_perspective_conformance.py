@@ -268,6 +268,12 @@ def test_lone_surrogate_is_a_400_not_a_crash(client, site_key):
     raw = '{"comment": {"text": "bad \\ud83d here"}, "requestedAttributes": {"TOXICITY": {}}}'
     response = client.post(f"{ANALYZE}?key={site_key}", data=raw, content_type="application/json")
     error_of(response, 400, "INVALID_ARGUMENT", "INVALID_REQUEST")
+    raw = (
+        '{"comment": {"text": "fine"}, "languages": ["en"], "context": {"entries": '
+        '[{"text": "bad \\udc00"}]}, "requestedAttributes": {"OFF_TOPIC": {}}}'
+    )
+    response = client.post(f"{ANALYZE}?key={site_key}", data=raw, content_type="application/json")
+    error_of(response, 400, "INVALID_ARGUMENT", "INVALID_REQUEST")
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash(client, site_key):
