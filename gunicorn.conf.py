@@ -34,6 +34,9 @@ def when_ready(server):
         server.log.info("model %s loaded before forking", version)
     except ModelUnavailable as exc:
         server.log.warning("starting degraded, comments will be held: %s", exc)
+    from moderation.languages import warm
+
+    warm()  # Perspective's language detection, shared by the workers like the model
     with app.app_context():
         # Connections must not be shared across the fork: each worker opens its own.
         from moderation.db import db

@@ -20,6 +20,7 @@ from . import (
     limits,
     model_cli,
     perspective,
+    perspective_discovery,
     queue,
 )
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(perspective.bp)
+    app.register_blueprint(perspective_discovery.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(admin.bp)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from . import perspective_wire
 from .db import db
 
 HTTP_CODES = {
@@ -50,7 +51,11 @@ def error_response(status: int, error: str, message: str, fields: dict | None = 
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/v1alpha1/")) or request.path == "/health"
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/health"
+        or perspective_wire.under_prefix()
+    )
 
 
 def register_error_handlers(app) -> None:
@@ -72,6 +77,8 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         if not _wants_json():
             return exc
+        if perspective_wire.under_prefix():
+            return _perspective_http_error(exc)
         message = exc.description or exc.name
         if exc.code == 413:
             limit = app.config["MAX_CONTENT_LENGTH"]
@@ -91,6 +98,10 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         # No query or parameters in the log: they may hold comment text or keys.
         app.logger.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+        if perspective_wire.under_prefix():
+            return perspective_wire.error_response(
+                503, perspective_wire.http_error_message(503, ""), headers={"Retry-After": "5"}
+            )
         return error_response(
             503,
             "service_unavailable",
@@ -101,4 +112,18 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(500)
     def internal_error(exc):
         db.session.rollback()
+        if perspective_wire.under_prefix():
+            return perspective_wire.error_response(500, "Internal error encountered.")
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _perspective_http_error(exc: HTTPException):
+    """Perspective's (Google's) error shape for errors raised before or
+    outside its views: unknown path, wrong method, body too large, rate limit."""
+    headers = {name: value for name, value in exc.get_headers() if name in ("Allow", "Retry-After")}
+    if exc.code == 429 and "Retry-After" not in headers:
+        limit = getattr(exc, "limit", None)
+        headers["Retry-After"] = str(limit.limit.get_expiry() if limit is not None else 60)
+    message = perspective_wire.http_error_message(exc.code, exc.description or exc.name)
+    error_type = "INVALID_REQUEST" if exc.code in (400, 413, 415) else None
+    return perspective_wire.error_response(exc.code, message, error_type, headers)

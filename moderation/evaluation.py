@@ -140,7 +140,7 @@ def _spam(scorer, spam, articles, ids, thresholds, rng) -> dict:
     for name, threads in (("fresh", None), ("in_flood", flood)):
         scores = scorer.score(texts, chosen, threads)
         caught = [
-            s.on_topic < thresholds.hold_on_topic or (s.attributes or {}).get("SPAM", 0) >= 0.5
+            s.on_topic < thresholds.hold_on_topic or s.attributes.get("SPAM", 0) >= 0.5
             for s in scores
         ]
         result[f"spam_caught_{name}"] = round(float(np.mean(caught)), 4)

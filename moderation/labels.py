@@ -5,6 +5,12 @@ counts only as its last word): rejected as abusive → abusive 1; rejected
 as off-topic or spam → on_topic 0; approved → abusive 0 and on_topic 1.
 Files in the datasets' JSON Lines format (or CSV with the same columns)
 are imported whole or not at all, with every bad line reported.
+
+Labels belong to a site: its moderators' decisions on its comments, and
+the feedback its key sends through Perspective's suggestscore (whatever
+``communityId`` the request claims, which is kept as metadata only).
+Retraining for a site takes that site's labels and the operator's
+imported files, never another site's.
 """
 
 import csv
@@ -12,14 +18,20 @@ import dataclasses
 import io
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from .datasets import LabelledComment, article_text
-from .db import db
+from .db import db, utcnow
 from .orm import Article, Comment, Decision, LabelledExample, Site
 
 SITE_SOURCE = "site"
 MAX_TEXT = 20000
+FEEDBACK_SOURCE = "suggestscore"
+# The feedback attributes that set the abuse and relevance labels; feedback
+# on any other attribute (INSULT, SPAM, ...) is kept for that attribute only.
+ABUSE_ATTRIBUTE = "TOXICITY"
+OFF_TOPIC_ATTRIBUTE = "OFF_TOPIC"
 
 
 class LabelFileError(ValueError):
@@ -41,14 +53,15 @@ def to_json(label: LabelledComment) -> dict:
     return dataclasses.asdict(label)
 
 
-def from_decisions() -> list[LabelledComment]:
-    """One label per comment whose latest decision was a moderator's."""
+def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
+    """One label per comment whose latest decision was a moderator's (of
+    one site's comments when ``site_id`` is given)."""
     latest = (
         select(Decision.comment_id, func.max(Decision.id).label("last"))
         .group_by(Decision.comment_id)
         .subquery()
     )
-    rows = db.session.execute(
+    query = (
         select(Decision, Comment, Site.name)
         .join(latest, Decision.id == latest.c.last)
         .join(Comment, Comment.id == Decision.comment_id)
@@ -56,6 +69,9 @@ def from_decisions() -> list[LabelledComment]:
         .where(Decision.actor_type == "moderator")
         .order_by(Decision.id)
     )
+    if site_id is not None:
+        query = query.where(Comment.site_id == site_id)
+    rows = db.session.execute(query)
     labels = []
     for decision, comment, site in rows:
         values = _values_of(decision)
@@ -84,20 +100,31 @@ def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
     return None  # pending again (an undo), or rejected for another reason
 
 
-def imported() -> list[LabelledComment]:
-    rows = db.session.scalars(select(LabelledExample).order_by(LabelledExample.id))
+def imported(site_id: int | None = None) -> list[LabelledComment]:
+    """Stored labels: with ``site_id``, that site's and the operator's files."""
+    query = select(LabelledExample).order_by(LabelledExample.id)
+    if site_id is not None:
+        query = query.where(
+            or_(LabelledExample.site_id == site_id, LabelledExample.site_id.is_(None))
+        )
+    # Feedback on other attributes only (INSULT, ...) is no abuse or relevance label.
+    query = query.where(
+        or_(LabelledExample.abusive.is_not(None), LabelledExample.on_topic.is_not(None))
+    )
+    rows = db.session.scalars(query)
     return [
         site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source)
         for r in rows
     ]
 
 
-def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
+def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dict[str, dict]]:
     """The site's labels as training rows (source "site", so they get the
-    site's share of the training weight), and the site's articles."""
+    site's share of the training weight), and the site's articles. Without
+    ``site_id``, every site's labels (one model for the whole service)."""
     rows = [
         dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
-        for label in [*from_decisions(), *imported()]
+        for label in [*from_decisions(site_id), *imported(site_id)]
     ]
     articles = {
         article.external_id: {
@@ -106,7 +133,11 @@ def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
             "text": article_text(article.title, article.body),
             "source": SITE_SOURCE,
         }
-        for article in db.session.scalars(select(Article))
+        for article in db.session.scalars(
+            select(Article).where(Article.site_id == site_id)
+            if site_id is not None
+            else select(Article)
+        )
     }
     return rows, articles
 
@@ -190,3 +221,42 @@ def store(labels: list[LabelledComment]) -> int:
         for label in labels
     )
     return len(labels)
+
+
+def record_feedback(site_id, comment_id, text, values, community_id) -> LabelledExample:
+    """The site's label for one comment from Perspective feedback.
+
+    One row per (site, comment): later feedback updates it, attribute by
+    attribute, so approving and then rejecting leaves only the rejection.
+    TOXICITY sets the abuse label and OFF_TOPIC the relevance label; other
+    attributes are kept for their own models. ``community_id`` is metadata:
+    the row belongs to ``site_id``, the site whose key sent it."""
+    row = _feedback_row(site_id, comment_id)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = LabelledExample(
+                    site_id=site_id, source=FEEDBACK_SOURCE, external_id=comment_id, text=text
+                )
+                db.session.add(row)
+        except IntegrityError:  # a concurrent first feedback on the same comment
+            row = _feedback_row(site_id, comment_id)
+    merged = {**(row.attributes or {}), **values}
+    row.text, row.attributes, row.community_id = text, merged, community_id
+    row.imported_at = utcnow()
+    toxic, off_topic = merged.get(ABUSE_ATTRIBUTE), merged.get(OFF_TOPIC_ATTRIBUTE)
+    row.abusive = None if toxic is None else int(toxic >= 0.5)
+    row.on_topic = None if off_topic is None else int(off_topic < 0.5)
+    return row
+
+
+def _feedback_row(site_id, comment_id) -> LabelledExample | None:
+    return db.session.scalar(
+        select(LabelledExample)
+        .where(
+            LabelledExample.site_id == site_id,
+            LabelledExample.source == FEEDBACK_SOURCE,
+            LabelledExample.external_id == comment_id,
+        )
+        .with_for_update()
+    )

@@ -14,7 +14,11 @@ from flask_limiter import Limiter
 def client_key() -> str:
     """The site's key (hashed) when the request carries one, else the address."""
     scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
-    key = request.args.get("key") or (bearer.strip() if scheme.lower() == "bearer" else "")
+    key = (
+        request.args.get("key")
+        or request.headers.get("X-Goog-Api-Key")
+        or (bearer.strip() if scheme.lower() == "bearer" else "")
+    )
     if key:
         return "site:" + hashlib.sha256(key.encode()).hexdigest()[:24]
     return "addr:" + (request.remote_addr or "unknown")

@@ -16,12 +16,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from . import artifacts, gate, labels, retraining
 from .cli import articles_file, data_files, policy_thresholds
 from .comments import rescore_pending
 from .datasets import DatasetError
 from .db import db
+from .orm import Site
 from .scoring import load_scorer
 from .suggest import suggest
 from .training import TrainingError
@@ -50,6 +52,7 @@ def _model_dir() -> Path:
 @click.option(
     "--from-decisions", is_flag=True, help="Add the site's own labels (decisions, imports)."
 )
+@click.option("--site", "site_name", help="Use only this site's labels (default: every site's).")
 @click.option(
     "--tolerance",
     default=gate.DEFAULT_TOLERANCE,
@@ -61,14 +64,21 @@ def _model_dir() -> Path:
 )
 @by_option
 def train_command(
-    data, articles, seed, version, word_vectors, from_decisions, tolerance, force, by
+    data, articles, seed, version, word_vectors, from_decisions, site_name, tolerance, force, by
 ):
     """Train both models; the new version goes live if the gate passes it.
 
     Exits with status 3 when the candidate is kept but not promoted."""
+    site_id = None
+    if site_name is not None:
+        site = db.session.scalar(select(Site).where(Site.name == site_name))
+        if site is None:
+            raise click.ClickException(f"no site named {site_name!r}")
+        site_id = site.id
     request = retraining.Request(
-        list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by
-    )
+        list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by,
+        site_id,
+    )  # fmt: skip
     try:
         with click.progressbar(
             length=retraining.STEPS, label="training", file=sys.stderr, show_pos=True

@@ -148,9 +148,14 @@ class Moderator(UserMixin, db.Model):
 
 
 class LabelledExample(db.Model):
-    """A labelled comment imported from a file, for retraining."""
+    """A labelled comment for retraining: imported from a file (no site), or
+    a site's feedback through Perspective's suggestscore (one row per site
+    and comment, updated by later feedback)."""
 
     __tablename__ = "labelled_examples"
+    # NULL site ids are distinct in a unique constraint (SQLite and
+    # PostgreSQL alike), so imported files may repeat ids.
+    __table_args__ = (UniqueConstraint("site_id", "source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
@@ -160,6 +165,12 @@ class LabelledExample(db.Model):
     article_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The site whose key sent the label; None for files imported by an operator.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    # What the sender said its community was: metadata, never the label's owner.
+    community_id: Mapped[str | None] = mapped_column(String(255))
+    # Perspective attribute name -> the suggested probability, as last sent.
+    attributes: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TrainingRun(db.Model):

@@ -34,6 +34,8 @@ class Request:
     tolerance: float = gate.DEFAULT_TOLERANCE
     force: bool = False
     by: str = "unknown"
+    # Train on one site's labels only (None: every site's).
+    site_id: int | None = None
 
 
 @dataclass
@@ -55,7 +57,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
     base = [c for _, rows in per_file for c in rows]
     # The site's labels are always part of the gate's test rows; they are
     # trained on only when asked.
-    site_rows, site_articles = labels.for_training()
+    site_rows, site_articles = labels.for_training(request.site_id)
     article_map = {**article_map, **site_articles}
     comments = base + site_rows if request.from_decisions else base
     pipelines, manifest = train_models(

@@ -8,7 +8,7 @@ pending for a moderator instead of losing it.
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sklearn
@@ -30,7 +30,7 @@ class Scores:
     # {"abusive": [Span, ...], "on_topic": [Span, ...]} when asked for.
     explanations: dict | None = None
     # Perspective attribute -> probability, for each attribute with a model.
-    attributes: dict[str, float] | None = None
+    attributes: dict[str, float] = field(default_factory=dict)
 
 
 class Scorer:

@@ -102,9 +102,9 @@ def app(database_url, model_dir, _migrated, app_config):
             Decision,
             Comment,
             Article,
+            LabelledExample,
             Site,
             Moderator,
-            LabelledExample,
             TrainingRun,
         ):
             db.session.execute(delete(model))

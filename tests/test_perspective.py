@@ -1,153 +1,129 @@
-"""The Perspective-compatible endpoints, with the bodies Coral Talk sends."""
+"""Coral Talk's feedback through suggestscore: the site's labels, one per comment.
+
+The bodies are those of Talk's client (coral-server perspective.ts,
+``formatBody("comments:suggestscore")``): the comment's text, a context
+entry holding its URL and id as JSON, the model's attribute with the
+moderator's verdict, ``communityId: "Coral:<tenant URL>"`` and
+``clientToken: "comment:<id>"``.
+"""
 
 import json
 
 import pytest
+from sqlalchemy import select
 
-from tests import sample_data
+from moderation import labels
+from moderation.db import db
+from moderation.orm import LabelledExample, Site
+from moderation.sites import create_site
 
-ANALYZE = "/v1alpha1/comments:analyze"
 SUGGEST = "/v1alpha1/comments:suggestscore"
 
 
-@pytest.fixture
-def key(site_key):
-    return site_key
-
-
-def talk_analyze(text):
-    # What Coral Talk builds (its perspective service): key in the query.
-    return {
-        "comment": {"text": text},
-        "doNotStore": True,
-        "requestedAttributes": {"TOXICITY": {}},
-        "languages": ["en"],
-    }
-
-
-def talk_suggest(text, value, comment_id="c-1"):
+def talk_suggest(text, value, comment_id="c-1", model="TOXICITY", community="https://news.example"):
     context = json.dumps({"url": "https://news.example/a", "Coral_comment_id": comment_id})
     return {
         "comment": {"text": text},
         "context": {"entries": [{"text": context}]},
-        "attributeScores": {"TOXICITY": {"summaryScore": {"value": value}}},
+        "attributeScores": {model: {"summaryScore": {"value": value}}},
         "languages": ["en"],
-        "communityId": "Coral:https://news.example",
+        "communityId": f"Coral:{community}",
         "clientToken": f"comment:{comment_id}",
     }
 
 
-def test_talk_analyze_request_gets_a_toxicity_probability(client, key):
-    response = client.post(f"{ANALYZE}?key={key}", json=talk_analyze(sample_data.INSULT))
-    assert response.status_code == 200
-    body = response.get_json()
-    summary = body["attributeScores"]["TOXICITY"]["summaryScore"]
-    assert summary["type"] == "PROBABILITY" and 0 <= summary["value"] <= 1
-    assert body["languages"] == ["en"] and body["detectedLanguages"] == ["en"]
-    polite = client.post(f"{ANALYZE}?key={key}", json=talk_analyze("Schools need the money"))
-    assert (
-        polite.get_json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"] < summary["value"]
-    )
-
-
-def test_bearer_header_works_too_and_nothing_is_stored(client, key, auth):
-    response = client.post(ANALYZE, json=talk_analyze("hello"), headers=auth)
-    assert response.status_code == 200
-    assert client.get("/api/v1/comments", headers=auth).get_json()["items"] == []
-
-
-def test_all_attributes_spans_context_and_client_token(client, key):
-    body = {
-        "comment": {"text": f"{sample_data.EXAMPLE_COMMENTS[1]} {sample_data.SPAM}"},
-        "requestedAttributes": {"TOXICITY": {}, "SEVERE_TOXICITY": {}, "OFF_TOPIC": {}},
-        "spanAnnotations": True,
-        "context": {"entries": [{"text": sample_data.EXAMPLE_ARTICLE["body"]}]},
-        "clientToken": "abc",
-    }
-    result = client.post(f"{ANALYZE}?key={key}", json=body).get_json()
-    assert result["clientToken"] == "abc"
-    scores = result["attributeScores"]
-    assert set(scores) == {"TOXICITY", "SEVERE_TOXICITY", "OFF_TOPIC"}
-    assert (
-        scores["SEVERE_TOXICITY"]["summaryScore"]["value"]
-        <= scores["TOXICITY"]["summaryScore"]["value"]
-    )
-    text = body["comment"]["text"]
-    for span in scores["OFF_TOPIC"]["spanScores"]:
-        assert text[span["begin"] : span["end"]].strip()
-        assert span["score"]["type"] == "PROBABILITY"
-    last = scores["OFF_TOPIC"]["spanScores"][-1]["score"]["value"]
-    first = scores["OFF_TOPIC"]["spanScores"][0]["score"]["value"]
-    assert last > first, "the spam sentence is the more off-topic one"
-
-
-@pytest.mark.parametrize(
-    "body, status, error_type",
-    [
-        ({"comment": {"text": ""}, "requestedAttributes": {"TOXICITY": {}}}, 400, "COMMENT_EMPTY"),
-        (
-            {"comment": {"text": "hi"}, "requestedAttributes": {"FLIRTATION": {}}},
-            400,
-            "ATTRIBUTE_NOT_SUPPORTED",
-        ),
-        (
-            {
-                "comment": {"text": "hi"},
-                "requestedAttributes": {"TOXICITY": {}},
-                "languages": ["de"],
-            },
-            400,
-            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
-        ),
-        (
-            {"comment": {"text": "hi"}, "requestedAttributes": {"OFF_TOPIC": {}}},
-            400,
-            "CONTEXT_MISSING",
-        ),
-        ({"comment": {"text": "hi"}}, 400, None),
-        (["not", "an", "object"], 400, None),
-    ],
-)
-def test_malformed_requests_get_perspective_errors(client, key, body, status, error_type):
-    response = client.post(f"{ANALYZE}?key={key}", json=body)
-    assert response.status_code == status
-    error = response.get_json()["error"]
-    assert error["code"] == status and error["status"] == "INVALID_ARGUMENT" and error["message"]
-    if error_type:
-        assert error["details"][0]["errorType"] == error_type
-
-
-def test_wrong_key_is_unauthenticated(client):
-    response = client.post(f"{ANALYZE}?key=nope", json=talk_analyze("hi"))
-    assert response.status_code == 401
-    assert response.get_json()["error"]["status"] == "UNAUTHENTICATED"
-
-
-def test_talk_feedback_becomes_labels(client, key, runner, tmp_path):
-    ok = client.post(f"{SUGGEST}?key={key}", json=talk_suggest("You absolute flumph", 1, "c-1"))
-    assert ok.status_code == 200 and ok.get_json() == {"clientToken": "comment:c-1"}
-    client.post(f"{SUGGEST}?key={key}", json=talk_suggest("Thanks for the report", 0, "c-2"))
+def exported(runner, tmp_path):
     out = tmp_path / "labels.jsonl"
     assert runner.invoke(args=["labels", "export", str(out)]).exit_code == 0
-    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def test_talk_feedback_becomes_the_sites_labels(client, site_key, runner, tmp_path):
+    ok = client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 1))
+    assert ok.status_code == 200 and ok.get_json() == {"clientToken": "comment:c-1"}
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("Thanks for the report", 0, "c-2"))
+    rows = {row["id"]: row for row in exported(runner, tmp_path)}
     assert rows["comment:c-1"]["abusive"] == 1 and rows["comment:c-2"]["abusive"] == 0
-    assert rows["comment:c-1"]["source"] == "suggestscore:Coral:https://news.example"
+    assert rows["comment:c-1"]["on_topic"] is None
+
+
+def test_latest_feedback_on_a_comment_wins(client, site_key, runner, tmp_path):
+    # A moderator approves, then rejects the same comment: Talk sends both.
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 0))
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 1))
+    rows = exported(runner, tmp_path)
+    assert [(row["id"], row["abusive"]) for row in rows] == [("comment:c-1", 1)]
+
+
+def test_feedback_on_another_attribute_is_not_an_abuse_label(
+    app, client, site_key, runner, tmp_path
+):
+    body = talk_suggest("Buy cheap watches at example dot com", 1, model="SPAM")
+    assert client.post(f"{SUGGEST}?key={site_key}", json=body).status_code == 200
+    assert exported(runner, tmp_path) == []  # neither abusive nor off-topic
+    body = talk_suggest("Buy cheap watches at example dot com", 0)
+    client.post(f"{SUGGEST}?key={site_key}", json=body)
+    with app.app_context():
+        row = db.session.scalars(select(LabelledExample)).one()
+        assert row.attributes == {"SPAM": 1.0, "TOXICITY": 0.0} and row.abusive == 0
+
+
+def test_feedback_with_do_not_store_keeps_nothing(client, site_key, runner, tmp_path):
+    body = {**talk_suggest("You absolute flumph", 1), "doNotStore": True}
+    assert client.post(f"{SUGGEST}?key={site_key}", json=body).status_code == 200
+    assert exported(runner, tmp_path) == []
+
+
+def test_another_sites_community_id_cannot_poison_a_sites_labels(app, client, site_key):
+    """Issue 12, item 6: site B claims to be site A's moderators."""
+    with app.app_context():
+        _, key_b = create_site("Site B")
+        db.session.commit()
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("Welcome to the debate", 0, "a-1"))
+    for n in range(20):
+        body = talk_suggest(f"Welcome to the debate, friend {n}", 1, f"b-{n}")
+        body["communityId"] = "moderators:Example Tribune"
+        assert client.post(f"{SUGGEST}?key={key_b}", json=body).status_code == 200
+    with app.app_context():
+        site_a = db.session.scalar(select(Site).where(Site.name == "Example Tribune"))
+        site_b = db.session.scalar(select(Site).where(Site.name == "Site B"))
+        rows_a, _ = labels.for_training(site_a.id)
+        rows_b, _ = labels.for_training(site_b.id)
+        assert [(row.id, row.abusive) for row in rows_a] == [("site-comment:a-1", 0)]
+        assert len(rows_b) == 20 and all(row.abusive == 1 for row in rows_b)
+        stored = db.session.scalars(
+            select(LabelledExample).where(LabelledExample.site_id == site_b.id)
+        ).all()
+        assert {row.community_id for row in stored} == {"moderators:Example Tribune"}
+        assert {row.source for row in stored} == {labels.FEEDBACK_SOURCE}
+
+
+def test_the_same_comment_id_at_two_sites_is_two_labels(app, client, site_key):
+    with app.app_context():
+        _, key_b = create_site("Site B")
+        db.session.commit()
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 1))
+    client.post(f"{SUGGEST}?key={key_b}", json=talk_suggest("You absolute flumph", 0))
+    with app.app_context():
+        values = db.session.execute(select(LabelledExample.site_id, LabelledExample.abusive))
+        assert sorted(abusive for _, abusive in values) == [0, 1]
 
 
 @pytest.mark.parametrize(
-    "scores",
+    "change",
     [
-        {},
-        {"TOXICITY": {"summaryScore": {"value": 2}}},
-        {"TOXICITY": {"summaryScore": {}}},
-        {"NOPE": {"summaryScore": {"value": 1}}},
+        {"attributeScores": {}},
+        {"attributeScores": {"TOXICITY": {"summaryScore": {"value": 2}}}},
+        {"attributeScores": {"TOXICITY": {"summaryScore": {}}}},
+        {"attributeScores": {"NOPE": {"summaryScore": {"value": 1}}}},
+        {"comment": {"text": "nul \x00 inside"}},
+        {"clientToken": "x" * 256},
+        {"languages": ["de"]},
     ],
 )
-def test_malformed_feedback_is_refused_and_not_stored(client, key, scores, runner, tmp_path):
-    body = talk_suggest("text", 1)
-    body["attributeScores"] = scores
-    response = client.post(f"{SUGGEST}?key={key}", json=body)
+def test_malformed_feedback_is_refused_and_not_stored(client, site_key, change, runner, tmp_path):
+    body = {**talk_suggest("text that is fine", 1), **change}
+    response = client.post(f"{SUGGEST}?key={site_key}", json=body)
     assert response.status_code == 400
-    out = tmp_path / "labels.jsonl"
-    runner.invoke(args=["labels", "export", str(out)])
-    assert out.read_text() == ""
+    assert response.get_json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert exported(runner, tmp_path) == []

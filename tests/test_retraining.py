@@ -153,3 +153,34 @@ def test_moderators_labelling_real_news_comments_teach_the_model(
     (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
     assert site_check["candidate"] > site_check["live"] + 0.05, site_check
     assert current_version(site_models) == "v-c3"
+
+
+def test_retraining_for_a_site_uses_only_its_labels(
+    app, client, site_key, runner, data_files, site_models
+):
+    """Issue 12, item 6: another site's feedback never trains this site's model."""
+    from moderation.sites import create_site
+
+    with app.app_context():
+        _, other_key = create_site("Site B")
+        db.session.commit()
+    for key, prefix, count in ((site_key, "a", 3), (other_key, "b", 7)):
+        for n in range(count):
+            body = {
+                "comment": {"text": f"About the accord: what a flumph, number {n}"},
+                "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}},
+                "languages": ["en"],
+                "communityId": "moderators:Example Tribune",
+                "clientToken": f"comment:{prefix}-{n}",
+            }
+            assert (
+                client.post(f"/v1alpha1/comments:suggestscore?key={key}", json=body).status_code
+                == 200
+            )
+    result = train(
+        runner, data_files, "v-a", "--from-decisions", "--site", "Example Tribune", "--force"
+    )
+    assert result.exit_code == 0, result.output
+    assert read_manifest(site_models, "v-a")["site_labels"] == 3
+    unknown = train(runner, data_files, "v-x", "--from-decisions", "--site", "Nobody")
+    assert unknown.exit_code != 0 and "no site named 'Nobody'" in unknown.output

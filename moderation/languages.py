@@ -1,0 +1,59 @@
+"""Which language a comment is in, and which languages the models score.
+
+Detection uses py3langid (langid.py's maintained fork: a naive Bayes model
+of byte n-grams shipped inside the package, numpy only, no download, about
+a second to load once per process). Candidates are limited to the
+languages Perspective API lists, so that a short English comment is not
+taken for Sesotho or Breton; below ``MIN_CONFIDENCE`` the text is too short
+or too mixed to tell, and the caller must name its language.
+"""
+
+import threading
+
+# What the models were trained on. A multilingual model is a later step:
+# until then every other language is refused, never scored as English.
+SCORED_LANGUAGES = ("en",)
+# Perspective's production and experimental languages (its "Attributes &
+# languages" page): the candidates the detector chooses among.
+CANDIDATES = (
+    "ar", "cs", "de", "en", "es", "fr", "hi", "id", "it", "ja",
+    "ko", "nl", "pl", "pt", "ru", "sv", "zh",
+)  # fmt: skip
+MIN_CONFIDENCE = 0.5
+
+_identifier = None
+_lock = threading.Lock()
+
+
+def primary_subtag(code: str) -> str:
+    """'pt-BR' -> 'pt', 'EN' -> 'en': what the models are keyed by (BCP-47's
+    language subtag; Perspective accepts ISO 639-1 and BCP-47 codes)."""
+    return code.strip().replace("_", "-").split("-")[0].lower()
+
+
+def is_scored(code: str) -> bool:
+    return primary_subtag(code) in SCORED_LANGUAGES
+
+
+def detect(text: str) -> str | None:
+    """The language of ``text`` as an ISO 639-1 code, or None when unsure."""
+    language, confidence = _detector().classify(text)
+    return language if confidence >= MIN_CONFIDENCE else None
+
+
+def _detector():
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                identifier.set_languages(list(CANDIDATES))
+                _identifier = identifier
+    return _identifier
+
+
+def warm() -> None:
+    """Load the detector now (gunicorn's master does, before forking)."""
+    _detector()
