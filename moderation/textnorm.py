@@ -81,21 +81,34 @@ def plain_letters(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_unicode_table())
 
 
-def _join_spaced_letters(tokens: list[str]) -> list[str]:
-    """ "s t u p i d" -> "stupid": runs of three or more one-letter tokens."""
+def _join_spaced_letters(tokens: list[str], vocabulary=frozenset()) -> list[str]:
+    """Runs of three or more one-letter tokens joined: "s t u p i d" is
+    "stupid". A one-letter word before or after the run ("a", "I") stays a
+    word when the run spells a known word without it."""
     joined, run = [], []
     for token in tokens + [""]:
         if len(token) == 1 and token.isalpha():
             run.append(token)
             continue
         if len(run) >= 3:
-            joined.append("".join(run))
+            joined.extend(_spelled(run, vocabulary))
         else:
             joined.extend(run)
         run = []
         if token:
             joined.append(token)
     return joined
+
+
+def _spelled(run: list[str], vocabulary) -> list[str]:
+    word = "".join(run)
+    if word in vocabulary or not vocabulary:
+        return [word]
+    for before, after in ((1, 0), (0, 1), (1, 1)):
+        core = "".join(run[before : len(run) - after])
+        if len(core) >= 3 and core in vocabulary:
+            return run[:before] + [core] + run[len(run) - after :]
+    return [word]
 
 
 def _split_core(token: str) -> tuple[str, str, str]:
@@ -136,7 +149,7 @@ class Normaliser:
         words = self._words
         tokens = text.split()
         if SPACED_HINT_RE.search(text):
-            tokens = _join_spaced_letters(tokens)
+            tokens = _join_spaced_letters(tokens, self.vocabulary)
         out = []
         for token in tokens:
             word = words.get(token)

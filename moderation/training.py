@@ -53,9 +53,13 @@ MIN_CALIBRATION_CLASS = 3
 NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
 MIN_ATTRIBUTE_AUC = 0.7
 MIN_EVALUATION_POSITIVES = 20
-# The policy's thresholds are set where the calibration rows reach these
-# precisions: hold at half of what is held being abusive, reject at 90%.
-HOLD_PRECISION = 0.5
+# The policy's thresholds are set where the news calibration rows reach
+# these precisions. Holding costs a moderator a glance and publishing abuse
+# costs readers: a third of held comments being abusive keeps the queue worth
+# reading while catching far more than a 50% bar would (the manifest records
+# the recall at each step, to choose another).
+HOLD_PRECISION = 0.3
+PRECISION_STEPS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 REJECT_PRECISION = 0.9
 
 
@@ -235,16 +239,32 @@ def _both_classes(rows, indices, attribute) -> bool:
 
 
 def _thresholds(pipeline, calibration) -> dict:
-    """Hold and reject thresholds reaching HOLD_PRECISION and
-    REJECT_PRECISION on the news calibration rows (never the held-out ones)."""
+    """The policy's thresholds from precision measured on the news
+    calibration rows (never the held-out ones): hold where at least
+    HOLD_PRECISION of what is held is abusive, reject at REJECT_PRECISION;
+    with the recall each step would give, to choose another by."""
     rows = [c for c in calibration if c.source in NATURAL_RATE_SOURCES]
     if len({c.abusive for c in rows}) < 2:
         return {}
     scores = pipeline.predict_proba([c.text for c in rows])[:, 1]
-    labels = [c.abusive for c in rows]
+    labels = np.array([c.abusive for c in rows])
+    table = []
+    for precision in PRECISION_STEPS:
+        threshold = threshold_for_precision(scores, labels, precision)
+        if threshold is not None:
+            held = scores >= threshold
+            table.append(
+                {
+                    "precision": precision,
+                    "threshold": threshold,
+                    "recall": round(float((held & (labels == 1)).sum() / labels.sum()), 4),
+                    "held_share": round(float(held.mean()), 4),
+                }
+            )
     return {
         "hold_abusive": threshold_for_precision(scores, labels, HOLD_PRECISION),
         "reject_abusive": threshold_for_precision(scores, labels, REJECT_PRECISION),
+        "by_precision": table,
         "measured_on": f"{len(rows)} calibration comments of {sorted({c.source for c in rows})}",
     }
 

@@ -45,6 +45,7 @@ def test_the_training_vocabulary_resolves_masks_and_elongations():
     assert words("you are stuuupid") == "you are stupid"
     assert words("you are stuupid") == "you are stupid"
     assert words("a goood idea") == "a good idea"
+    assert words("you are a i d i o t") == "you are a idiot"
     # A mask that fits no known word, or more than one, is left alone.
     assert words("what a m*ss") == "what a m*ss"
 
