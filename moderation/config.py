@@ -66,8 +66,11 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_BATCH_LIMIT": int(os.environ.get("MODERATION_BATCH_LIMIT", 500)),
         "MODERATION_FEED_PAGE_SIZE": int(os.environ.get("MODERATION_FEED_PAGE_SIZE", 100)),
         "MODERATION_FEED_SETTLE_SECONDS": _float("MODERATION_FEED_SETTLE_SECONDS", 5.0),
+        # The shipped model's recommended thresholds (its manifest's
+        # metrics.abuse.recommended_thresholds): reject where 90% of news
+        # calibration comments so scored were abusive, hold at 30%.
         "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.9),
-        "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.5),
+        "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
         "MODERATION_PREMODERATION": _bool("MODERATION_PREMODERATION", False),
         "MODERATION_POLICY_TEXT": os.environ.get("MODERATION_POLICY_TEXT", DEFAULT_POLICY_TEXT),

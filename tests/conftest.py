@@ -77,6 +77,9 @@ def _make_app(database_url, model_dir, **overrides):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MODERATION_MODEL_DIR": str(model_dir),
+            # The tiny test model's scale, not the shipped model's defaults.
+            "MODERATION_HOLD_ABUSIVE": 0.5,
+            "MODERATION_REJECT_ABUSIVE": 0.9,
             # The feed's settling delay is tested on its own (test_api.py).
             "MODERATION_FEED_SETTLE_SECONDS": 0.0,
             **overrides,
