@@ -17,6 +17,7 @@ from . import (
     config,
     db,
     errors,
+    inputs,
     limits,
     model_cli,
     perspective,
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     csrf.exempt(api.health_bp)
     csrf.exempt(perspective.bp)
+    inputs.init_app(app)
     limits.limiter.init_app(app)
     limits.limiter.limit(limits.api_limit)(api.bp)
     limits.limiter.limit(limits.api_limit)(perspective.bp)

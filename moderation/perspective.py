@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from .datasets import article_text
 from .db import db
 from .labels import site_label, store
+from .orm import EXTERNAL_ID_LENGTH
 from .scoring import load_scorer
 from .sites import site_for_key
 
@@ -73,6 +74,22 @@ def _comment_text(data) -> str:
     return text
 
 
+def _client_token(data) -> str:
+    """The caller's token, echoed back and used as a label's id."""
+    token = data.get("clientToken")
+    if token is None:
+        return ""
+    if not isinstance(token, str):
+        raise PerspectiveError(400, "Invalid value at 'clientToken': must be a string.")
+    if len(token) > EXTERNAL_ID_LENGTH:
+        raise PerspectiveError(
+            400,
+            f"Invalid value at 'clientToken': must be at most {EXTERNAL_ID_LENGTH} characters"
+            f" (got {len(token)}).",
+        )
+    return token
+
+
 def _languages(data) -> list[str]:
     languages = data.get("languages") or ["en"]
     if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
@@ -102,6 +119,7 @@ def _context_text(data) -> str | None:
 def analyze():
     data = _body()
     text = _comment_text(data)
+    token = _client_token(data)
     languages = _languages(data)
     requested = data.get("requestedAttributes")
     if not isinstance(requested, dict) or not requested:
@@ -137,7 +155,7 @@ def analyze():
         "detectedLanguages": ["en"],
     }
     if "clientToken" in data:
-        body["clientToken"] = data["clientToken"]
+        body["clientToken"] = token
     return jsonify(body)
 
 
@@ -171,6 +189,7 @@ def suggest_score():
     """Feedback on a score: stored as a labelled example for retraining."""
     data = _body()
     text = _comment_text(data)
+    token = _client_token(data)
     _languages(data)
     scores = data.get("attributeScores")
     if not isinstance(scores, dict) or not scores:
@@ -187,7 +206,6 @@ def suggest_score():
         values[name] = value
     toxic = values.get("TOXICITY", values.get("SEVERE_TOXICITY"))
     off_topic = values.get("OFF_TOPIC")
-    token = str(data.get("clientToken") or "")
     label = site_label(
         id=token or hashlib.sha256(text.encode()).hexdigest()[:16],
         text=text,
