@@ -32,8 +32,29 @@ class AccountError(ValueError):
 
 
 @login_manager.user_loader
-def load_moderator(moderator_id: str) -> Moderator | None:
-    return db.session.get(Moderator, int(moderator_id))
+def load_moderator(session_id: str) -> Moderator | None:
+    """The moderator a session cookie names, if that cookie is still valid:
+    signing out or a new password raises the generation, so a copied or
+    replayed cookie stops working on the server, not only in the browser."""
+    moderator_id, _, generation = session_id.partition(".")
+    if not (moderator_id.isdecimal() and generation.isdecimal()):
+        return None  # a cookie from before generations, or forged
+    moderator = db.session.get(Moderator, int(moderator_id))
+    if moderator is None or moderator.session_generation != int(generation):
+        return None
+    return moderator
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """Invalidate every session cookie issued to ``moderator`` so far."""
+    moderator.session_generation += 1
+
+
+def set_password(moderator: Moderator, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    moderator.password_hash = generate_password_hash(password)
+    end_sessions(moderator)
 
 
 def create_moderator(username: str, password: str, role: str = "moderator") -> Moderator:
@@ -91,6 +112,8 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
