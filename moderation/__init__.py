@@ -22,6 +22,7 @@ from . import (
     model_cli,
     perspective,
     queue,
+    redaction,
 )
 
 csrf = CSRFProtect()
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
+    redaction.init_app(app)
 
     db.init_app(app)
     errors.register_error_handlers(app)
