@@ -12,8 +12,8 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import limits
 from .db import db
-from .limits import limiter, login_key, login_limit
 from .orm import Moderator
 
 bp = Blueprint("accounts", __name__)
@@ -85,13 +85,20 @@ def authenticate(username: str, password: str) -> Moderator | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
 def login():
     if request.method == "POST":
-        moderator = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        wait = limits.seconds_until_sign_in(username)
+        if wait:
+            unit = "second" if wait == 1 else "seconds"
+            flash(f"Too many failed sign-ins. Try again in {wait} {unit}.", "error")
+            return render_template("login.html"), 429, {"Retry-After": str(wait)}
+        moderator = authenticate(username, request.form.get("password", ""))
         if moderator is None:
+            limits.record_sign_in_failure(username)
             flash("That username and password do not match an active account.", "error")
             return render_template("login.html"), 401
+        limits.record_sign_in(username)
         login_user(moderator)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html")

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import policy
+from . import limits, policy
 from .comments import decision_feed, find_comment, submit_comments, upsert_article
 from .datasets import article_text
 from .db import db, utcnow
@@ -44,13 +44,17 @@ def _config(name):
 def authenticate():
     if request.endpoint == "api.openapi":
         return
+    limits.refuse_address_with_failed_keys()
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
+        limits.record_failed_key()
         raise ApiError(401, "Send the site's API key as 'Authorization: Bearer <key>'.")
     site = site_for_key(key.strip())
     if site is None:
+        limits.record_failed_key()
         raise ApiError(401, "The API key is not valid.")
+    limits.count_site_request(site)
     g.site = site
 
 

@@ -12,6 +12,7 @@ import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from . import limits
 from .datasets import article_text
 from .db import db
 from .labels import site_label, store
@@ -49,11 +50,14 @@ def perspective_error(exc: PerspectiveError):
 
 @bp.before_request
 def authenticate():
+    limits.refuse_address_with_failed_keys()
     scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
     key = request.args.get("key") or (bearer.strip() if scheme.lower() == "bearer" else "")
     site = site_for_key(key) if key else None
     if site is None:
+        limits.record_failed_key()
         raise PerspectiveError(401, "API key not valid. Please pass a valid API key.")
+    limits.count_site_request(site)
     g.site = site
 
 

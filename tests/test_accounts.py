@@ -118,8 +118,9 @@ def _id_of(app, name):
 def test_repeated_failed_sign_ins_are_slowed_down(app, client):
     app.config["MODERATION_LOGIN_RATE_LIMIT"] = "3 per minute"
     add_moderator(app)
-    codes = [sign_in(client, password="wrong password!").status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
+    responses = [sign_in(client, password="wrong password!") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
 
 
 def test_a_session_cookie_replayed_after_sign_out_is_refused(app, client):
