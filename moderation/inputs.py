@@ -15,7 +15,6 @@ import re
 from flask import Request, render_template, request
 
 from .errors import ApiError, error_response
-from .perspective import PerspectiveError
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_JSON_DEPTH = 64
@@ -127,6 +126,8 @@ def check_request():
 
 def _refuse(message: str, problems: dict[str, str], error: str = "invalid_fields"):
     if request.path.startswith("/v1alpha1/"):
+        from .perspective import PerspectiveError  # which imports this module's helpers
+
         detail = "; ".join(f"Invalid value at '{name}': {why}" for name, why in problems.items())
         raise PerspectiveError(400, detail or message)
     if request.path.startswith("/api/") or request.path == "/health":
