@@ -251,6 +251,9 @@ def health():
 def _database_takes_a_write() -> bool:
     """Rewrite the probe row and commit: a full disk or a read-only database
     fails here, as it would for the next comment."""
+    # The write opens its own transaction: on SQLite, a transaction that has
+    # already read cannot write once another connection has committed.
+    db.session.rollback()
     try:
         db.session.execute(
             update(HealthProbe).where(HealthProbe.id == 1).values(checked_at=utcnow())
