@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     accounts,
@@ -17,11 +18,13 @@ from . import (
     config,
     db,
     errors,
+    inputs,
     limits,
     model_cli,
     perspective,
     perspective_discovery,
     queue,
+    redaction,
 )
 
 csrf = CSRFProtect()
@@ -39,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
+    redaction.init_app(app)
 
     db.init_app(app)
     errors.register_error_handlers(app)
@@ -51,9 +55,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     csrf.exempt(api.health_bp)
     csrf.exempt(perspective.bp)
+    inputs.init_app(app)
     limits.limiter.init_app(app)
-    limits.limiter.limit(limits.api_limit)(api.bp)
-    limits.limiter.limit(limits.api_limit)(perspective.bp)
+    proxies = app.config["MODERATION_TRUSTED_PROXIES"]
+    if proxies:
+        # The client's address (for rate limits) and scheme, as the trusted
+        # proxies recorded them; headers beyond that count are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(perspective.bp)

@@ -12,8 +12,8 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import limits
 from .db import db
-from .limits import limiter, login_key, login_limit
 from .orm import Moderator
 
 bp = Blueprint("accounts", __name__)
@@ -32,8 +32,29 @@ class AccountError(ValueError):
 
 
 @login_manager.user_loader
-def load_moderator(moderator_id: str) -> Moderator | None:
-    return db.session.get(Moderator, int(moderator_id))
+def load_moderator(session_id: str) -> Moderator | None:
+    """The moderator a session cookie names, if that cookie is still valid:
+    signing out or a new password raises the generation, so a copied or
+    replayed cookie stops working on the server, not only in the browser."""
+    moderator_id, _, generation = session_id.partition(".")
+    if not (moderator_id.isdecimal() and generation.isdecimal()):
+        return None  # a cookie from before generations, or forged
+    moderator = db.session.get(Moderator, int(moderator_id))
+    if moderator is None or moderator.session_generation != int(generation):
+        return None
+    return moderator
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """Invalidate every session cookie issued to ``moderator`` so far."""
+    moderator.session_generation += 1
+
+
+def set_password(moderator: Moderator, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    moderator.password_hash = generate_password_hash(password)
+    end_sessions(moderator)
 
 
 def create_moderator(username: str, password: str, role: str = "moderator") -> Moderator:
@@ -64,13 +85,20 @@ def authenticate(username: str, password: str) -> Moderator | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=login_key, methods=["POST"])
 def login():
     if request.method == "POST":
-        moderator = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        wait = limits.seconds_until_sign_in(username)
+        if wait:
+            unit = "second" if wait == 1 else "seconds"
+            flash(f"Too many failed sign-ins. Try again in {wait} {unit}.", "error")
+            return render_template("login.html"), 429, {"Retry-After": str(wait)}
+        moderator = authenticate(username, request.form.get("password", ""))
         if moderator is None:
+            limits.record_sign_in_failure(username)
             flash("That username and password do not match an active account.", "error")
             return render_template("login.html"), 401
+        limits.record_sign_in(username)
         login_user(moderator)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html")
@@ -91,6 +119,8 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_required
 def logout():
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))

@@ -14,6 +14,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -193,19 +194,26 @@ def webhooks_page():
             try:
                 _, secret = webhooks.set_webhook(site, request.form.get("url", "").strip())
                 db.session.commit()
-                flash(
-                    f"{site.name}: webhook saved. Its signing secret, shown only now: {secret}",
-                    "info",
-                )
+                # Shown in this response only: a flash message would carry the
+                # secret in the session cookie, readable by anyone who sees it.
+                response = make_response(_webhooks(new_secret=(site.name, secret)))
+                response.headers["Cache-Control"] = "no-store"
+                return response
             except ValueError as exc:
                 flash(f"Not saved: {exc}.", "error")
         return redirect(url_for("admin.webhooks_page"))
+    return _webhooks()
+
+
+def _webhooks(new_secret: tuple[str, str] | None = None) -> str:
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     hooks = {w.site_id: w for w in db.session.scalars(select(Webhook))}
     events = db.session.scalars(
         select(OutboxEvent).order_by(OutboxEvent.id.desc()).limit(EVENTS_SHOWN)
     ).all()
-    return render_template("admin_webhooks.html", sites=sites, hooks=hooks, events=events)
+    return render_template(
+        "admin_webhooks.html", sites=sites, hooks=hooks, events=events, new_secret=new_secret
+    )
 
 
 @bp.post("/webhooks/replay")

@@ -7,16 +7,16 @@ request that writes commits once, at the end.
 import re
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import policy
+from . import limits, policy
 from .comments import decision_feed, find_comment, submit_comments, upsert_article
 from .datasets import article_text
-from .db import db
+from .db import db, utcnow
 from .errors import ApiError
 from .openapi import SPEC
-from .orm import Status
+from .orm import HealthProbe, Status
 from .scoring import load_scorer
 from .sites import site_for_key
 from .validation import (
@@ -44,13 +44,17 @@ def _config(name):
 def authenticate():
     if request.endpoint == "api.openapi":
         return
+    limits.refuse_address_with_failed_keys()
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
+        limits.record_failed_key()
         raise ApiError(401, "Send the site's API key as 'Authorization: Bearer <key>'.")
     site = site_for_key(key.strip())
     if site is None:
+        limits.record_failed_key()
         raise ApiError(401, "The API key is not valid.")
+    limits.count_site_request(site)
     g.site = site
 
 
@@ -217,21 +221,46 @@ def get_policy():
 
 @health_bp.get("/health")
 def health():
-    database_ok = True
+    """``ok`` (200) when the database takes a write and a model is loaded;
+    ``degraded`` otherwise: 503 when the database cannot be read or written
+    (nothing could be stored), 200 when only the model is missing (comments
+    are still stored, and held)."""
+    database_ok = database_writable = True
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
-        database_ok = False
+        database_ok = database_writable = False
+    if database_ok:
+        database_writable = _database_takes_a_write()
     model_dir = _config("MODERATION_MODEL_DIR")
     try:
         model_version = load_scorer(model_dir).version
     except Exception:
         model_version = None
-    healthy = database_ok and model_version is not None
+    healthy = database_writable and model_version is not None
     body = {
         "status": "ok" if healthy else "degraded",
         "database": database_ok,
+        "database_writable": database_writable,
         "model_version": model_version,
     }
-    return jsonify(body), 200 if database_ok else 503
+    return jsonify(body), 200 if database_writable else 503
+
+
+def _database_takes_a_write() -> bool:
+    """Rewrite the probe row and commit: a full disk or a read-only database
+    fails here, as it would for the next comment."""
+    # The write opens its own transaction: on SQLite, a transaction that has
+    # already read cannot write once another connection has committed.
+    db.session.rollback()
+    try:
+        db.session.execute(
+            update(HealthProbe).where(HealthProbe.id == 1).values(checked_at=utcnow())
+        )
+        db.session.commit()
+        return True
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.error("database refuses writes: %s", type(exc).__name__)
+        return False

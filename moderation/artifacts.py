@@ -13,6 +13,7 @@ scorer never sees half a model.
 
 import hashlib
 import json
+import logging
 import os
 import platform
 import tempfile
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
+
+logger = logging.getLogger(__name__)
 
 ARTIFACT_NAMES = ("abuse", "on_topic")
 CURRENT_FILE = "CURRENT"
@@ -96,10 +99,20 @@ def set_current(model_dir: Path, version: str) -> None:
 
 
 def current_version(model_dir: Path) -> str | None:
+    """The version CURRENT names, if it is one of the directory's versions.
+
+    Anything else (``../../elsewhere``, an absolute path, a version that is
+    not there) is ignored: the service must never unpickle a file from
+    outside the model directory, whoever wrote CURRENT."""
     pointer = Path(model_dir) / CURRENT_FILE
     if not pointer.is_file():
         return None
-    return pointer.read_text().strip() or None
+    name = pointer.read_text().strip()
+    if name not in versions(model_dir):
+        if name:
+            logger.warning("%s names %r, which is not a version in %s", pointer, name, model_dir)
+        return None
+    return name
 
 
 def read_manifest(model_dir: Path, version: str) -> dict:
@@ -152,9 +165,17 @@ def promotions(model_dir: Path) -> list[dict]:
 
 
 def rollback(model_dir: Path, by: str) -> dict:
-    """Go back to the version the current one replaced."""
+    """Go back to the last version in use before the current one.
+
+    Promoting the current version again replaces it with itself; such a
+    promotion is skipped, so rollback always changes the version or fails."""
     current = current_version(model_dir)
     for entry in reversed(promotions(model_dir)):
-        if entry["version"] == current and entry["previous"]:
-            return promote(model_dir, entry["previous"], by, note=f"rollback from {current}")
-    raise ValueError(f"nothing to roll back to: {current} was not promoted over another version")
+        previous = entry["previous"]
+        if entry["version"] == current and previous and previous != current:
+            if previous not in versions(model_dir):
+                raise ValueError(f"nothing to roll back to: {previous} is no longer in {model_dir}")
+            return promote(model_dir, previous, by, note=f"rollback from {current}")
+    raise ValueError(
+        f"nothing to roll back to: {current} was never promoted over a different version"
+    )

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import artifacts, policy, webhooks, wordvectors
-from .accounts import ROLES, AccountError, create_moderator
+from .accounts import ROLES, AccountError, create_moderator, set_password
 from .datasets import (
     DatasetError,
     earlier_threads,
@@ -22,7 +22,7 @@ from .datasets import (
 )
 from .db import db
 from .evaluation import evaluate
-from .orm import Site
+from .orm import Moderator, Site
 from .pairs import THREAD_SIZE
 from .scoring import load_scorer
 from .sites import SiteExists, create_site
@@ -72,6 +72,22 @@ def moderators_create(name, role, password):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Created {moderator.role} {moderator.username!r}.")
+
+
+@moderators_cli.command("password")
+@click.argument("name")
+@click.password_option(help="Asked for when not given; read from standard input when piped.")
+def moderators_password(name, password):
+    """Give a moderator a new password; it signs them out everywhere."""
+    moderator = db.session.scalar(select(Moderator).where(Moderator.username == name))
+    if moderator is None:
+        raise click.ClickException(f"no moderator named {name!r}")
+    try:
+        set_password(moderator, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"New password set for {name!r}; their sessions have ended.")
 
 
 def policy_thresholds() -> policy.Thresholds:

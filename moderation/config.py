@@ -84,9 +84,23 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_API_RATE_LIMIT": os.environ.get(
             "MODERATION_API_RATE_LIMIT", "60000 per minute"
         ),
+        # Failed sign-ins per client address.
         "MODERATION_LOGIN_RATE_LIMIT": os.environ.get(
             "MODERATION_LOGIN_RATE_LIMIT", "10 per minute"
         ),
+        # Wrong passwords in a row an account takes before each further
+        # attempt waits (1, 2, 4 ... seconds, at most the maximum).
+        "MODERATION_LOGIN_FREE_FAILURES": int(os.environ.get("MODERATION_LOGIN_FREE_FAILURES", 5)),
+        "MODERATION_LOGIN_MAX_DELAY_SECONDS": int(
+            os.environ.get("MODERATION_LOGIN_MAX_DELAY_SECONDS", 30)
+        ),
+        # Requests with a wrong API key per client address.
+        "MODERATION_AUTH_FAILURE_LIMIT": os.environ.get(
+            "MODERATION_AUTH_FAILURE_LIMIT", "30 per minute"
+        ),
+        # How many proxies in front of the service append to X-Forwarded-For;
+        # 0 trusts none (the connection's address is the client's).
+        "MODERATION_TRUSTED_PROXIES": int(os.environ.get("MODERATION_TRUSTED_PROXIES", 0)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # What the admin page's "Retrain" trains on besides the site's labels.
         "MODERATION_BASE_DATA": [

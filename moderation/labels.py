@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .datasets import LabelledComment, article_text
 from .db import db, utcnow
-from .orm import Article, Comment, Decision, LabelledExample, Site
+from .inputs import unstorable_fields
+from .orm import EXTERNAL_ID_LENGTH, Article, Comment, Decision, LabelledExample, Site
 
 SITE_SOURCE = "site"
 MAX_TEXT = 20000
@@ -188,15 +189,14 @@ def _label(record, filename) -> LabelledComment:
     identifier = str(record.get("id") or "").strip()
     if not identifier:
         raise ValueError("'id' is required")
-    article = record.get("article_id")
-    return site_label(
-        identifier,
-        text,
-        abusive,
-        on_topic,
-        str(article) if article else None,
-        str(record.get("source") or f"import:{filename}"),
-    )
+    article = str(record.get("article_id") or "") or None
+    source = str(record.get("source") or f"import:{filename}")
+    for name, value in (("id", identifier), ("article_id", article), ("source", source)):
+        if value and len(value) > EXTERNAL_ID_LENGTH:
+            raise ValueError(f"'{name}' is longer than {EXTERNAL_ID_LENGTH} characters")
+    for name, problem in unstorable_fields({**record, "source": source}).items():
+        raise ValueError(f"'{name}' {problem}")
+    return site_label(identifier, text, abusive, on_topic, article, source)
 
 
 def _flag(record, name) -> int | None:

@@ -1,40 +1,118 @@
-"""Rate limits: per site key on the APIs, per address and name at sign-in.
+"""Rate limits and sign-in throttling.
 
-Counts live in ``RATELIMIT_STORAGE_URI`` (default: each process's memory;
-set ``redis://...`` so that all workers share them). A request over the
-limit gets 429 with ``Retry-After``, never a crash.
+- The APIs are limited per authenticated site, counted after the key is
+  checked, so a made-up ``?key=`` next to a real Bearer key counts against
+  the real site (``MODERATION_API_RATE_LIMIT``).
+- Wrong API keys are counted per client address; over
+  ``MODERATION_AUTH_FAILURE_LIMIT`` every API request from that address
+  gets 429 until the window passes, valid key or not, so guessing gets no
+  answer at all.
+- Sign-in failures are counted per client address
+  (``MODERATION_LOGIN_RATE_LIMIT``: over it, the address waits) and per
+  account: after ``MODERATION_LOGIN_FREE_FAILURES`` wrong passwords in a row,
+  each further attempt at that account waits 1, 2, 4 ... seconds, at most
+  ``MODERATION_LOGIN_MAX_DELAY_SECONDS``. The delay never locks the owner
+  out: once it has passed, the right password signs in and clears it.
+
+The client address is the connection's, or the one the configured number
+of trusted proxies put in ``X-Forwarded-For`` (``MODERATION_TRUSTED_PROXIES``,
+applied with Werkzeug's ProxyFix in ``create_app``). Counts live in
+``RATELIMIT_STORAGE_URI`` (default: each process's memory; ``redis://...``
+lets all workers share them). A refusal is a 429 with ``Retry-After``.
 """
 
 import hashlib
+import math
+import time
 
 from flask import current_app, request
 from flask_limiter import Limiter
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
+
+# Flask-Limiter provides the configured storage and window strategy; the
+# checks are called explicitly, where the request's identity is known.
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", headers_enabled=False)
+# How long an account's run of failures is remembered without a new one.
+FAILURE_MEMORY_SECONDS = 15 * 60
 
 
-def client_key() -> str:
-    """The site's key (hashed) when the request carries one, else the address."""
-    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
-    key = (
-        request.args.get("key")
-        or request.headers.get("X-Goog-Api-Key")
-        or (bearer.strip() if scheme.lower() == "bearer" else "")
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _seconds_until_allowed(limit: str, *identifiers: str) -> int:
+    """0 if another hit of ``limit`` is allowed now, else whole seconds to wait."""
+    item = parse(limit)
+    if limiter.limiter.test(item, *identifiers):
+        return 0
+    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def _config(name):
+    return current_app.config[name]
+
+
+# --- the APIs -----------------------------------------------------------------
+
+
+def refuse_address_with_failed_keys() -> None:
+    """Called before a key is looked up."""
+    wait = _seconds_until_allowed(_config("MODERATION_AUTH_FAILURE_LIMIT"), "auth", _address())
+    if wait:
+        raise TooManyRequests(
+            "Too many requests with a wrong API key came from this address.", retry_after=wait
+        )
+
+
+def record_failed_key() -> None:
+    limiter.limiter.hit(parse(_config("MODERATION_AUTH_FAILURE_LIMIT")), "auth", _address())
+
+
+def count_site_request(site) -> None:
+    """Called once the key is known to be the site's."""
+    limit = _config("MODERATION_API_RATE_LIMIT")
+    site_id = f"{site.id}:{site.key_hash[:16]}"
+    if not limiter.limiter.hit(parse(limit), "site", site_id):
+        wait = _seconds_until_allowed(limit, "site", site_id)
+        raise TooManyRequests(
+            f"This site is over its rate limit of {limit}.", retry_after=max(wait, 1)
+        )
+
+
+# --- signing in -----------------------------------------------------------------
+
+
+def _account(username: str) -> str:
+    return hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def seconds_until_sign_in(username: str) -> int:
+    """0 if this address may try to sign in to this account now."""
+    address_wait = _seconds_until_allowed(
+        _config("MODERATION_LOGIN_RATE_LIMIT"), "login", _address()
     )
-    if key:
-        return "site:" + hashlib.sha256(key.encode()).hexdigest()[:24]
-    return "addr:" + (request.remote_addr or "unknown")
+    storage = limiter.storage
+    account_key = f"login-wait:{_account(username)}"
+    account_wait = 0
+    if storage.get(account_key):
+        account_wait = max(1, math.ceil(storage.get_expiry(account_key) - time.time()))
+    return max(address_wait, account_wait)
 
 
-def login_key() -> str:
-    return f"login:{request.remote_addr}:{request.form.get('username', '')[:80]}"
+def record_sign_in_failure(username: str) -> None:
+    limiter.limiter.hit(parse(_config("MODERATION_LOGIN_RATE_LIMIT")), "login", _address())
+    storage, account = limiter.storage, _account(username)
+    failures = storage.incr(f"login-failures:{account}", FAILURE_MEMORY_SECONDS)
+    beyond = failures - _config("MODERATION_LOGIN_FREE_FAILURES")
+    if beyond > 0:
+        delay = min(2 ** min(beyond - 1, 16), _config("MODERATION_LOGIN_MAX_DELAY_SECONDS"))
+        storage.clear(f"login-wait:{account}")
+        storage.incr(f"login-wait:{account}", delay)
 
 
-# No X-RateLimit headers on every response: a 429 carries Retry-After (errors.py).
-limiter = Limiter(key_func=client_key, headers_enabled=False)
-
-
-def api_limit() -> str:
-    return current_app.config["MODERATION_API_RATE_LIMIT"]
-
-
-def login_limit() -> str:
-    return current_app.config["MODERATION_LOGIN_RATE_LIMIT"]
+def record_sign_in(username: str) -> None:
+    account = _account(username)
+    limiter.storage.clear(f"login-failures:{account}")
+    limiter.storage.clear(f"login-wait:{account}")

@@ -197,7 +197,7 @@ SPEC = {
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Comment"}),
-                    **_errors(401, 404, 429, 503),
+                    **_errors(400, 401, 404, 429, 503),
                 },
             }
         },

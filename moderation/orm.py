@@ -137,6 +137,12 @@ class Moderator(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="moderator")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of the id kept in the session cookie; raised on sign-out and on a
+    # new password, so every cookie issued before stops working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled accounts
@@ -255,3 +261,13 @@ class Decision(db.Model):
             "reasons": list(self.reasons or []),
             "note": self.note,
         }
+
+
+class HealthProbe(db.Model):
+    """One row that ``/health`` rewrites, so a database that can be read but
+    not written (disk full, read-only) is reported."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

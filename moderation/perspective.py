@@ -15,7 +15,7 @@ import hashlib
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from . import languages
+from . import languages, limits
 from .datasets import article_text
 from .db import db
 from .labels import record_feedback
@@ -58,12 +58,15 @@ MAX_COMMENT_BYTES = 20 * 1024
 def authenticate():
     if request.method == "OPTIONS":  # a browser's CORS preflight carries no key
         return with_cors(current_app.response_class(status=204))
+    limits.refuse_address_with_failed_keys()
     key = key_from_request()
     if not key:
         return missing_key_response()
     g.site = site_for_key(key)
     if g.site is None:
+        limits.record_failed_key()
         return invalid_key_response()
+    limits.count_site_request(g.site)
     return None
 
 

@@ -126,7 +126,9 @@ def load_scorer(model_dir: str | Path, version: str | None = None) -> Scorer:
     model_dir = Path(model_dir)
     version = version or artifacts.current_version(model_dir)
     if version is None:
-        raise ModelUnavailable(f"no trained model in {model_dir} (no CURRENT file)")
+        raise ModelUnavailable(
+            f"no trained model in {model_dir} (no CURRENT file naming one of its versions)"
+        )
     key = (str(model_dir.resolve()), version)
     scorer = _scorers.get(key)
     if scorer is not None:

@@ -8,6 +8,7 @@ the manifest are the held-out numbers of exactly the artifact that ships.
 """
 
 import random
+import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ CALIBRATION_SHARE = 0.25
 # sampled by keyword or topic.)
 NATURAL_RATE_SOURCES = {"c3", "fox", "unhealthy-comments", "site"}
 MIN_CALIBRATION_CLASS = 3
+KEYWORD_SAMPLED = {"hateval", "davidson"}
+HASHTAG_RE = re.compile(r"#\w+")
 NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
 MIN_ATTRIBUTE_AUC = 0.7
 MIN_EVALUATION_POSITIVES = 20
@@ -119,8 +122,8 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     if not fit_rows:
         raise TrainingError("too few labelled comments to train the abuse model")
     pipeline = build_abuse_pipeline()
-    features = pipeline[:-1].fit_transform([c.text for c in fit_rows])
-    calibration_features = pipeline[:-1].transform([c.text for c in calibration])
+    features = pipeline[:-1].fit_transform([_training_text(c) for c in fit_rows])
+    calibration_features = pipeline[:-1].transform([_training_text(c) for c in calibration])
     heads = [
         _fit_head(attribute, fit_rows, features, calibration, calibration_features)
         for attribute in ATTRIBUTES
@@ -179,6 +182,15 @@ def _drop_weak_attributes(pipeline, report) -> dict:
         ).fit(),
     )
     return dropped
+
+
+def _training_text(comment) -> str:
+    """Keyword- and hashtag-sampled tweets keep their hashtags out of
+    training: HatEval was collected by searching for hashtags such as
+    #BuildThatWall, so they mark the collection, not abuse."""
+    if comment.source in KEYWORD_SAMPLED:
+        return HASHTAG_RE.sub(" ", comment.text)
+    return comment.text
 
 
 def _fit_head(attribute, rows, features, calibration, calibration_features):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .errors import ApiError
+from .inputs import unstorable_fields, unstorable_problem
 from .orm import EXTERNAL_ID_LENGTH
 
 
@@ -56,6 +57,8 @@ def _identifier(data, name, errors, required=True):
     value = str(value).strip()
     if not value:
         errors[name] = "must not be empty"
+    elif problem := unstorable_problem(value):
+        errors[name] = problem
     elif len(value) > EXTERNAL_ID_LENGTH:
         errors[name] = f"must be at most {EXTERNAL_ID_LENGTH} characters"
     return value
@@ -72,6 +75,8 @@ def _text(data, name, errors, max_chars, required=True, allow_empty=False):
         return None
     if not allow_empty and not value.strip():
         errors[name] = "must not be empty"
+    elif problem := unstorable_problem(value):
+        errors[name] = problem
     elif len(value) > max_chars:
         errors[name] = f"must be at most {max_chars} characters (got {len(value)})"
     return value
@@ -128,6 +133,9 @@ def parse_comment(data, max_chars: int) -> CommentInput:
         created_at=timestamp_field(data, "created_at", errors),
     )
     errors.update({f"author.{name}": problem for name, problem in author_errors.items()})
+    # Fields the service ignores too: a batch item is held to the same rule
+    # as a single post, which the request boundary checks whole.
+    errors.update(unstorable_fields(data))
     errors.raise_if_any()
     return comment
 

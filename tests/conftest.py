@@ -16,6 +16,7 @@ from moderation import create_app
 from moderation.artifacts import save_version
 from moderation.datasets import read_articles, read_comments
 from moderation.db import db, ensure_schema
+from moderation.limits import limiter
 from moderation.orm import (
     Article,
     Comment,
@@ -96,6 +97,8 @@ def app_config():
 @pytest.fixture
 def app(database_url, model_dir, _migrated, app_config):
     app = _make_app(database_url, model_dir, **app_config)
+    # Rate-limit counts live in this process's memory: each test starts afresh.
+    limiter.reset()
     yield app
     with app.app_context():
         db.session.rollback()

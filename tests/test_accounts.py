@@ -118,5 +118,46 @@ def _id_of(app, name):
 def test_repeated_failed_sign_ins_are_slowed_down(app, client):
     app.config["MODERATION_LOGIN_RATE_LIMIT"] = "3 per minute"
     add_moderator(app)
-    codes = [sign_in(client, password="wrong password!").status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
+    responses = [sign_in(client, password="wrong password!") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+
+
+def test_a_session_cookie_replayed_after_sign_out_is_refused(app, client):
+    add_moderator(app)
+    sign_in(client)
+    stolen = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/queue")})
+    client.set_cookie("session", stolen)
+    response = client.get("/queue")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert sign_in(client).status_code == 302
+    assert client.get("/queue").status_code == 200
+
+
+def test_a_new_password_ends_every_session_of_that_moderator(app, runner):
+    add_moderator(app)
+    add_moderator(app, "li")
+    maria, other_device, li = app.test_client(), app.test_client(), app.test_client()
+    for browser, name in ((maria, "maria"), (other_device, "maria"), (li, "li")):
+        sign_in(browser, name)
+    new_password = "a much better passphrase"
+    result = runner.invoke(
+        args=["moderators", "password", "maria"], input=f"{new_password}\n{new_password}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert maria.get("/queue").status_code == 302
+    assert other_device.get("/queue").status_code == 302
+    assert li.get("/queue").status_code == 200
+    assert sign_in(maria, password=PASSWORD).status_code == 401
+    assert sign_in(maria, password=new_password).status_code == 302
+
+
+def test_cli_password_change_refuses_a_short_password_or_an_unknown_name(app, runner):
+    add_moderator(app)
+    result = runner.invoke(args=["moderators", "password", "maria"], input="short\nshort\n")
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    result = runner.invoke(
+        args=["moderators", "password", "nobody"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert result.exit_code != 0 and "no moderator named 'nobody'" in result.output

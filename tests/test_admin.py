@@ -1,6 +1,7 @@
 """Admin pages: model versions, labels, retraining in the background."""
 
 import io
+import json
 import re
 import time
 
@@ -104,3 +105,22 @@ def test_webhook_set_in_the_page_and_deliveries_replayed(admin, client, auth, ru
         follow_redirects=True,
     )
     assert f"Event {event_id} will be sent again" in response.get_data(as_text=True)
+
+
+def test_a_new_webhook_secret_is_shown_once_and_never_put_in_the_session_cookie(
+    app, admin, site_key
+):
+    token = csrf_token(admin, "/admin/webhooks")
+    page = admin.get("/admin/webhooks").get_data(as_text=True)
+    site_id = int(re.search(r'name="site_id" value="(\d+)"', page).group(1))
+    response = admin.post(
+        "/admin/webhooks",
+        data={"site_id": site_id, "url": "https://site.example/hook", "csrf_token": token},
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    secret = re.search(r"shown only now: (whsec_\S+)<", response.get_data(as_text=True)).group(1)
+    cookie = admin.get_cookie("session").value
+    session = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in json.dumps(session)
+    assert secret not in admin.get("/admin/webhooks").get_data(as_text=True)

@@ -1,8 +1,10 @@
 """The JSON API as a site uses it: every endpoint and every kind of bad input."""
 
 import pytest
+from sqlalchemy import event
 
 from moderation import policy
+from moderation.db import db
 from tests import sample_data
 
 ARTICLE_ID = sample_data.EXAMPLE_ARTICLE["id"]
@@ -314,7 +316,42 @@ def test_policy_shows_thresholds_and_text(client, auth):
 def test_health_needs_no_key(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": True, "model_version": "test-model"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": True,
+        "database_writable": True,
+        "model_version": "test-model",
+    }
+
+
+def test_health_is_degraded_when_the_database_refuses_writes(app, client):
+    with app.app_context():
+        engine = db.engine
+
+    def read_only(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.commit()
+        cursor.close()
+
+    engine.dispose()
+    event.listen(engine, "checkout", read_only)
+    try:
+        response = client.get("/health")
+    finally:
+        event.remove(engine, "checkout", read_only)
+        engine.dispose()
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "degraded",
+        "database": True,
+        "database_writable": False,
+        "model_version": "test-model",
+    }
+    assert client.get("/health").status_code == 200
 
 
 def test_created_at_with_an_offset_is_stored_in_utc(client, auth, article):

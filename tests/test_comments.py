@@ -114,7 +114,12 @@ def test_missing_model_holds_comments_and_health_says_degraded(
     assert response.status_code == 201
     assert response.get_json()["reasons"] == ["scoring_error"]
     health = client.get("/health").get_json()
-    assert health == {"status": "degraded", "database": True, "model_version": None}
+    assert health == {
+        "status": "degraded",
+        "database": True,
+        "database_writable": True,
+        "model_version": None,
+    }
     assert client.post("/api/v1/score", json={"text": "hi"}, headers=auth).status_code == 503
 
 

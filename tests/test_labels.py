@@ -93,3 +93,23 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_line(runner, tmp_path):
         assert expected in result.output
     assert "nothing was imported" in result.output
     assert exported(runner, tmp_path) == {}
+
+
+def test_a_file_with_unstorable_text_or_over_long_ids_imports_nothing(runner, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "ok", "text": "fine", "abusive": 0}\n'
+        '{"id": "n", "text": "a\\u0000b", "abusive": 1}\n'
+        '{"id": "s", "text": "hi", "abusive": 1, "article_id": "x\\ud83d"}\n'
+        + json.dumps({"id": "i" * 256, "text": "long id", "abusive": 0})
+        + "\n"
+    )
+    result = runner.invoke(args=["labels", "import", str(bad)])
+    assert result.exit_code != 0
+    for expected in (
+        "line 2: 'text' contains a NUL character (U+0000) at position 1",
+        "line 3: 'article_id' contains a lone surrogate (U+D83D) at position 1",
+        "line 4: 'id' is longer than 255 characters",
+    ):
+        assert expected in result.output
+    assert exported(runner, tmp_path) == {}

@@ -51,3 +51,21 @@ def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, 
         assert comment["model_version"] == "v2"
         assert comment["history"][-1]["note"] == "re-scored with a new model"
         assert comment["history"][-1]["actor"] == "policy/v2"
+
+
+def test_rollback_skips_a_promotion_of_the_version_already_current(runner, two_versions):
+    runner.invoke(args=["models", "promote", "v2", "--by", "li"])
+    runner.invoke(args=["models", "promote", "v2", "--by", "li"])
+    result = runner.invoke(args=["models", "rollback", "--by", "li"])
+    assert result.exit_code == 0, result.output
+    assert current_version(two_versions) == "v1"
+
+
+def test_rollback_with_no_different_previous_version_says_so(runner, two_versions):
+    runner.invoke(args=["models", "promote", "v1", "--by", "li"])
+    result = runner.invoke(args=["models", "rollback", "--by", "li"])
+    assert result.exit_code != 0
+    assert "nothing to roll back to: v1 was never promoted over a different version" in (
+        result.output
+    )
+    assert [p["version"] for p in promotions(two_versions)] == ["v1"]
