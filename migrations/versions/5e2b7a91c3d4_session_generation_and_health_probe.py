@@ -1,7 +1,7 @@
 """session generation for moderators and a row for the health check to write
 
 Revision ID: 5e2b7a91c3d4
-Revises: c1a1cad7201f
+Revises: 5e2c7a91b0d4
 Create Date: 2026-11-30 02:30:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e2b7a91c3d4"
-down_revision = "c1a1cad7201f"
+down_revision = "5e2c7a91b0d4"
 branch_labels = None
 depends_on = None
 
