@@ -11,10 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from . import policy
-from .comments import decision_feed, find_comment, submit_comments, upsert_article
+from .comments import find_comment, submit_comments, upsert_article
 from .datasets import article_text
 from .db import db
 from .errors import ApiError
+from .feed import Cursor, decision_feed
 from .openapi import SPEC
 from .orm import Status
 from .scoring import load_scorer
@@ -31,8 +32,6 @@ from .validation import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # ASCII digits only ("²".isdigit() is true), and small enough for a BIGINT.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
-# Decision ids are 32-bit integers on every database.
-LARGEST_ID = 2**31 - 1
 health_bp = Blueprint("health", __name__)
 
 
@@ -161,8 +160,9 @@ def comment_feed():
     if status and status not in {s.value for s in Status}:
         errors["status"] = "must be one of pending, approved, rejected"
     since = timestamp_field(request.args, "since", errors)
-    cursor = request.args.get("cursor", "0")
-    if not WHOLE_NUMBER.fullmatch(cursor) or int(cursor) > LARGEST_ID:
+    raw_cursor = request.args.get("cursor", "0")
+    cursor = Cursor.parse(raw_cursor)
+    if cursor is None:
         errors["cursor"] = "must be a cursor returned by this endpoint"
     limit = request.args.get("limit", str(_config("MODERATION_FEED_PAGE_SIZE")))
     if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 1000:
@@ -170,15 +170,14 @@ def comment_feed():
     errors.raise_if_any("Some query parameters are invalid.")
     decisions, has_more = decision_feed(
         g.site,
-        after_id=int(cursor),
+        after=cursor,
         limit=int(limit),
         status=status,
         article_id=request.args.get("article_id") or None,
         since=since,
-        settle_seconds=_config("MODERATION_FEED_SETTLE_SECONDS"),
     )
     items = [{**d.comment.to_json(), "decision": d.to_json()} for d in decisions]
-    next_cursor = str(decisions[-1].id) if decisions else cursor
+    next_cursor = str(Cursor.after(decisions[-1])) if decisions else raw_cursor
     return jsonify({"items": items, "next_cursor": next_cursor, "has_more": has_more})
 
 

@@ -145,7 +145,7 @@ SPEC = {
                     {
                         "name": "cursor",
                         "in": "query",
-                        "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+                        "schema": {"type": "string", "pattern": "^([0-9]{1,19}[.])?[0-9]{1,10}$"},
                     },
                     {
                         "name": "limit",

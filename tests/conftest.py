@@ -77,8 +77,6 @@ def _make_app(database_url, model_dir, **overrides):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MODERATION_MODEL_DIR": str(model_dir),
-            # The feed's settling delay is tested on its own (test_api.py).
-            "MODERATION_FEED_SETTLE_SECONDS": 0.0,
             **overrides,
         }
     )
