@@ -88,5 +88,16 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_BASE_DATA": [
             p for p in os.environ.get("MODERATION_BASE_DATA", "").split(os.pathsep) if p
         ],
+        # Networks webhooks may reach although they are not public, e.g.
+        # "10.0.0.0/8, 127.0.0.1/32"; by default only public addresses.
+        "MODERATION_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
+            "MODERATION_WEBHOOK_ALLOWED_NETWORKS", ""
+        ),
+        # The whole of one delivery attempt, and the first wait before a retry
+        # (doubled after each failure, up to ten minutes).
+        "MODERATION_WEBHOOK_DEADLINE_SECONDS": _float("MODERATION_WEBHOOK_DEADLINE_SECONDS", 10.0),
+        "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS": _float(
+            "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS", 2.0
+        ),
         "MODERATION_BASE_ARTICLES": os.environ.get("MODERATION_BASE_ARTICLES") or None,
     }

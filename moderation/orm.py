@@ -211,6 +211,9 @@ class OutboxEvent(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Which delivery worker is sending it, until when (webhooks.claim_due).
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     decision: Mapped["Decision"] = relationship()
     comment: Mapped[Comment] = relationship()
