@@ -19,6 +19,7 @@ from . import (
     errors,
     limits,
     model_cli,
+    outbound,
     perspective,
     queue,
 )
@@ -38,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
+    # A mistyped network stops the start, naming it, rather than every delivery.
+    outbound.parse_networks(app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"])
 
     db.init_app(app)
     errors.register_error_handlers(app)

@@ -91,8 +91,8 @@ def checked_addresses(url: str, allowed: list[Network]) -> list[str]:
         kind = _kind(address)
         if kind and not any(address in network for network in allowed):
             raise Refused(
-                f"{host} resolves to {address}, {_article(kind)} {kind} address; an operator can allow "
-                "its network with MODERATION_WEBHOOK_ALLOWED_NETWORKS"
+                f"{host} resolves to {address}, {_article(kind)} {kind} address; an operator "
+                "can allow its network with MODERATION_WEBHOOK_ALLOWED_NETWORKS"
             )
     return addresses
 

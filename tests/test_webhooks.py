@@ -317,3 +317,10 @@ def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth,
         assert all(event.delivered_at is not None for event in _events(app))
     finally:
         site.stop()
+
+
+def test_a_mistyped_allowed_network_stops_the_start(model_dir):
+    from moderation import create_app
+
+    with pytest.raises(ValueError, match="'10.0.0/33' is not a network"):
+        create_app({"MODERATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32, 10.0.0/33"})
