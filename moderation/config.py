@@ -48,7 +48,8 @@ def engine_options(url: str) -> dict:
         "max_overflow": int(os.environ.get("MODERATION_DB_MAX_OVERFLOW", 10)),
         "pool_pre_ping": True,  # survive a database restart without errors
         "pool_recycle": 1800,
-        "pool_timeout": 5,  # a request waits at most this long for a connection
+        # A request waits at most this long for a connection, then gets a 503.
+        "pool_timeout": _float("MODERATION_DB_POOL_TIMEOUT", 5.0),
     }
 
 

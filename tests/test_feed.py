@@ -90,10 +90,10 @@ def poll(client, auth, cursor="0"):
             return seen, cursor
 
 
-def elsewhere(function, *args):
+def elsewhere(function, *args, **kwargs):
     """Call in a thread of its own, with its own app context and session."""
     result = []
-    thread = threading.Thread(target=lambda: result.append(function(*args)))
+    thread = threading.Thread(target=lambda: result.append(function(*args, **kwargs)))
     thread.start()
     thread.join()
     return result[0]
