@@ -125,7 +125,9 @@ def test_queue_and_feed_queries_can_use_their_indexes(app):
             db.session.execute(
                 text(
                     "EXPLAIN SELECT d.id FROM decisions d JOIN comments c ON c.id = d.comment_id "
-                    "WHERE c.site_id = 1 AND d.id > 100 ORDER BY d.id LIMIT 100"
+                    "WHERE c.site_id = 1 AND (d.xid, d.id) > (5, 100) "
+                    "AND d.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+                    "ORDER BY d.xid, d.id LIMIT 100"
                 )
             ).scalars()
         )
