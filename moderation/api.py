@@ -68,12 +68,18 @@ def thresholds() -> policy.Thresholds:
 
 def _submit(inputs):
     """Submit comments, retrying once if a concurrent request stored one of
-    the same ids first: the retry then finds it and answers idempotently."""
+    the same ids first: the retry then finds it and answers idempotently.
+
+    Returns each outcome with its comment's JSON, made before the commit:
+    once the commit is done, nothing may fail and answer an error for
+    comments that were stored."""
     for attempt in (1, 2):
         outcomes = submit_comments(g.site, inputs, _config("MODERATION_MODEL_DIR"), thresholds())
         try:
+            db.session.flush()
+            bodies = [o.comment.to_json() if o.comment and not o.error else None for o in outcomes]
             db.session.commit()
-            return outcomes
+            return list(zip(outcomes, bodies))
         except IntegrityError:
             db.session.rollback()
             if attempt == 2:
@@ -101,10 +107,10 @@ def post_article():
 @bp.post("/comments")
 def post_comment():
     item = parse_comment(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
-    (outcome,) = _submit([item])
+    ((outcome, body),) = _submit([item])
     if outcome.error:
         raise outcome.error
-    return jsonify(outcome.comment.to_json()), 201 if outcome.created else 200
+    return jsonify(body), 201 if outcome.created else 200
 
 
 @bp.post("/comments/batch")
@@ -124,14 +130,14 @@ def post_comments_batch():
             positions.append(index)
         except ApiError as error:
             results[index] = _item_error(index, raw, error)
-    for index, outcome in zip(positions, _submit(valid)):
+    for index, (outcome, body) in zip(positions, _submit(valid)):
         if outcome.error:
             results[index] = _item_error(index, items[index], outcome.error)
         else:
             results[index] = {
                 "index": index,
                 "status_code": 201 if outcome.created else 200,
-                "comment": outcome.comment.to_json(),
+                "comment": body,
             }
     failed = sum("error" in r for r in results)
     return jsonify({"results": results, "stored": len(items) - failed, "failed": failed})
