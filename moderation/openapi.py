@@ -130,6 +130,11 @@ SPEC = {
             },
             "get": {
                 "summary": "The feed of decisions, oldest first",
+                "description": (
+                    "Every decision exactly once: pass next_cursor back as cursor. "
+                    "The cursor is opaque; a decision shows once every transaction "
+                    "that began writing before it has ended."
+                ),
                 "parameters": [
                     {
                         "name": "status",
