@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, keeping every logger that
+# exists already: under gunicorn the migrations run in the master
+# (when_ready), and disabling loggers there silenced gunicorn's access and
+# error logs and the service's own for the life of the server.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

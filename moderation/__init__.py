@@ -21,6 +21,7 @@ from . import (
     inputs,
     limits,
     model_cli,
+    outbound,
     perspective,
     perspective_discovery,
     queue,
@@ -43,6 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
     redaction.init_app(app)
+    # A mistyped network stops the start, naming it, rather than every delivery.
+    outbound.parse_networks(app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"])
 
     db.init_app(app)
     errors.register_error_handlers(app)

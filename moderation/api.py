@@ -11,10 +11,11 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
 from . import limits, policy
-from .comments import decision_feed, find_comment, submit_comments, upsert_article
+from .comments import find_comment, submit_comments, upsert_article
 from .datasets import article_text
 from .db import db, utcnow
 from .errors import ApiError
+from .feed import Cursor, decision_feed
 from .openapi import SPEC
 from .orm import HealthProbe, Status
 from .scoring import load_scorer
@@ -31,8 +32,6 @@ from .validation import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # ASCII digits only ("²".isdigit() is true), and small enough for a BIGINT.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
-# Decision ids are 32-bit integers on every database.
-LARGEST_ID = 2**31 - 1
 health_bp = Blueprint("health", __name__)
 
 
@@ -73,12 +72,18 @@ def thresholds() -> policy.Thresholds:
 
 def _submit(inputs):
     """Submit comments, retrying once if a concurrent request stored one of
-    the same ids first: the retry then finds it and answers idempotently."""
+    the same ids first: the retry then finds it and answers idempotently.
+
+    Returns each outcome with its comment's JSON, made before the commit:
+    once the commit is done, nothing may fail and answer an error for
+    comments that were stored."""
     for attempt in (1, 2):
         outcomes = submit_comments(g.site, inputs, _config("MODERATION_MODEL_DIR"), thresholds())
         try:
+            db.session.flush()
+            bodies = [o.comment.to_json() if o.comment and not o.error else None for o in outcomes]
             db.session.commit()
-            return outcomes
+            return list(zip(outcomes, bodies))
         except IntegrityError:
             db.session.rollback()
             if attempt == 2:
@@ -106,10 +111,10 @@ def post_article():
 @bp.post("/comments")
 def post_comment():
     item = parse_comment(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
-    (outcome,) = _submit([item])
+    ((outcome, body),) = _submit([item])
     if outcome.error:
         raise outcome.error
-    return jsonify(outcome.comment.to_json()), 201 if outcome.created else 200
+    return jsonify(body), 201 if outcome.created else 200
 
 
 @bp.post("/comments/batch")
@@ -129,14 +134,14 @@ def post_comments_batch():
             positions.append(index)
         except ApiError as error:
             results[index] = _item_error(index, raw, error)
-    for index, outcome in zip(positions, _submit(valid)):
+    for index, (outcome, body) in zip(positions, _submit(valid)):
         if outcome.error:
             results[index] = _item_error(index, items[index], outcome.error)
         else:
             results[index] = {
                 "index": index,
                 "status_code": 201 if outcome.created else 200,
-                "comment": outcome.comment.to_json(),
+                "comment": body,
             }
     failed = sum("error" in r for r in results)
     return jsonify({"results": results, "stored": len(items) - failed, "failed": failed})
@@ -165,8 +170,9 @@ def comment_feed():
     if status and status not in {s.value for s in Status}:
         errors["status"] = "must be one of pending, approved, rejected"
     since = timestamp_field(request.args, "since", errors)
-    cursor = request.args.get("cursor", "0")
-    if not WHOLE_NUMBER.fullmatch(cursor) or int(cursor) > LARGEST_ID:
+    raw_cursor = request.args.get("cursor", "0")
+    cursor = Cursor.parse(raw_cursor)
+    if cursor is None:
         errors["cursor"] = "must be a cursor returned by this endpoint"
     limit = request.args.get("limit", str(_config("MODERATION_FEED_PAGE_SIZE")))
     if not WHOLE_NUMBER.fullmatch(limit) or not 1 <= int(limit) <= 1000:
@@ -174,15 +180,14 @@ def comment_feed():
     errors.raise_if_any("Some query parameters are invalid.")
     decisions, has_more = decision_feed(
         g.site,
-        after_id=int(cursor),
+        after=cursor,
         limit=int(limit),
         status=status,
         article_id=request.args.get("article_id") or None,
         since=since,
-        settle_seconds=_config("MODERATION_FEED_SETTLE_SECONDS"),
     )
     items = [{**d.comment.to_json(), "decision": d.to_json()} for d in decisions]
-    next_cursor = str(decisions[-1].id) if decisions else cursor
+    next_cursor = str(Cursor.after(decisions[-1])) if decisions else raw_cursor
     return jsonify({"items": items, "next_cursor": next_cursor, "has_more": has_more})
 
 

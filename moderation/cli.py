@@ -4,6 +4,9 @@ Each command that writes to the database commits once, at its end.
 """
 
 import json
+import logging
+import os
+import socket
 import time
 from pathlib import Path
 
@@ -221,9 +224,20 @@ def webhooks_set(site_name, url):
 @click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def webhooks_run(once, interval):
-    """Deliver due events, retrying failures with exponential backoff."""
+    """Deliver due events, retrying failures with exponential backoff.
+
+    Several workers may run at once, on one machine or several."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     while True:
-        delivered, failed = webhooks.deliver_due()
+        try:
+            delivered, failed = webhooks.deliver_due(worker)
+        except Exception:
+            if once:
+                raise
+            # A database that is away for a moment must not end the worker.
+            logging.getLogger(__name__).exception("webhook round failed; trying again")
+            db.session.rollback()
+            delivered = failed = 0
         if delivered or failed:
             click.echo(f"delivered {delivered}, failed {failed}", err=True)
         if once:

@@ -8,7 +8,6 @@ Each status a comment takes, including its first, writes a ``Decision``.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -288,40 +287,3 @@ def find_comment(site: Site, external_id: str) -> Comment | None:
         .where(Comment.site_id == site.id, Comment.external_id == external_id)
         .options(selectinload(Comment.decisions), selectinload(Comment.parent))
     )
-
-
-def decision_feed(
-    site: Site,
-    after_id: int,
-    limit: int,
-    status: str | None = None,
-    article_id: str | None = None,
-    since: datetime | None = None,
-    settle_seconds: float = 0.0,
-) -> tuple[list[Decision], bool]:
-    """Decisions on the site's comments after ``after_id``, oldest first.
-
-    A site polls this with the last id it saw and publishes or withdraws
-    each comment as its decisions arrive, including moderators' later ones.
-    Decisions younger than ``settle_seconds`` are left for the next poll:
-    ids are handed out when a transaction writes, not when it commits, so a
-    slow transaction could otherwise commit an id below a cursor the site
-    has already passed.
-    """
-    settled = utcnow() - timedelta(seconds=settle_seconds)
-    query = (
-        select(Decision)
-        .join(Decision.comment)
-        .where(Comment.site_id == site.id, Decision.id > after_id, Decision.decided_at <= settled)
-        .options(selectinload(Decision.comment).selectinload(Comment.parent))
-        .order_by(Decision.id)
-        .limit(limit + 1)
-    )
-    if status:
-        query = query.where(Decision.to_status == status)
-    if article_id:
-        query = query.where(Comment.article_external_id == article_id)
-    if since:
-        query = query.where(Decision.decided_at >= since)
-    decisions = list(db.session.scalars(query))
-    return decisions[:limit], len(decisions) > limit

@@ -48,7 +48,8 @@ def engine_options(url: str) -> dict:
         "max_overflow": int(os.environ.get("MODERATION_DB_MAX_OVERFLOW", 10)),
         "pool_pre_ping": True,  # survive a database restart without errors
         "pool_recycle": 1800,
-        "pool_timeout": 5,  # a request waits at most this long for a connection
+        # A request waits at most this long for a connection, then gets a 503.
+        "pool_timeout": _float("MODERATION_DB_POOL_TIMEOUT", 5.0),
     }
 
 
@@ -65,7 +66,6 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_MAX_TEXT_CHARS": int(os.environ.get("MODERATION_MAX_TEXT_CHARS", 20000)),
         "MODERATION_BATCH_LIMIT": int(os.environ.get("MODERATION_BATCH_LIMIT", 500)),
         "MODERATION_FEED_PAGE_SIZE": int(os.environ.get("MODERATION_FEED_PAGE_SIZE", 100)),
-        "MODERATION_FEED_SETTLE_SECONDS": _float("MODERATION_FEED_SETTLE_SECONDS", 5.0),
         # The shipped model's recommended thresholds (its manifest's
         # metrics.abuse.recommended_thresholds): reject where 90% of news
         # calibration comments so scored were abusive, hold at 30%.
@@ -106,5 +106,16 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_BASE_DATA": [
             p for p in os.environ.get("MODERATION_BASE_DATA", "").split(os.pathsep) if p
         ],
+        # Networks webhooks may reach although they are not public, e.g.
+        # "10.0.0.0/8, 127.0.0.1/32"; by default only public addresses.
+        "MODERATION_WEBHOOK_ALLOWED_NETWORKS": os.environ.get(
+            "MODERATION_WEBHOOK_ALLOWED_NETWORKS", ""
+        ),
+        # The whole of one delivery attempt, and the first wait before a retry
+        # (doubled after each failure, up to ten minutes).
+        "MODERATION_WEBHOOK_DEADLINE_SECONDS": _float("MODERATION_WEBHOOK_DEADLINE_SECONDS", 10.0),
+        "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS": _float(
+            "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS", 2.0
+        ),
         "MODERATION_BASE_ARTICLES": os.environ.get("MODERATION_BASE_ARTICLES") or None,
     }

@@ -6,6 +6,8 @@ handlers roll the session back first, so a failed request never leaves
 half its writes for the next one to commit.
 """
 
+import traceback
+
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -58,10 +60,25 @@ def _wants_json() -> bool:
     )
 
 
+def _log_server_error(app, status: int, exc: BaseException, what: str) -> None:
+    """Every 5xx goes to the error log with its traceback. The path, not the
+    full URL: query strings can carry API keys."""
+    app.logger.error(
+        "%s %s answered %d: %s",
+        request.method,
+        request.path,
+        status,
+        what,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         db.session.rollback()
+        if exc.status >= 500:
+            _log_server_error(app, exc.status, exc, exc.message)
         return error_response(exc.status, exc.error, exc.message, exc.fields)
 
     @app.errorhandler(CSRFError)
@@ -75,6 +92,8 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         db.session.rollback()
+        if exc.code and exc.code >= 500:
+            _log_server_error(app, exc.code, exc, exc.name)
         if not _wants_json():
             return exc
         if perspective_wire.under_prefix():
@@ -96,8 +115,15 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(exc):
         db.session.rollback()
-        # No query or parameters in the log: they may hold comment text or keys.
-        app.logger.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+        # Where it failed, but not the statement or its parameters: they may
+        # hold comment text or keys.
+        app.logger.error(
+            "%s %s answered 503, database unavailable: %s\n%s",
+            request.method,
+            request.path,
+            type(getattr(exc, "orig", exc)).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         if perspective_wire.under_prefix():
             return perspective_wire.error_response(
                 503, perspective_wire.http_error_message(503, ""), headers={"Retry-After": "5"}
@@ -111,6 +137,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(500)
     def internal_error(exc):
+        # Flask has logged the exception, with its traceback, before this.
         db.session.rollback()
         if perspective_wire.under_prefix():
             return perspective_wire.error_response(500, "Internal error encountered.")

@@ -130,6 +130,11 @@ SPEC = {
             },
             "get": {
                 "summary": "The feed of decisions, oldest first",
+                "description": (
+                    "Every decision exactly once: pass next_cursor back as cursor. "
+                    "The cursor is opaque; a decision shows once every transaction "
+                    "that began writing before it has ended."
+                ),
                 "parameters": [
                     {
                         "name": "status",
@@ -145,7 +150,7 @@ SPEC = {
                     {
                         "name": "cursor",
                         "in": "query",
-                        "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+                        "schema": {"type": "string", "pattern": "^([0-9]{1,19}[.])?[0-9]{1,10}$"},
                     },
                     {
                         "name": "limit",

@@ -14,6 +14,7 @@ from enum import StrEnum
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -227,6 +228,9 @@ class OutboxEvent(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Which delivery worker is sending it, until when (webhooks.claim_due).
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     decision: Mapped["Decision"] = relationship()
     comment: Mapped[Comment] = relationship()
@@ -236,8 +240,12 @@ class Decision(db.Model):
     """One change of a comment's status, by the model or by a person."""
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_xid_id", "xid", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The writing transaction's id on PostgreSQL (0 on SQLite): the feed
+    # pages by (xid, id) so that no slow commit lands behind a cursor.
+    xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # "model" for the automatic policy, "moderator" for a person.

@@ -30,6 +30,10 @@ from .orm import Comment, Moderator
 from .policy import Thresholds
 
 bp = Blueprint("queue", __name__)
+# Comments one action may decide: four pages' worth. Every item is checked,
+# recorded and re-rendered within the request, which must finish well inside
+# the worker's timeout.
+DECIDE_LIMIT = 100
 
 
 @bp.before_request
@@ -140,6 +144,9 @@ def decide():
     items = data.get("items")
     if not isinstance(items, list) or not items:
         return jsonify(error="Select at least one comment."), 400
+    if len(items) > DECIDE_LIMIT:
+        message = f"Decide at most {DECIDE_LIMIT} comments at once; {len(items)} were selected."
+        return jsonify(error=message), 413
     results = []
     for item in items:
         item = item if isinstance(item, dict) else {}
@@ -153,10 +160,23 @@ def decide():
             )
         )
     db.session.commit()
-    for result in results:
-        if "comment" in result:
-            result["card"] = _card(result.pop("comment"))
+    _render_cards(results)
     return jsonify(results=results)
+
+
+def _render_cards(results: list[dict]) -> None:
+    """Refresh each result's card. The decisions are committed by now: a
+    failure here must not answer 500 for work that was done, so the page is
+    told what happened and reloads the card itself."""
+    for result in results:
+        comment = result.pop("comment", None)
+        if comment is None:
+            continue
+        try:
+            result["card"] = _card(comment)
+        except Exception:
+            current_app.logger.exception("rendering the card of comment %s failed", result["id"])
+            result.setdefault("message", "Done; reload the page to see this comment as it is.")
 
 
 @bp.post("/queue/claim")
@@ -176,8 +196,7 @@ def undo():
     data = request.get_json(silent=True) or {}
     result = _act(data.get("id"), data.get("version"), lambda c, v: review.undo(c, current_user, v))
     db.session.commit()
-    if "comment" in result:
-        result["card"] = _card(result.pop("comment"))
+    _render_cards([result])
     return jsonify(results=[result])
 
 

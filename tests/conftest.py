@@ -81,8 +81,6 @@ def _make_app(database_url, model_dir, **overrides):
             # The tiny test model's scale, not the shipped model's defaults.
             "MODERATION_HOLD_ABUSIVE": 0.5,
             "MODERATION_REJECT_ABUSIVE": 0.9,
-            # The feed's settling delay is tested on its own (test_api.py).
-            "MODERATION_FEED_SETTLE_SECONDS": 0.0,
             **overrides,
         }
     )

@@ -82,7 +82,8 @@ def test_retraining_needs_base_data(admin, two_versions):
     assert "Set MODERATION_BASE_DATA" in response.get_data(as_text=True)
 
 
-def test_webhook_set_in_the_page_and_deliveries_replayed(admin, client, auth, runner):
+def test_webhook_set_in_the_page_and_deliveries_replayed(app, admin, client, auth, runner):
+    app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     token = csrf_token(admin, "/admin/webhooks")
     page = admin.get("/admin/webhooks").get_data(as_text=True)
     site_id = int(re.search(r'name="site_id" value="(\d+)"', page).group(1))

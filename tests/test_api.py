@@ -399,3 +399,36 @@ def test_openapi_document_describes_every_api_route(client, app):
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert served == documented
+
+
+def test_nothing_touches_the_database_after_a_post_commits(app, client, auth, article):
+    """The answer is made before the commit: a failure after it could only
+    report an error for comments that were in fact stored."""
+    from sqlalchemy import event
+
+    from moderation.db import db
+
+    after_commit = []
+    with app.app_context():
+        engine = db.engine
+    committed = {"done": False}
+
+    def on_commit(connection):
+        committed["done"] = True
+
+    def on_execute(connection, cursor, statement, *args):
+        if committed["done"]:
+            after_commit.append(statement)
+
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        batch = [
+            {"id": f"b{i}", "article_id": ARTICLE_ID, "text": f"comment {i}"} for i in range(3)
+        ]
+        response = client.post("/api/v1/comments/batch", json={"comments": batch}, headers=auth)
+    finally:
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.get_json()["stored"] == 3
+    assert committed["done"] and after_commit == []

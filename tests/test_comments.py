@@ -182,17 +182,3 @@ def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monk
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
-
-
-def test_no_free_database_connection_is_a_503_with_retry_after(client, auth, monkeypatch):
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    import moderation.api as api_module
-
-    def exhausted(key):
-        raise PoolTimeout("QueuePool limit reached")
-
-    monkeypatch.setattr(api_module, "site_for_key", exhausted)
-    response = client.get("/api/v1/policy", headers=auth)
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"

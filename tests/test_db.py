@@ -125,9 +125,70 @@ def test_queue_and_feed_queries_can_use_their_indexes(app):
             db.session.execute(
                 text(
                     "EXPLAIN SELECT d.id FROM decisions d JOIN comments c ON c.id = d.comment_id "
-                    "WHERE c.site_id = 1 AND d.id > 100 ORDER BY d.id LIMIT 100"
+                    "WHERE c.site_id = 1 AND (d.xid, d.id) > (5, 100) "
+                    "AND d.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+                    "ORDER BY d.xid, d.id LIMIT 100"
                 )
             ).scalars()
         )
         assert "Seq Scan" not in feed_plan and "decisions" in feed_plan
         db.session.rollback()
+
+
+def test_no_free_database_connection_is_a_503_with_retry_after(
+    app, auth, database_url, model_dir, monkeypatch
+):
+    """A pool of one connection that waits half a second: while something
+    else holds the connection, a request is told to come back later."""
+    from moderation.config import engine_options
+
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("MODERATION_DB_POOL_SIZE", "1")
+        monkeypatch.setenv("MODERATION_DB_MAX_OVERFLOW", "0")
+        monkeypatch.setenv("MODERATION_DB_POOL_TIMEOUT", "0.5")
+        options = engine_options(database_url)
+    else:  # SQLite files get the same kind of pool, configured directly
+        options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.5}
+    small = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": options,
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "SECRET_KEY": "x",
+        }
+    )
+    with small.app_context():
+        engine = db.engine
+    client = small.test_client()
+    held = engine.connect()
+    try:
+        response = client.get("/api/v1/policy", headers=auth)
+    finally:
+        held.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "nothing was stored" in response.get_json()["message"]
+    assert client.get("/api/v1/policy", headers=auth).status_code == 200
+    engine.dispose()
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_503_and_stores_nothing(app, client, auth):
+    """SQLite's counterpart of an exhausted pool: one writer at a time, and
+    a request that cannot get the lock in time is told to retry."""
+    from sqlalchemy import func, select, text
+
+    from moderation.orm import Comment
+    from tests.test_feed import elsewhere
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL has no database-wide write lock")
+        db.session.execute(text("UPDATE sites SET name = name"))  # takes the write lock
+        body = {"id": "locked", "article_id": "a", "text": "hello"}
+        # From another thread: a request here would share this session.
+        response = elsewhere(client.post, "/api/v1/comments", json=body, headers=auth)
+        db.session.rollback()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0

@@ -273,3 +273,36 @@ def test_concurrent_claims_never_overlap(app, client, auth):
     assert errors == []
     claimed = [i for ids in results.values() for i in ids]
     assert len(claimed) == len(set(claimed)) == 40
+
+
+def test_deciding_too_many_at_once_is_refused_and_says_the_limit(moderator, auth):
+    from moderation.queue import DECIDE_LIMIT
+
+    post_comments(moderator, auth, ["first comment"])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+    items = [{"id": comment_id, "version": version}] * (DECIDE_LIMIT + 1)
+    response = act(moderator, "/queue/decide", {"items": items, "action": "approve"})
+    assert response.status_code == 413
+    assert f"at most {DECIDE_LIMIT}" in response.get_json()["error"]
+    assert moderator.get("/api/v1/comments/c0", headers=auth).get_json()["status"] == "pending"
+
+
+def test_a_failure_after_the_commit_still_reports_the_decision(moderator, auth, monkeypatch):
+    """Refreshing the cards comes after the commit: if it fails, the moderator
+    is told the decision was taken rather than shown a server error."""
+    post_comments(moderator, auth, ["first comment"])
+    ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
+
+    def broken_card(comment):
+        raise RuntimeError("template failed")
+
+    monkeypatch.setattr("moderation.queue._card", broken_card)
+    response = act(
+        moderator,
+        "/queue/decide",
+        {"items": [{"id": comment_id, "version": version}], "action": "approve"},
+    )
+    assert response.status_code == 200
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "approved" and "reload" in result["message"]
+    assert moderator.get("/api/v1/comments/c0", headers=auth).get_json()["status"] == "approved"

@@ -6,6 +6,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,19 +15,37 @@ from sqlalchemy import select, update
 
 from moderation.comments import record_decision
 from moderation.db import db, utcnow
-from moderation.orm import Comment, OutboxEvent
+from moderation.orm import Comment, OutboxEvent, Webhook
 from moderation.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER
 from tests import sample_data
 
+# The suite's receivers listen on 127.0.0.1, which the policy refuses
+# unless an operator allows it.
+LOOPBACK_ALLOWED = {"MODERATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
+
+@pytest.fixture
+def app_config():
+    return dict(LOOPBACK_ALLOWED)
+
 
 class Receiver:
-    """A site's endpoint on 127.0.0.1 that can be down, then come back."""
+    """A site's endpoint on 127.0.0.1 that can be down, then come back.
 
-    def __init__(self):
+    It answers each POST with the next of ``answers`` (the last one again
+    once they run out); 3xx answers redirect to /elsewhere. ``trickle``
+    sends the status line a byte at a time, slower than any deadline.
+    """
+
+    def __init__(self, answers=(204,), trickle=False, delay=0.0):
         with socket.socket() as probe:  # a free port, nothing listening yet
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.received = []
+        self.arrived = []  # (time.monotonic(), path) of every request
+        self.answers = list(answers)
+        self.trickle = trickle
+        self.delay = delay
         self.server = None
 
     @property
@@ -34,13 +53,31 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     def start(self):
-        received = self.received
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((dict(self.headers), body))
+            def do_GET(self):
+                receiver.arrived.append((time.monotonic(), self.path))
                 self.send_response(204)
+                self.end_headers()
+
+            def do_POST(self):
+                receiver.arrived.append((time.monotonic(), self.path))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                time.sleep(receiver.delay)
+                if receiver.trickle:
+                    for byte in b"HTTP/1.1 204 No Content\r\n" * 5:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
+                answers = receiver.answers
+                status = answers.pop(0) if len(answers) > 1 else answers[0]
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
@@ -142,3 +179,148 @@ def test_sites_without_a_webhook_write_no_events(app, client, auth):
 def test_webhook_url_must_be_http(runner, site_key):
     result = runner.invoke(args=["webhooks", "set", "Example Tribune", "ftp://x"])
     assert result.exit_code != 0 and "http" in result.output
+
+
+def _register(runner, url):
+    result = runner.invoke(args=["webhooks", "set", "Example Tribune", url])
+    assert result.exit_code == 0, result.output
+
+
+def _post_comments(client, auth, count, prefix="c"):
+    for i in range(count):
+        body = {"id": f"{prefix}{i}", "article_id": "a", "text": f"comment {i}"}
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+
+
+def _events(app):
+    with app.app_context():
+        return db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+
+
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://127.0.0.1:8000/hook", "loopback"),
+        ("http://localhost/hook", "loopback"),
+        ("http://10.0.0.5/hook", "private"),
+        ("https://192.168.1.1/hook", "private"),
+        ("http://[::1]/hook", "loopback"),
+        ("http://[::ffff:127.0.0.1]/hook", "loopback"),
+        ("http://0.0.0.0/hook", "unspecified"),
+        ("http://240.0.0.1/hook", "reserved"),
+        ("http://100.64.0.1/hook", "non-public"),
+    ],
+)
+def test_webhooks_cannot_point_inside_the_network(app, runner, site_key, url, kind):
+    app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = ""
+    result = runner.invoke(args=["webhooks", "set", "Example Tribune", url])
+    assert result.exit_code != 0
+    assert f"{kind} address" in result.output
+    assert "MODERATION_WEBHOOK_ALLOWED_NETWORKS" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Webhook)).all() == []
+
+
+def test_an_operator_can_allow_a_private_network(app, runner, site_key):
+    app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = "10.0.0.0/8, 127.0.0.1/32"
+    _register(runner, "http://10.1.2.3/hook")
+    refused = runner.invoke(args=["webhooks", "set", "Example Tribune", "http://192.168.0.1/"])
+    assert refused.exit_code != 0 and "private" in refused.output
+
+
+def test_delivery_checks_the_address_again_after_resolving(
+    app, client, auth, runner, receiver, monkeypatch
+):
+    """A name that resolved to a public address when it was registered and
+    to this machine when the event is sent (DNS rebinding) reaches nothing."""
+    receiver.start()
+    app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = ""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+
+    def rebinding_dns(host, port, *args, **kwargs):
+        if host != "hooks.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    _register(runner, f"http://hooks.example.com:{receiver.port}/hook")
+    _post_comments(client, auth, 1)
+    assert "failed 1" in runner.invoke(args=["webhooks", "run", "--once"]).output
+    (event,) = _events(app)
+    assert event.delivered_at is None
+    assert event.last_error.startswith("refused: hooks.example.com resolves to 127.0.0.1")
+    assert receiver.received == [], "no connection was made"
+
+
+def test_a_redirect_is_not_followed_and_is_not_a_delivery(app, client, auth, runner):
+    site = Receiver(answers=[302, 204])
+    site.start()
+    try:
+        _register(runner, site.url)
+        _post_comments(client, auth, 1)
+        runner.invoke(args=["webhooks", "run", "--once"])
+        (event,) = _events(app)
+        assert event.delivered_at is None
+        assert event.last_error == "HTTP 302 (redirects are not followed)"
+        assert [path for _, path in site.arrived] == ["/hook"], "/elsewhere never asked"
+        make_all_due(app)
+        runner.invoke(args=["webhooks", "run", "--once"])
+        (event,) = _events(app)
+        assert event.delivered_at is not None
+    finally:
+        site.stop()
+
+
+def test_a_site_that_trickles_its_answer_is_cut_off_at_the_deadline(app, client, auth, runner):
+    """The receiver would take 25 s to send its headers; the attempt ends at
+    the one-second deadline and counts as failed."""
+    app.config["MODERATION_WEBHOOK_DEADLINE_SECONDS"] = 1
+    site = Receiver(trickle=True)
+    site.start()
+    try:
+        _register(runner, site.url)
+        _post_comments(client, auth, 1)
+        started = time.monotonic()
+        runner.invoke(args=["webhooks", "run", "--once"])
+        assert time.monotonic() - started < 10
+        (event,) = _events(app)
+        assert event.delivered_at is None
+        assert event.last_error == "too slow: no complete answer within 1 s"
+    finally:
+        site.stop()
+
+
+def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth, runner):
+    from moderation.webhooks import deliver_due
+
+    site = Receiver(delay=0.05)
+    site.start()
+    try:
+        _register(runner, site.url)
+        _post_comments(client, auth, 12)
+
+        def work(name):
+            with app.app_context():
+                while deliver_due(name) != (0, 0):
+                    pass
+
+        workers = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        ids = [headers[DELIVERY_HEADER] for headers, _ in site.received]
+        assert len(ids) == len(set(ids)) == 12
+        assert all(event.delivered_at is not None for event in _events(app))
+    finally:
+        site.stop()
+
+
+def test_a_mistyped_allowed_network_stops_the_start(model_dir):
+    from moderation import create_app
+
+    with pytest.raises(ValueError, match="'10.0.0/33' is not a network"):
+        create_app({"MODERATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32, 10.0.0/33"})
