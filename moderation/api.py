@@ -10,14 +10,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from . import policy
-from .comments import decision_feed, find_comment, submit_comments, upsert_article
+from . import policy, submission
+from .comments import decision_feed, find_comment, upsert_article
 from .datasets import article_text
-from .db import db
+from .db import db, reads_before_writing, write_lock
 from .errors import ApiError
 from .openapi import SPEC
 from .orm import Status
-from .scoring import load_scorer
 from .sites import site_for_key
 from .validation import (
     FieldErrors,
@@ -67,19 +66,18 @@ def thresholds() -> policy.Thresholds:
     return policy.Thresholds.from_config(current_app.config)
 
 
-def _submit(inputs):
-    """Submit comments, retrying once if a concurrent request stored one of
-    the same ids first: the retry then finds it and answers idempotently."""
-    for attempt in (1, 2):
-        outcomes = submit_comments(g.site, inputs, _config("MODERATION_MODEL_DIR"), thresholds())
-        try:
-            db.session.commit()
-            return outcomes
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+def _submit(inputs) -> list[submission.Outcome]:
+    """Read, then score with no transaction open, then write in one short
+    transaction: the model's time holds no lock and no pooled connection."""
+    submitted = submission.prepare(g.site, inputs)
+    # Nothing is written yet: give back the connection (on SQLite, the read
+    # snapshot, which a later write could not upgrade).
+    db.session.close()
+    submission.score(submitted, _config("MODERATION_MODEL_DIR"), thresholds())
+    with write_lock():
+        outcomes = submission.store(submitted)
+        db.session.commit()
+    return outcomes
 
 
 @bp.post("/articles")
@@ -100,15 +98,17 @@ def post_article():
 
 
 @bp.post("/comments")
+@reads_before_writing
 def post_comment():
     item = parse_comment(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
     (outcome,) = _submit([item])
     if outcome.error:
         raise outcome.error
-    return jsonify(outcome.comment.to_json()), 201 if outcome.created else 200
+    return jsonify(outcome.comment), 201 if outcome.created else 200
 
 
 @bp.post("/comments/batch")
+@reads_before_writing
 def post_comments_batch():
     data = require_object(json_body())
     items = data.get("comments")
@@ -132,7 +132,7 @@ def post_comments_batch():
             results[index] = {
                 "index": index,
                 "status_code": 201 if outcome.created else 200,
-                "comment": outcome.comment.to_json(),
+                "comment": outcome.comment,
             }
     failed = sum("error" in r for r in results)
     return jsonify({"results": results, "stored": len(items) - failed, "failed": failed})
@@ -184,6 +184,8 @@ def comment_feed():
 
 @bp.post("/score")
 def score():
+    from .scoring import load_scorer
+
     text_, article = parse_score_request(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
     try:
         scorer = load_scorer(_config("MODERATION_MODEL_DIR"))
@@ -223,6 +225,8 @@ def health():
     except Exception:
         db.session.rollback()
         database_ok = False
+    from .scoring import load_scorer
+
     model_dir = _config("MODERATION_MODEL_DIR")
     try:
         model_version = load_scorer(model_dir).version

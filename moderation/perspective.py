@@ -15,7 +15,6 @@ from flask import Blueprint, current_app, g, jsonify, request
 from .datasets import article_text
 from .db import db
 from .labels import site_label, store
-from .scoring import load_scorer
 from .sites import site_for_key
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
@@ -114,6 +113,8 @@ def analyze():
         raise PerspectiveError(
             400, "OFF_TOPIC needs the article's text in context.entries.", "CONTEXT_MISSING"
         )
+    from .scoring import load_scorer
+
     try:
         scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
     except Exception as exc:
