@@ -62,7 +62,7 @@ def create_site(name: str) -> tuple[Site, str]:
 
 def site_for_key(key: str) -> SiteRef | None:
     digest = hash_key(key)
-    return _cache().get(("key", digest), lambda: _load_site(digest))
+    return _cached(("key", digest), lambda: _load_site(digest))
 
 
 def _load_site(digest: str) -> SiteRef | None:
@@ -81,7 +81,7 @@ def has_webhook(site_id: int) -> bool:
         webhook = db.session.scalar(select(Webhook.id).where(Webhook.site_id == site_id))
         return webhook is not None
 
-    return _cache().get(("webhook", site_id), load)
+    return _cached(("webhook", site_id), load)
 
 
 def forget_cached_sites() -> None:
@@ -93,22 +93,21 @@ class ExpiringCache:
     """A dict whose entries expire; misses (None) are not kept, so a site
     created a moment ago can call at once."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self):
         self.entries: dict = {}
         self.lock = threading.Lock()
 
-    def get(self, key, load):
+    def get(self, key, load, seconds: float):
         now = time.monotonic()
         entry = self.entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
         value = load()
-        if value is not None and self.seconds > 0:
+        if value is not None and seconds > 0:
             with self.lock:
                 if len(self.entries) >= CACHE_ENTRIES:
                     self.entries.clear()
-                self.entries[key] = (now + self.seconds, value)
+                self.entries[key] = (now + seconds, value)
         return value
 
     def clear(self) -> None:
@@ -116,12 +115,15 @@ class ExpiringCache:
             self.entries.clear()
 
 
+def _cached(key, load):
+    seconds = current_app.config["MODERATION_SITE_CACHE_SECONDS"]
+    return _cache().get(key, load, seconds)
+
+
 def _cache() -> ExpiringCache:
     # One per app, so each test's app (and its fresh database) starts empty.
     extensions = current_app.extensions
     cache = extensions.get("moderation.sites")
     if cache is None:
-        cache = extensions.setdefault(
-            "moderation.sites", ExpiringCache(current_app.config["MODERATION_SITE_CACHE_SECONDS"])
-        )
+        cache = extensions.setdefault("moderation.sites", ExpiringCache())
     return cache
