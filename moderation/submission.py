@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -205,23 +205,23 @@ def _recent_discussions(site_id: int, article_ids) -> dict[str, list[str]]:
     discussions: dict[str, list[str]] = {}
     article_ids = sorted(article_ids)
     for start in range(0, len(article_ids), ARTICLES_PER_QUERY):
-        latest = [
-            select(Comment.article_external_id, Comment.id, Comment.text)
-            .where(
-                Comment.site_id == site_id,
-                Comment.article_external_id == article_id,
-                Comment.status != Status.REJECTED,
-            )
-            .order_by(Comment.id.desc())
-            .limit(THREAD_SIZE)
-            .subquery()
-            for article_id in article_ids[start : start + ARTICLES_PER_QUERY]
-        ]
-        query = union_all(*(select(s) for s in latest)) if len(latest) > 1 else select(latest[0])
-        rows = db.session.execute(query).all()
-        for article_id, _, text in sorted(rows, key=lambda r: (r[0], r[1])):
-            discussions.setdefault(article_id, []).append(text)
+        chunk = article_ids[start : start + ARTICLES_PER_QUERY]
+        params = {"site": site_id, "rejected": str(Status.REJECTED), "size": THREAD_SIZE}
+        params.update({f"a{i}": article_id for i, article_id in enumerate(chunk)})
+        # Plain SQL: SQLAlchemy takes longer to compile a UNION of a hundred
+        # SELECTs (~3 ms each) than the database takes to run it.
+        query = text(" UNION ALL ".join(_LATEST.format(i=i) for i in range(len(chunk))))
+        rows = db.session.execute(query, params).all()
+        for article_id, _, text_ in sorted(rows, key=lambda r: (r[0], r[1])):
+            discussions.setdefault(article_id, []).append(text_)
     return discussions
+
+
+_LATEST = (
+    "SELECT * FROM (SELECT article_external_id, id, text FROM comments"
+    " WHERE site_id = :site AND article_external_id = :a{i} AND status <> :rejected"
+    " ORDER BY id DESC LIMIT :size) AS latest_{i}"
+)
 
 
 def _thread(parent, discussion: list[str]) -> str:
