@@ -22,6 +22,7 @@ commit, machine load and n of every row) and `benchmarks/results/service.png`.
     .venv/bin/python benchmarks/service.py                 # ~8 minutes
     .venv/bin/python benchmarks/service.py --quick         # ~3 minutes, fewer batch rows
     .venv/bin/python benchmarks/service.py --postgres-url postgresql+psycopg://...
+    .venv/bin/python benchmarks/service.py --relaxed-durability   # the options' gain
 
 Without --postgres-url a database is created on 127.0.0.1 (user postgres)
 and dropped at the end; PostgreSQL is skipped if that fails. The load
@@ -143,6 +144,9 @@ def measure_database(name, urls, args, articles, comments, results, prefix) -> N
     service_env = {**SERVICE_ENV, "MODERATION_DATABASE_URL": urls["service"]}
     if args.ratelimit_storage:
         service_env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    if args.relaxed_durability:
+        service_env["MODERATION_SQLITE_SYNCHRONOUS"] = "NORMAL"
+        service_env["MODERATION_PG_SYNCHRONOUS_COMMIT"] = "off"
     servers = {
         "service": Server("service", ["-c", "gunicorn.conf.py", "app:app"], service_env),
         "reference": Server(
@@ -262,6 +266,11 @@ def main() -> None:
     parser.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--ratelimit-storage", help="e.g. redis://127.0.0.1:6379 (default memory)")
+    parser.add_argument(
+        "--relaxed-durability",
+        action="store_true",
+        help="the service with SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.5 if args.quick else 5.0)
     command = " ".join([Path(sys.executable).name, "benchmarks/service.py", *sys.argv[1:]])
