@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from .datasets import article_text
 from .db import as_utc, db, utcnow
 from .errors import ApiError
-from .orm import Article, Comment, Decision, OutboxEvent, Status
+from .orm import Comment, Decision, OutboxEvent, Status
 from .policy import Thresholds, decide
 from .sites import has_webhook
 from .validation import CommentInput
@@ -127,13 +127,17 @@ class Submission:
 
 
 def prepare(site, inputs: list[CommentInput]) -> Submission:
-    """Read what storing and scoring ``inputs`` needs; answer the repeats."""
-    known: dict[str, Comment | NewComment] = {
-        c.external_id: c
-        for c in _existing(site.id, [i.id for i in inputs] + [i.parent_id for i in inputs])
-    }
-    articles = _article_texts(site.id, {i.article_id for i in inputs})
-    discussions = _recent_discussions(site.id, {i.article_id for i in inputs})
+    """Read what storing and scoring ``inputs`` needs; answer the repeats.
+
+    Without replies, ids are not looked up: the INSERT skips one already
+    stored and ``store`` answers it as a repeat, so the usual post makes
+    one query before its INSERTs."""
+    parent_ids = [i.parent_id for i in inputs if i.parent_id is not None]
+    known: dict[str, Comment | NewComment] = {}
+    if parent_ids:
+        existing = _existing(site.id, [i.id for i in inputs] + parent_ids)
+        known.update((c.external_id, c) for c in existing)
+    articles, discussions = _articles_and_discussions(site.id, {i.article_id for i in inputs})
     submission = Submission(site.id, [], [])
     received = utcnow()
     for item in inputs:
@@ -187,40 +191,41 @@ def _existing(site_id: int, ids) -> list[Comment]:
     )
 
 
-def _article_texts(site_id: int, ids) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Article.external_id, Article.title, Article.body).where(
-            Article.site_id == site_id, Article.external_id.in_(ids)
-        )
-    )
-    return {row.external_id: article_text(row.title, row.body) for row in rows}
-
-
-def _recent_discussions(site_id: int, article_ids) -> dict[str, list[str]]:
-    """The latest comments under each article, oldest first, in one query
-    per 200 articles. Rejected ones are left out: they are not part of the
-    discussion readers see. Each article is its own LIMIT on the
-    (site, article, id) index, so a long discussion costs no more than a
-    short one (a window over each article would read all of it)."""
+def _articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
+    """Each article's text and its latest comments (oldest first), in one
+    query per 200 articles. Rejected comments are left out: they are not
+    part of the discussion readers see. Each article's comments are their
+    own LIMIT on the (site, article, id) index, so a long discussion costs
+    no more than a short one (a window over each article would read it all)."""
+    articles: dict[str, str] = {}
     discussions: dict[str, list[str]] = {}
     article_ids = sorted(article_ids)
     for start in range(0, len(article_ids), ARTICLES_PER_QUERY):
         chunk = article_ids[start : start + ARTICLES_PER_QUERY]
         params = {"site": site_id, "rejected": str(Status.REJECTED), "size": THREAD_SIZE}
         params.update({f"a{i}": article_id for i, article_id in enumerate(chunk)})
+        names = ", ".join(f":a{i}" for i in range(len(chunk)))
         # Plain SQL: SQLAlchemy takes longer to compile a UNION of a hundred
         # SELECTs (~3 ms each) than the database takes to run it.
-        query = text(" UNION ALL ".join(_LATEST.format(i=i) for i in range(len(chunk))))
-        rows = db.session.execute(query, params).all()
-        for article_id, _, text_ in sorted(rows, key=lambda r: (r[0], r[1])):
-            discussions.setdefault(article_id, []).append(text_)
-    return discussions
+        parts = [_ARTICLES.format(names=names)]
+        parts += [_LATEST.format(i=i) for i in range(len(chunk))]
+        rows = db.session.execute(text(" UNION ALL ".join(parts)), params).all()
+        for kind, article_id, _, first, second in sorted(rows, key=lambda r: r[:3]):
+            if kind == 0:
+                articles[article_id] = article_text(first, second)
+            else:
+                discussions.setdefault(article_id, []).append(first)
+    return articles, discussions
 
 
+_ARTICLES = (
+    "SELECT 0 AS kind, external_id, 0 AS id, title, body FROM articles"
+    " WHERE site_id = :site AND external_id IN ({names})"
+)
 _LATEST = (
-    "SELECT * FROM (SELECT article_external_id, id, text FROM comments"
-    " WHERE site_id = :site AND article_external_id = :a{i} AND status <> :rejected"
-    " ORDER BY id DESC LIMIT :size) AS latest_{i}"
+    "SELECT * FROM (SELECT 1 AS kind, article_external_id, id, text, NULL AS body"
+    " FROM comments WHERE site_id = :site AND article_external_id = :a{i}"
+    " AND status <> :rejected ORDER BY id DESC LIMIT :size) AS latest_{i}"
 )
 
 
