@@ -52,6 +52,7 @@ def _model_dir() -> Path:
 )
 @click.option(
     "--tolerance",
+    type=float,
     default=lambda: _gate_tolerance(),
     help="Largest AUC drop the gate accepts; by default the gate's own tolerance.",
 )
