@@ -170,6 +170,16 @@ def measure_database(name, urls, args, articles, comments, results, prefix) -> N
             service.post("/api/v1/articles", article)
         by_id = {a["id"]: a for a in articles}
         supply = {app: Comments(comments, f"{prefix}-{name}-{app}") for app in servers}
+        for app, server in (("service", service), ("reference", reference)):
+            # Every worker thread answers a few first, unmeasured: first requests
+            # open connections and fill caches.
+            run_load(
+                server,
+                8,
+                2.0,
+                lambda app=app: scenario_body("post", 0, supply[app], by_id),
+                per_request=1,
+            )
         for number, (kind, clients, batch) in enumerate(scenarios(args.quick)):
             # Alternate which app goes first, so neither always runs on a warmer machine.
             order = ("service", "reference") if number % 2 == 0 else ("reference", "service")

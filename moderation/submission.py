@@ -52,7 +52,7 @@ class Outcome:
     error: ApiError | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # each is itself: compared by identity
 class NewComment:
     """A comment not stored yet, with everything its row and answer need."""
 
@@ -315,10 +315,13 @@ def store(submission: Submission) -> list[Outcome]:
     waiting = list(submission.new)
     while waiting:
         # Replies to comments of the same batch wait for their parent's id.
-        ready = [c for c in waiting if not isinstance(c.parent, NewComment) or c.parent.id]
+        ready, later = [], []
+        for comment in waiting:
+            parent_waits = isinstance(comment.parent, NewComment) and not comment.parent.id
+            (later if parent_waits else ready).append(comment)
         if not ready:
             raise AssertionError("a reply precedes its parent in the batch")
-        waiting = [c for c in waiting if c not in ready]
+        waiting = later
         statement = (
             insert(comments_table)
             .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
