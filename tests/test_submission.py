@@ -211,3 +211,38 @@ def test_commands_that_do_not_score_load_no_model_libraries():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_comment_stored_by_another_request_meanwhile_is_answered_as_a_repeat(
+    app, site_key, article
+):
+    """Between reading and writing, another request stores the same id: the
+    same text is a repeat (200), another a conflict (409), a reply to it
+    replies to the stored one; nothing is stored twice."""
+    from moderation.submission import prepare, score, store, submit_comments
+    from moderation.validation import CommentInput
+
+    def item(comment_id, text, parent_id=None):
+        return CommentInput(comment_id, article["id"], text, None, None, parent_id, None)
+
+    thresholds = policy.Thresholds.from_config(app.config)
+    model_dir = app.config["MODERATION_MODEL_DIR"]
+    with app.app_context():
+        site = db.session.scalar(select(Site))
+        mine = prepare(site, [item("p", "Parent"), item("q", "Mine"), item("r", "Reply", "p")])
+        score(mine, model_dir, thresholds)
+        submit_comments(site, [item("p", "Parent"), item("q", "Theirs")], model_dir, thresholds)
+        db.session.commit()
+
+        outcomes = store(mine)
+        db.session.commit()
+        assert [(o.created, o.error and o.error.status) for o in outcomes] == [
+            (False, None),
+            (False, 409),
+            (True, None),
+        ]
+        assert outcomes[2].comment["parent_id"] == "p"
+        rows = db.session.execute(select(Comment.external_id, Comment.parent_id)).all()
+        parent_id = db.session.scalar(select(Comment.id).where(Comment.external_id == "p"))
+        assert sorted(rows) == [("p", None), ("q", None), ("r", parent_id)]
+        assert db.session.scalar(select(func.count()).select_from(Decision)) == 3
