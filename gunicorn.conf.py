@@ -10,7 +10,11 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads (gthread workers) let one request wait for its commit to reach
+# the disk while another is scored: commits are durable, so each waits an
+# fsync; PostgreSQL then writes the waiting commits together. Scoring holds
+# the GIL, so more threads than this buy nothing on 2 cores.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True
 timeout = 30
 graceful_timeout = 20

@@ -1,238 +1,368 @@
-"""The service over HTTP: gunicorn with 2 workers, on SQLite and PostgreSQL.
+"""The service over HTTP next to a minimal reference app, on SQLite and PostgreSQL.
 
-For each database, starts `gunicorn -c gunicorn.conf.py app:app` on
-127.0.0.1, creates a site and the example article, then posts unique
-comments for a few seconds at 1, 8 and 32 concurrent clients (keep-alive
-connections from a thread pool in this process), then batches of 500 from
-one client. Prints throughput, latency percentiles and each worker's memory,
-writes benchmarks/results/service.json and, when matplotlib is installed,
-benchmarks/results/service.png.
+For each database, starts the service (`gunicorn -c gunicorn.conf.py
+app:app`: 2 workers, 4 threads) and the reference app
+(`benchmarks/reference_app.py`: validates JSON, one TF-IDF + logistic
+regression predict, one row inserted; same workers and threads) side by
+side, then runs each scenario on one and then the other (alternating which
+goes first), so both see the same machine load:
 
-    .venv/bin/python benchmarks/service.py [--seconds 5]
+- single posts at 1, 8 and 32 concurrent clients,
+- batches of 100 comments at 1, 8 and 32 clients, of 1,000 at 1 and 8,
+- Perspective `comments:analyze` at 8 clients, with how many calls took
+  longer than Talk's 800 ms timeout.
 
-The load generator shares the 2 cores with the server, so the figures are
-a floor for what the service does with a client on another machine.
+Comments are real reader comments posted under their real articles
+(`../shared/datasets/ontopic`, shuffled; the test sample data without it),
+each with a new id. Prints requests (n), comments/s, p50 and p99 latency
+(the maximum when n < 100) and the ratio of the service's throughput to the
+reference's; writes `benchmarks/results/service.json` (with the command,
+commit, machine load and n of every row) and `benchmarks/results/service.png`.
+
+    .venv/bin/python benchmarks/service.py                 # ~8 minutes
+    .venv/bin/python benchmarks/service.py --quick         # ~3 minutes, fewer batch rows
+    .venv/bin/python benchmarks/service.py --postgres-url postgresql+psycopg://...
+    .venv/bin/python benchmarks/service.py --relaxed-durability   # the options' gain
+
+Without --postgres-url a database is created on 127.0.0.1 (user postgres)
+and dropped at the end; PostgreSQL is skipped if that fails. The load
+generator runs in this process and shares the cores with both servers, so
+the figures are a floor for a client on another machine.
 """
 
 import argparse
-import http.client
 import json
 import os
-import socket
+import platform
+import random
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import Server, run_load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-ARTICLE = {
-    "id": "moscow-accord",
-    "title": "Counter-terrorism: Moscow eyes accord on intelligence-sharing",
-    "body": "Pakistan and Russia are close to signing an accord of mutual cooperation to counter "
-    "terrorism. Moscow fears that with the US and Nato pullout from Afghanistan, militants may "
-    "destabilise Central Asian States.",
+ONTOPIC = ROOT.parent / "shared" / "datasets" / "ontopic"
+TALK_TIMEOUT_MS = 800
+# Long comments are cut so that a batch of 1,000 stays a realistic request.
+MAX_CHARS = 1500
+SERVICE_ENV = {
+    "MODERATION_BATCH_LIMIT": "1000",
+    "MODERATION_MAX_BODY_BYTES": str(8 * 1024 * 1024),
+    "MODERATION_API_RATE_LIMIT": "100000000 per minute",
 }
-TEXT = "We are not going to make deals with any more countries now. Drone attacks, CIA agents!"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def corpus(limit_articles: int = 300) -> tuple[list[dict], list[dict]]:
+    """(articles, comments): real comments with the articles they were posted under."""
+    if (ONTOPIC / "comments.jsonl").exists():
+        articles = {}
+        for line in (ONTOPIC / "articles.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            articles[str(record["id"])] = record
+        comments = []
+        for line in (ONTOPIC / "comments.jsonl").open(encoding="utf-8"):
+            record = json.loads(line)
+            if str(record.get("article_id")) in articles and record.get("text", "").strip():
+                comments.append({"article_id": str(record["article_id"]), "text": record["text"]})
+    else:
+        sys.path.insert(0, str(ROOT))
+        from tests import sample_data
 
-
-class Service:
-    def __init__(self, database_url: str):
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "MODERATION_DATABASE_URL": database_url,
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": "2",
-            "MODERATION_API_RATE_LIMIT": "100000000 per minute",
+        articles = {a["id"]: a for a in sample_data.ARTICLES}
+        comments = [
+            {"article_id": r["article_id"], "text": r["text"]}
+            for r in sample_data.labelled_comments()
+            if r.get("article_id") in articles
+        ]
+    random.Random(7).shuffle(comments)
+    used = sorted({c["article_id"] for c in comments})[:limit_articles]
+    keep = set(used)
+    comments = [{**c, "text": c["text"][:MAX_CHARS]} for c in comments if c["article_id"] in keep]
+    chosen = [
+        {
+            "id": a,
+            "title": articles[a].get("title") or a,
+            "body": (articles[a].get("body") or "")[:5000],
         }
-        self.process = None
+        for a in used
+    ]
+    return chosen, comments
 
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
-            cwd=ROOT,
-            env={**self.env, "GUNICORN_CMD_ARGS": "--access-logfile /dev/null"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(120):
-            try:
-                if self.request("GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        created = subprocess.run(
+
+class Comments:
+    """An endless, thread-safe supply of distinct comments from the corpus."""
+
+    def __init__(self, comments: list[dict], prefix: str):
+        self.comments, self.prefix = comments, prefix
+        self.next = 0
+        self.lock = threading.Lock()
+
+    def take(self, count: int) -> list[dict]:
+        with self.lock:
+            start, self.next = self.next, self.next + count
+        return [
+            {"id": f"{self.prefix}-{n}", **self.comments[n % len(self.comments)]}
+            for n in range(start, start + count)
+        ]
+
+
+def scenario_body(kind: str, batch: int, comments: Comments, articles: dict):
+    if kind == "analyze":
+        (comment,) = comments.take(1)
+        article = articles[comment["article_id"]]
+        body = {
+            "comment": {"text": comment["text"]},
+            "context": {"entries": [{"text": f"{article['title']}\n\n{article['body']}"}]},
+            "requestedAttributes": {"TOXICITY": {}, "OFF_TOPIC": {}},
+        }
+        return "/v1alpha1/comments:analyze", body
+    if batch:
+        return "/api/v1/comments/batch", {"comments": comments.take(batch)}
+    return "/api/v1/comments", comments.take(1)[0]
+
+
+def scenarios(quick: bool) -> list[tuple[str, int, int]]:
+    """(kind, clients, batch) in the order they run. Batches of 1,000 stop at
+    8 clients: 32 of them at once are 32,000 comments in flight, seconds
+    per answer on 2 cores, which no site's client would wait for. --quick
+    leaves out the batch rows whose requests in flight outlast the run."""
+    rows = [("post", clients, 0) for clients in (1, 8, 32)]
+    rows += [("batch", clients, 100) for clients in ((1, 8) if quick else (1, 8, 32))]
+    rows += [("batch", clients, 1000) for clients in ((1,) if quick else (1, 8))]
+    rows.append(("analyze", 8, 0))
+    return rows
+
+
+def measure_database(name, urls, args, articles, comments, results, prefix) -> None:
+    service_env = {**SERVICE_ENV, "MODERATION_DATABASE_URL": urls["service"]}
+    if args.ratelimit_storage:
+        service_env["RATELIMIT_STORAGE_URI"] = args.ratelimit_storage
+    if args.relaxed_durability:
+        service_env["MODERATION_SQLITE_SYNCHRONOUS"] = "NORMAL"
+        service_env["MODERATION_PG_SYNCHRONOUS_COMMIT"] = "off"
+    servers = {
+        "service": Server("service", ["-c", "gunicorn.conf.py", "app:app"], service_env),
+        "reference": Server(
+            "reference",
             [
-                sys.executable,
-                "-m",
-                "flask",
-                "--app",
-                "app",
-                "sites",
-                "create",
-                f"bench-{uuid.uuid4()}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "--preload",
+                "--chdir",
+                "benchmarks",
+                "reference_app:app",
             ],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.key = created.stdout.strip().splitlines()[-1]
-        self.request("POST", "/api/v1/articles", ARTICLE)
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def request(self, method, path, body=None, connection=None):
-        own = connection is None
-        connection = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Content-Type": "application/json"}
-        if getattr(self, "key", None):
-            headers["Authorization"] = f"Bearer {self.key}"
-        connection.request(method, path, json.dumps(body) if body is not None else None, headers)
-        response = connection.getresponse()
-        response.read()
-        if own:
-            connection.close()
-        return response.status, response
-
-    def worker_memory_mb(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        sizes = []
-        for pid in children.read_text().split():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(round(int(line.split()[1]) / 1024, 1))
-        return sizes
-
-
-def load(service: Service, clients: int, seconds: float, batch: int = 0) -> dict:
-    """Post for ``seconds`` from ``clients`` threads; comments or batches."""
-    latencies, errors, stop = [], [], time.monotonic() + seconds
-    lock = threading.Lock()
-
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
-        mine, failed = [], 0
-        while time.monotonic() < stop:
-            if batch:
-                comments = [
-                    {"id": str(uuid.uuid4()), "article_id": ARTICLE["id"], "text": TEXT}
-                    for _ in range(batch)
-                ]
-                path, body = "/api/v1/comments/batch", {"comments": comments}
-            else:
-                path = "/api/v1/comments"
-                body = {"id": str(uuid.uuid4()), "article_id": ARTICLE["id"], "text": TEXT}
-            started = time.perf_counter()
-            status, _ = service.request("POST", path, body, connection)
-            mine.append(time.perf_counter() - started)
-            failed += status not in (200, 201)
-        with lock:
-            latencies.extend(mine)
-            errors.append(failed)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
-
-    per_request = batch or 1
-    return {
-        "clients": clients,
-        "batch": batch,
-        "comments_per_second": round(len(latencies) * per_request / elapsed),
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "errors": sum(errors),
+            {"REFERENCE_DATABASE_URL": urls["reference"]},
+        ),
     }
+    with servers["service"] as service, servers["reference"] as reference:
+        service.key = service.create_site()
+        for article in articles:
+            service.post("/api/v1/articles", article)
+        by_id = {a["id"]: a for a in articles}
+        supply = {app: Comments(comments, f"{prefix}-{name}-{app}") for app in servers}
+        for app, server in (("service", service), ("reference", reference)):
+            # Every worker thread answers a few first, unmeasured: first requests
+            # open connections and fill caches.
+            run_load(
+                server,
+                8,
+                2.0,
+                lambda app=app: scenario_body("post", 0, supply[app], by_id),
+                per_request=1,
+            )
+        for number, (kind, clients, batch) in enumerate(scenarios(args.quick)):
+            # Alternate which app goes first, so neither always runs on a warmer machine.
+            order = ("service", "reference") if number % 2 == 0 else ("reference", "service")
+            pair = {}
+            for app in order:
+                server = service if app == "service" else reference
+                seconds = args.seconds * (2 if batch == 1000 else 1)
+                row = run_load(
+                    server,
+                    clients,
+                    seconds,
+                    lambda app=app, kind=kind, batch=batch: scenario_body(
+                        kind, batch, supply[app], by_id
+                    ),
+                    per_request=batch or 1,
+                )
+                pair[app] = {"app": app, "database": name, "kind": kind, "batch": batch, **row}
+            ratio = pair["service"]["comments_per_second"] / max(
+                pair["reference"]["comments_per_second"], 1e-9
+            )
+            pair["service"]["ratio_to_reference"] = round(ratio, 3)
+            if kind == "analyze":
+                pair["service"]["over_talk_timeout"] = pair["service"]["over_ms"]
+            for app in ("service", "reference"):
+                results.append(pair[app])
+                print_row(pair[app])
+        memory = service.worker_memory_mb()
+        print(f"{name:<10} service memory per worker (MB): {memory}", flush=True)
+        results.append({"app": "service", "database": name, "worker_memory_mb": memory})
 
 
-def postgres_url() -> str | None:
+HEADER = (
+    f"{'database':<10} {'app':<9} {'scenario':<14} {'clients':>7} {'n':>6} {'comments/s':>11}"
+    f" {'p50 ms':>8} {'p99 ms':>12} {'errors':>6} {'vs ref':>7}"
+)
+
+
+def print_row(row) -> None:
+    scenario = row["kind"] if not row["batch"] else f"batch {row['batch']}"
+    tail = row["tail_ms"]
+    tail_text = f"{tail}" if row["tail"] == "p99" else f"max {tail}"
+    ratio = row.get("ratio_to_reference")
+    print(
+        f"{row['database']:<10} {row['app']:<9} {scenario:<14} {row['clients']:>7} {row['n']:>6}"
+        f" {row['comments_per_second']:>11,} {row['p50_ms']:>8} {tail_text:>12}"
+        f" {row['errors']:>6} {'' if ratio is None else f'{ratio:.2f}x':>7}",
+        flush=True,
+    )
+    if row["kind"] == "analyze":
+        print(
+            f"{'':<10} {row['app']:<9} analyze calls over Talk's {TALK_TIMEOUT_MS} ms timeout:"
+            f" {row['over_ms']} of {row['n']}",
+            flush=True,
+        )
+
+
+def postgres_url(given: str | None) -> tuple[str | None, str | None]:
+    """(url, database to drop at the end)."""
+    if given:
+        return given, None
     name = f"moderation_bench_{os.getpid()}"
     made = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {name}"],
         capture_output=True,
     )
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}" if made.returncode == 0 else None
+    if made.returncode != 0:
+        return None, None
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
+
+
+def machine() -> dict:
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "commit": commit + ("-dirty" if dirty else ""),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=5.0)
-    seconds = parser.parse_args().seconds
-    print(f"command: {sys.executable} benchmarks/service.py --seconds {seconds}")
-    databases = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"}
-    if url := postgres_url():
-        databases["postgresql"] = url
-    results = []
-    print(
-        f"{'database':<11} {'clients':>7} {'batch':>5} {'comments/s':>11}"
-        f" {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, help="per scenario and app (default 5; 1.5 quick)")
+    parser.add_argument("--quick", action="store_true", help="short runs, for a re-check")
+    parser.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--ratelimit-storage", help="e.g. redis://127.0.0.1:6379 (default memory)")
+    parser.add_argument(
+        "--relaxed-durability",
+        action="store_true",
+        help="the service with SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off",
     )
-    for name, url in databases.items():
-        with Service(url) as service:
-            for clients, batch in ((1, 0), (8, 0), (32, 0), (1, 500)):
-                row = {"database": name, **load(service, clients, seconds, batch)}
-                results.append(row)
-                print(
-                    f"{name:<11} {clients:>7} {batch or '-':>5} {row['comments_per_second']:>11,} "
-                    f"{row['p50_ms']:>7} {row['p99_ms']:>7} {row['errors']:>6}",
-                    flush=True,
-                )
-            memory = service.worker_memory_mb()
-            print(f"{name:<11} memory per worker (MB): {memory}")
-            results.append({"database": name, "worker_memory_mb": memory})
+    args = parser.parse_args()
+    args.seconds = args.seconds or (1.5 if args.quick else 5.0)
+    command = " ".join([Path(sys.executable).name, "benchmarks/service.py", *sys.argv[1:]])
+    meta = {"command": command, **machine()}
+    print(
+        f"command: {command}\ncommit: {meta['commit']}  cpus: {meta['cpus']}"
+        f"  load average at start: {meta['load_average_start']}",
+        flush=True,
+    )
+    articles, comments = corpus()
+    print(f"{len(comments)} distinct comments under {len(articles)} articles", flush=True)
+    folder = Path(tempfile.mkdtemp())
+    databases = {
+        "sqlite": {
+            "service": f"sqlite:///{folder / 'service.sqlite'}",
+            "reference": f"sqlite:///{folder / 'reference.sqlite'}",
+        }
+    }
+    drop = None
+    if not args.no_postgres:
+        url, drop = postgres_url(args.postgres_url)
+        if url:
+            databases["postgresql"] = {"service": url, "reference": url}
+        else:
+            print("(PostgreSQL skipped: no server on 127.0.0.1 for user postgres)")
+    results: list[dict] = []
+    prefix = f"{os.getpid()}-{int(time.time())}"
+    print(HEADER, flush=True)
+    try:
+        for name, urls in databases.items():
+            measure_database(name, urls, args, articles, comments, results, prefix)
+    finally:
+        if drop:
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE {drop}"],
+                capture_output=True,
+            )
+    meta["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print(f"load average at end: {meta['load_average_end']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "service.json").write_text(json.dumps(results, indent=2) + "\n")
-    plot(results)
+    output = {"meta": meta, "results": results}
+    (RESULTS / "service.json").write_text(json.dumps(output, indent=2) + "\n")
+    plot(results, meta)
 
 
-def plot(results) -> None:
+def plot(results, meta) -> None:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("(no plot: matplotlib is not installed; pip install matplotlib for one)")
+        print("(no plot: matplotlib is not installed)")
         return
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for database in sorted({r["database"] for r in results}):
-        rows = [r for r in results if r.get("database") == database and r.get("batch") == 0]
-        axis.plot(
-            [r["clients"] for r in rows],
-            [r["comments_per_second"] for r in rows],
-            "o-",
-            label=database,
-        )
-    axis.set_xscale("log", base=2)
-    axis.set_xlabel("concurrent clients")
-    axis.set_ylabel("comments stored per second")
-    axis.set_title("POST /api/v1/comments, gunicorn, 2 workers")
-    axis.legend()
+    databases = sorted({r["database"] for r in results if "kind" in r})
+    figure, axes = plt.subplots(1, len(databases), figsize=(6 * len(databases), 4.5), squeeze=False)
+    for axis, database in zip(axes[0], databases):
+        rows = [r for r in results if r.get("database") == database and "kind" in r]
+        labels = []
+        for app, offset, colour in (("service", -0.2, "tab:blue"), ("reference", 0.2, "grey")):
+            mine = [r for r in rows if r["app"] == app]
+            labels = [
+                f"{'post' if not r['batch'] and r['kind'] != 'analyze' else r['kind']}"
+                f"{' ' + str(r['batch']) if r['batch'] else ''}\n{r['clients']} cl."
+                for r in mine
+            ]
+            axis.bar(
+                [i + offset for i in range(len(mine))],
+                [r["comments_per_second"] for r in mine],
+                width=0.4,
+                label=app,
+                color=colour,
+            )
+        axis.set_xticks(range(len(labels)), labels, fontsize=7)
+        axis.set_yscale("log")
+        axis.set_ylabel("comments per second")
+        axis.set_title(f"{database}: service vs reference (gunicorn, 2 workers)")
+        axis.legend()
+    figure.suptitle(f"commit {meta['commit'][:12]}, load at start {meta['load_average_start']}")
     figure.tight_layout()
-    figure.savefig(RESULTS / "service.png", dpi=120)
+    figure.savefig(RESULTS / "service.png", dpi=110)
     print(f"plot: {RESULTS / 'service.png'}")
 
 

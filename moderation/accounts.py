@@ -5,6 +5,7 @@ default accounts: the first admin is created with
 ``flask --app app moderators create NAME --role admin``.
 """
 
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,8 +24,13 @@ login_manager.login_message = "Sign in to moderate comments."
 
 ROLES = ("moderator", "admin")
 MIN_PASSWORD = 10
-# Compared against when the name is unknown, so both paths take as long.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the name is unknown, so both paths take as long.
+    Made on first use: hashing is slow on purpose, and every command imports this."""
+    return generate_password_hash("not a real password")
 
 
 class AccountError(ValueError):
@@ -77,7 +83,7 @@ def create_moderator(username: str, password: str, role: str = "moderator") -> M
 def authenticate(username: str, password: str) -> Moderator | None:
     moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
     if moderator is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(moderator.password_hash, password) or not moderator.active:
         return None

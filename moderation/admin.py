@@ -8,6 +8,7 @@ can show it. The base data it trains on comes from configuration
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import (
     Blueprint,
@@ -23,10 +24,13 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from . import artifacts, labels, retraining, webhooks
+from . import artifacts, labels, webhooks
 from .db import db, utcnow
 from .orm import OutboxEvent, Site, TrainingRun, Webhook
 from .policy import Thresholds
+
+if TYPE_CHECKING:
+    from .retraining import Request as RetrainingRequest
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RUNS_SHOWN = 5
@@ -110,7 +114,9 @@ def retrain():
     run = TrainingRun(started_by=current_user.username, progress="starting")
     db.session.add(run)
     db.session.commit()
-    job = retraining.Request(
+    from .retraining import Request
+
+    job = Request(
         data=config["MODERATION_BASE_DATA"],
         articles=config.get("MODERATION_BASE_ARTICLES"),
         from_decisions=True,
@@ -122,7 +128,9 @@ def retrain():
     return redirect(url_for("admin.models"))
 
 
-def _retrain(app, run_id: int, job: retraining.Request) -> None:
+def _retrain(app, run_id: int, job: "RetrainingRequest") -> None:
+    from . import retraining
+
     with app.app_context():
 
         def note(message: str) -> None:

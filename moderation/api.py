@@ -10,15 +10,14 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import limits, policy
-from .comments import find_comment, submit_comments, upsert_article
+from . import limits, policy, submission
+from .comments import find_comment, upsert_article
 from .datasets import article_text
-from .db import db, utcnow
+from .db import db, reads_before_writing, utcnow, write_lock
 from .errors import ApiError
 from .feed import Cursor, decision_feed
 from .openapi import SPEC
 from .orm import HealthProbe, Status
-from .scoring import load_scorer
 from .sites import site_for_key
 from .validation import (
     FieldErrors,
@@ -70,25 +69,18 @@ def thresholds() -> policy.Thresholds:
     return policy.Thresholds.from_config(current_app.config)
 
 
-def _submit(inputs):
-    """Submit comments, retrying once if a concurrent request stored one of
-    the same ids first: the retry then finds it and answers idempotently.
-
-    Returns each outcome with its comment's JSON, made before the commit:
-    once the commit is done, nothing may fail and answer an error for
-    comments that were stored."""
-    for attempt in (1, 2):
-        outcomes = submit_comments(g.site, inputs, _config("MODERATION_MODEL_DIR"), thresholds())
-        try:
-            db.session.flush()
-            bodies = [o.comment.to_json() if o.comment and not o.error else None for o in outcomes]
-            db.session.commit()
-            return list(zip(outcomes, bodies))
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+def _submit(inputs) -> list[submission.Outcome]:
+    """Read, then score with no transaction open, then write in one short
+    transaction: the model's time holds no lock and no pooled connection."""
+    submitted = submission.prepare(g.site, inputs)
+    # Nothing is written yet: give back the connection (on SQLite, the read
+    # snapshot, which a later write could not upgrade).
+    db.session.close()
+    submission.score(submitted, _config("MODERATION_MODEL_DIR"), thresholds())
+    with write_lock():
+        outcomes = submission.store(submitted)
+        db.session.commit()
+    return outcomes
 
 
 @bp.post("/articles")
@@ -109,15 +101,17 @@ def post_article():
 
 
 @bp.post("/comments")
+@reads_before_writing
 def post_comment():
     item = parse_comment(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
-    ((outcome, body),) = _submit([item])
+    (outcome,) = _submit([item])
     if outcome.error:
         raise outcome.error
-    return jsonify(body), 201 if outcome.created else 200
+    return jsonify(outcome.comment), 201 if outcome.created else 200
 
 
 @bp.post("/comments/batch")
+@reads_before_writing
 def post_comments_batch():
     data = require_object(json_body())
     items = data.get("comments")
@@ -134,14 +128,14 @@ def post_comments_batch():
             positions.append(index)
         except ApiError as error:
             results[index] = _item_error(index, raw, error)
-    for index, (outcome, body) in zip(positions, _submit(valid)):
+    for index, outcome in zip(positions, _submit(valid)):
         if outcome.error:
             results[index] = _item_error(index, items[index], outcome.error)
         else:
             results[index] = {
                 "index": index,
                 "status_code": 201 if outcome.created else 200,
-                "comment": body,
+                "comment": outcome.comment,
             }
     failed = sum("error" in r for r in results)
     return jsonify({"results": results, "stored": len(items) - failed, "failed": failed})
@@ -193,6 +187,8 @@ def comment_feed():
 
 @bp.post("/score")
 def score():
+    from .scoring import load_scorer
+
     text_, article = parse_score_request(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
     try:
         scorer = load_scorer(_config("MODERATION_MODEL_DIR"))
@@ -235,9 +231,9 @@ def health():
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
-        database_ok = database_writable = False
-    if database_ok:
-        database_writable = _database_takes_a_write()
+        database_ok = False
+    from .scoring import load_scorer
+
     model_dir = _config("MODERATION_MODEL_DIR")
     try:
         model_version = load_scorer(model_dir).version

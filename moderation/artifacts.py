@@ -20,10 +20,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
-
 logger = logging.getLogger(__name__)
-
 ARTIFACT_NAMES = ("abuse", "on_topic")
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
@@ -32,6 +29,7 @@ PROMOTIONS_FILE = "PROMOTIONS.jsonl"
 
 
 def library_versions() -> dict[str, str]:
+    import joblib
     import numpy
     import scipy
     import sklearn
@@ -58,6 +56,9 @@ def save_version(
 ) -> Path:
     """Write the pipelines and their manifest, then (by default) make the
     version current."""
+    # Imported here, not at the top: every `flask` command imports this module.
+    import joblib
+
     target = Path(model_dir) / version
     target.mkdir(parents=True, exist_ok=False)
     files = {}
@@ -121,6 +122,8 @@ def read_manifest(model_dir: Path, version: str) -> dict:
 
 def load_pipelines(model_dir: Path, version: str) -> dict:
     """Load every artifact of a version, checking it is the file the manifest names."""
+    import joblib
+
     manifest = read_manifest(model_dir, version)
     pipelines = {}
     for name in ARTIFACT_NAMES:

@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import artifacts, policy, webhooks, wordvectors
+from . import artifacts, policy, webhooks
 from .accounts import ROLES, AccountError, create_moderator, set_password
 from .datasets import (
     DatasetError,
@@ -24,10 +24,7 @@ from .datasets import (
     read_comments,
 )
 from .db import db
-from .evaluation import evaluate
 from .orm import Moderator, Site
-from .pairs import THREAD_SIZE
-from .scoring import load_scorer
 from .sites import SiteExists, create_site
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
@@ -127,6 +124,9 @@ def score_command(input_path, articles, output):
 
     As in the service, each comment is scored with its thread: the comments
     before it in the file under the same article."""
+    from .pairs import THREAD_SIZE
+    from .scoring import load_scorer
+
     ((_, comments),), article_map = read_files([input_path], articles)
     try:
         scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
@@ -160,6 +160,9 @@ def score_command(input_path, articles, output):
 @click.option("--held-out", is_flag=True, help="Only comments in the model's own validation split.")
 def evaluate_command(data, articles, version, held_out):
     """Measure a model on labelled files and print a JSON report."""
+    from .evaluation import evaluate
+    from .scoring import load_scorer
+
     per_file, article_map = read_files(data, articles)
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     try:
@@ -193,6 +196,8 @@ def vectors_build(data, articles, out, dimensions):
     per_file, article_map = read_files(data, articles)
     corpus = [a["text"] for a in article_map.values()]
     corpus += [c.text for _, rows in per_file for c in rows]
+    from . import wordvectors
+
     try:
         vectors = wordvectors.build(corpus, dimensions, log=lambda m: click.echo(m, err=True))
     except ImportError as exc:

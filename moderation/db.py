@@ -5,10 +5,13 @@ here calls ``create_all``. ``ensure_schema`` runs those migrations on first
 start so that ``python app.py`` works on an empty SQLite file.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, inspect
@@ -69,19 +72,67 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
 
 
+_write_lock_wanted: ContextVar[bool] = ContextVar("write_lock_wanted", default=False)
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """The transaction begun inside takes SQLite's write lock at its start.
+
+    For views marked ``reads_before_writing``: they read and score with no
+    lock (and no transaction) held, then write in a short transaction
+    begun here. No effect on PostgreSQL, whose rows lock as they are written.
+    """
+    token = _write_lock_wanted.set(True)
+    try:
+        yield
+    finally:
+        _write_lock_wanted.reset(token)
+
+
+def reads_before_writing(view):
+    """Mark a view that ends its reading transaction and writes in a new
+    one under ``write_lock()``: its reads do not take the write lock."""
+    view.reads_before_writing = True
+    return view
+
+
+def _request_writes() -> bool:
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "reads_before_writing", False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         # A request that writes takes the write lock first: a transaction
         # that read before another writer committed could not write at all
         # ("database is locked" at once, whatever the busy timeout).
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        immediate = _write_lock_wanted.get() or _request_writes()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def init_app(app) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
+    synchronous = app.config.get("MODERATION_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError("MODERATION_SQLITE_SYNCHRONOUS must be FULL or NORMAL")
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_synchronous(synchronous))
+
+
+def _sqlite_synchronous(level: str):
+    # FULL: a commit is on disk when it returns (survives power loss).
+    # NORMAL (WAL): survives a crash of the process, not of the machine;
+    # the last commits before a power cut may be lost, never corrupted.
+    def set_level(dbapi_connection, connection_record):
+        dbapi_connection.execute(f"PRAGMA synchronous={level}")
+
+    return set_level
 
 
 def schema_is_missing() -> bool:

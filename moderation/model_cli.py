@@ -18,15 +18,15 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import artifacts, gate, labels, retraining
+from . import artifacts, labels
 from .cli import articles_file, data_files, policy_thresholds
 from .comments import rescore_pending
 from .datasets import DatasetError
 from .db import db
 from .orm import Site
-from .scoring import load_scorer
-from .suggest import suggest
-from .training import TrainingError
+
+# Training, the gate and the model need scikit-learn: imported by the
+# commands that use them, so that the others (and --help) start at once.
 
 models_cli = AppGroup("models", help="List, promote and roll back model versions.")
 labels_cli = AppGroup("labels", help="Export and import the site's own labels.")
@@ -55,9 +55,9 @@ def _model_dir() -> Path:
 @click.option("--site", "site_name", help="Use only this site's labels (default: every site's).")
 @click.option(
     "--tolerance",
-    default=gate.DEFAULT_TOLERANCE,
-    show_default=True,
-    help="Largest AUC drop the gate accepts.",
+    type=float,
+    default=lambda: _gate_tolerance(),
+    help="Largest AUC drop the gate accepts; by default the gate's own tolerance.",
 )
 @click.option(
     "--force", is_flag=True, help="Make the candidate current even if the gate refuses it."
@@ -69,6 +69,9 @@ def train_command(
     """Train both models; the new version goes live if the gate passes it.
 
     Exits with status 3 when the candidate is kept but not promoted."""
+    from . import retraining
+    from .training import TrainingError
+
     site_id = None
     if site_name is not None:
         site = db.session.scalar(select(Site).where(Site.name == site_name))
@@ -187,6 +190,9 @@ def labels_import(path):
 def policy_suggest(precision):
     """Propose auto-reject and auto-approve thresholds reaching PRECISION on
     the site's abuse labels, with how many comments would go to the queue."""
+    from .scoring import load_scorer
+    from .suggest import suggest
+
     rows, _ = labels.for_training()
     rows = [row for row in rows if row.abusive is not None]
     try:
@@ -198,6 +204,12 @@ def policy_suggest(precision):
     proposal["model_version"] = scorer.version
     click.echo(json.dumps(proposal, indent=2))
     click.echo("Set MODERATION_REJECT_ABUSIVE and MODERATION_HOLD_ABUSIVE to use them.", err=True)
+
+
+def _gate_tolerance() -> float:
+    from .gate import DEFAULT_TOLERANCE
+
+    return DEFAULT_TOLERANCE
 
 
 def init_app(app) -> None:

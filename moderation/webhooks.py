@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 from . import outbound
 from .db import as_utc, db, utcnow
 from .orm import OutboxEvent, Site, Webhook
+from .sites import forget_cached_sites
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Moderation-Signature"
@@ -65,6 +66,7 @@ def set_webhook(site: Site, url: str) -> tuple[Webhook, str]:
         db.session.add(webhook)
     else:
         webhook.url, webhook.secret = url, secret
+    forget_cached_sites()
     return webhook, secret
 
 
@@ -79,7 +81,19 @@ def queue_event(comment, decision) -> None:
             )
     if not listening[comment.site_id]:
         return
-    payload = {
+    db.session.add(
+        OutboxEvent(
+            site_id=comment.site_id,
+            comment=comment,
+            decision=decision,
+            payload=event_payload(comment, decision),
+        )
+    )
+
+
+def event_payload(comment, decision) -> dict:
+    """What the site is told about a decision (the comment as it is now)."""
+    return {
         "event": "comment.status_changed",
         "comment": {
             "id": comment.external_id,
@@ -98,9 +112,6 @@ def queue_event(comment, decision) -> None:
             "decided_at": as_utc(decision.decided_at).isoformat(),
         },
     }
-    db.session.add(
-        OutboxEvent(site_id=comment.site_id, comment=comment, decision=decision, payload=payload)
-    )
 
 
 def claim_due(worker: str, limit: int = BATCH) -> list[int]:

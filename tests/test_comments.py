@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import func, select
 
 from moderation import scoring
-from moderation.comments import record_decision, submit_comments
+from moderation.comments import record_decision
 from moderation.db import db
 from moderation.orm import Comment, Decision, Site, Status
 from moderation.policy import Thresholds
+from moderation.submission import submit_comments
 from moderation.validation import CommentInput
 from tests import sample_data
 
@@ -37,10 +38,10 @@ def test_first_decision_is_logged_from_no_status(app, site, model_dir):
     db.session.commit()
     (decision,) = db.session.scalars(select(Decision)).all()
     assert decision.from_status is None
-    assert decision.to_status == outcome.comment.status
+    assert decision.to_status == outcome.comment["status"]
     assert decision.actor_type == "model"
     assert decision.actor == "policy/test-model"
-    assert decision.reasons == outcome.comment.reasons
+    assert decision.reasons == outcome.comment["reasons"]
 
 
 def test_every_status_change_appends_a_decision(client, auth, app, site, model_dir):
@@ -78,8 +79,8 @@ def test_premoderation_holds_everything_not_clearly_abusive(app, site, model_dir
         str(model_dir),
         Thresholds(premoderation=True),
     )
-    assert outcomes[0].comment.status == Status.PENDING
-    assert "premoderation" in outcomes[0].comment.reasons
+    assert outcomes[0].comment["status"] == Status.PENDING
+    assert "premoderation" in outcomes[0].comment["reasons"]
 
 
 def test_scoring_failure_still_stores_the_comment_as_pending(client, auth, article, monkeypatch):
@@ -162,18 +163,14 @@ def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, articl
 def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monkeypatch, app):
     """Like a worker killed mid-request: the transaction never commits, so
     no comment exists without its decision, nor half a batch."""
-    import moderation.comments as comments_module
+    import moderation.submission as submission_module
 
-    calls = []
-    real = comments_module.record_decision
+    def dies_after_the_comments_are_inserted(*args, **kwargs):
+        raise RuntimeError("worker killed")
 
-    def dies_on_the_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("worker killed")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(comments_module, "record_decision", dies_on_the_second)
+    monkeypatch.setattr(
+        submission_module, "_insert_decisions", dies_after_the_comments_are_inserted
+    )
     app.config["PROPAGATE_EXCEPTIONS"] = False
     batch = [{"id": f"k{i}", "article_id": article["id"], "text": "hello"} for i in range(3)]
     response = client.post("/api/v1/comments/batch", json={"comments": batch}, headers=auth)
