@@ -193,16 +193,18 @@ def _existing(site_id: int, ids) -> list[Comment]:
 
 def _articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
     """Each article's text and its latest comments (oldest first), in one
-    query per 200 articles. Rejected comments are left out: they are not
-    part of the discussion readers see. Each article's comments are their
-    own LIMIT on the (site, article, id) index, so a long discussion costs
-    no more than a short one (a window over each article would read it all)."""
+    query per 200 articles. Only published comments: held, rejected and
+    repeated ones are not the discussion readers see, and a flood of spam
+    must not become the context that makes the next copy look on-topic.
+    Each article's comments are their own LIMIT on the (site, article, id)
+    index, so a long discussion costs no more than a short one (a window
+    over each article would read it all)."""
     articles: dict[str, str] = {}
     discussions: dict[str, list[str]] = {}
     article_ids = sorted(article_ids)
     for start in range(0, len(article_ids), ARTICLES_PER_QUERY):
         chunk = article_ids[start : start + ARTICLES_PER_QUERY]
-        params = {"site": site_id, "rejected": str(Status.REJECTED), "size": THREAD_SIZE}
+        params = {"site": site_id, "published": str(Status.APPROVED), "size": THREAD_SIZE}
         params.update({f"a{i}": article_id for i, article_id in enumerate(chunk)})
         names = ", ".join(f":a{i}" for i in range(len(chunk)))
         # Plain SQL: SQLAlchemy takes longer to compile a UNION of a hundred
@@ -225,7 +227,7 @@ _ARTICLES = (
 _LATEST = (
     "SELECT * FROM (SELECT 1 AS kind, article_external_id, id, text, NULL AS body"
     " FROM comments WHERE site_id = :site AND article_external_id = :a{i}"
-    " AND status <> :rejected ORDER BY id DESC LIMIT :size) AS latest_{i}"
+    " AND status = :published ORDER BY id DESC LIMIT :size) AS latest_{i}"
 )
 
 
@@ -255,8 +257,9 @@ def _parent_of(item: CommentInput, known: dict):
 
 
 def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> None:
-    """Score and decide the new comments: the model runs once for all of
-    them, then once more to explain those the policy did not publish."""
+    """Score and decide the new comments in one pass of the model, which
+    also explains, from the same features, those the policy will not
+    publish (moderators read those; explaining the rest would only cost)."""
     new = submission.new
     if not new:
         return
@@ -268,7 +271,9 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
         from .scoring import load_scorer
 
         scorer = load_scorer(model_dir)
-        scores, version = scorer.score(texts, articles, threads), scorer.version
+        held = lambda s: decide(s.abusive, s.on_topic, thresholds).status != Status.APPROVED  # noqa: E731
+        scores = scorer.score(texts, articles, threads, explain=held)
+        version = scorer.version
     except Exception:
         # Any failure of the model must not cost the site its comments.
         log.exception("scoring failed for %d comment(s); holding them for moderators", len(new))
@@ -279,30 +284,7 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
         comment.model_version = version
         decision = decide(comment.abusive, comment.on_topic, thresholds)
         comment.status, comment.reasons = str(decision.status), list(decision.reasons)
-    _explain_held(scorer if version else None, new)
-
-
-def _explain_held(scorer, comments: list[NewComment]) -> None:
-    """Store why each comment not published at once was scored as it was.
-
-    Explaining halves scoring throughput, and moderators read the comments
-    the policy held or rejected, so published ones are not explained.
-    """
-    held = [c for c in comments if c.status != Status.APPROVED]
-    if scorer is None or not held:
-        return
-    try:
-        explained = scorer.score(
-            [c.text for c in held],
-            [c.article for c in held],
-            [c.thread for c in held],
-            explain=True,
-        )
-    except Exception:
-        log.exception("explaining %d held comment(s) failed; they are held all the same", len(held))
-        return
-    for comment, scores in zip(held, explained):
-        comment.explanations = scores.explanations
+        comment.explanations = scored.explanations if scored else None
 
 
 def store(submission: Submission) -> list[Outcome]:
