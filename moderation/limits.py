@@ -73,7 +73,7 @@ def record_failed_key() -> None:
 def count_site_request(site) -> None:
     """Called once the key is known to be the site's."""
     limit = _config("MODERATION_API_RATE_LIMIT")
-    site_id = f"{site.id}:{site.key_hash[:16]}"
+    site_id = str(site.id)
     if not limiter.limiter.hit(parse(limit), "site", site_id):
         wait = _seconds_until_allowed(limit, "site", site_id)
         raise TooManyRequests(

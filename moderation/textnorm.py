@@ -33,8 +33,9 @@ URL_HINT_RE = re.compile(r"\.(?:com|net|org|ly|tv|io)\b")
 # Within one token: letters split by separators, "s.t.u.p.i.d", "s-t-u-p-i-d".
 SPLIT_LETTERS_RE = re.compile(r"(?:[a-z][.\-_*+]){2,}[a-z][.\-_*+]?")
 REPEAT_RE = re.compile(r"(\w)\1{2,}")
+TRAILING_PUNCTUATION = ".,;:!?)\"'"
 # Three one-letter words in a row: the cheap test before joining them.
-SPACED_HINT_RE = re.compile(r"(?<!\S)\w \w \w(?!\S)")
+SPACED_HINT_RE = re.compile(r"(?<!\S)\w \w \w")
 DOUBLE_RE = re.compile(r"(\w)\1")
 LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i"}
@@ -82,18 +83,27 @@ def plain_letters(text: str) -> str:
 
 
 def _join_spaced_letters(tokens: list[str], vocabulary=frozenset()) -> list[str]:
-    """Runs of three or more one-letter tokens joined: "s t u p i d" is
-    "stupid". A one-letter word before or after the run ("a", "I") stays a
-    word when the run spells a known word without it."""
+    """Runs of three or more one-letter tokens joined: "s t u p i d." is
+    "stupid." (punctuation after the last letter stays after the word). A
+    one-letter word before or after the run ("a", "I") stays a word when
+    the run spells a known word without it."""
     joined, run = [], []
     for token in tokens + [""]:
-        if len(token) == 1 and token.isalpha():
-            run.append(token)
-            continue
+        letter = token.rstrip(TRAILING_PUNCTUATION)
+        if len(letter) == 1 and letter.isalpha():
+            run.append(letter)
+            if letter == token:
+                continue
+            token = token[1:]  # the run ends here, with this punctuation
+        else:
+            letter = None
         if len(run) >= 3:
             joined.extend(_spelled(run, vocabulary))
         else:
             joined.extend(run)
+        if letter is not None and joined:
+            joined[-1] += token
+            token = ""
         run = []
         if token:
             joined.append(token)

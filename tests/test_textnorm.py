@@ -68,3 +68,9 @@ def test_pathological_inputs_of_the_maximum_length_are_normalised(pathological):
     # that the result is a plain, whitespace-normalised string.
     result = normalise(pathological)
     assert result == " ".join(result.split())
+
+
+def test_spaced_letters_keep_the_punctuation_after_them():
+    words = Normaliser(frozenset({"idiot", "racist"}))
+    assert words("what an i d i o t.") == "what an idiot."
+    assert words("he is a r a c i s t, and") == "he is a racist, and"
