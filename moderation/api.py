@@ -231,7 +231,9 @@ def health():
         db.session.execute(text("SELECT 1"))
     except Exception:
         db.session.rollback()
-        database_ok = False
+        database_ok = database_writable = False
+    if database_ok:
+        database_writable = _database_takes_a_write()
     from .scoring import load_scorer
 
     model_dir = _config("MODERATION_MODEL_DIR")

@@ -28,7 +28,6 @@ from .perspective_wire import (
     missing_key_response,
     with_cors,
 )
-from .scoring import ModelUnavailable, load_scorer
 from .sites import site_for_key
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
@@ -219,6 +218,9 @@ def _context_text(data) -> str | None:
 
 
 def _scorer():
+    # Imported here: scikit-learn is seconds of every command's start.
+    from .scoring import ModelUnavailable, load_scorer
+
     try:
         return load_scorer(current_app.config["MODERATION_MODEL_DIR"])
     except ModelUnavailable as exc:

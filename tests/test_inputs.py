@@ -117,12 +117,13 @@ def test_suggestscore_client_token_over_255_characters_is_400_and_stores_nothing
 ):
     body = {
         "comment": {"text": "A fair point."},
+        "languages": ["en"],
         "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0.1}}},
         "clientToken": "t" * 256,
     }
     response = client.post(f"{SUGGEST}?key={site_key}", json=body)
     assert response.status_code == 400
-    assert "'clientToken'" in response.get_json()["error"]["message"]
+    assert "clientToken" in response.get_json()["error"]["message"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LabelledExample)) == 0
 
