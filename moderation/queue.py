@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import review
+from . import claims, review
 from .db import db
 from .orm import Comment, Moderator
 from .policy import Thresholds
@@ -58,7 +58,8 @@ def show():
         comments=comments,
         total=total,
         pages=max(1, -(-total // review.PER_PAGE)),
-        counts=review.tab_counts(),
+        counts=review.tab_counts(current_user.username),
+        claims=claims.current_claims(),
         tabs=review.TABS,
         sorts=review.SORTS,
         filter_reasons=review.FILTER_REASONS,
@@ -153,10 +154,15 @@ def decide():
             )
         )
     db.session.commit()
+    return _answer(results)
+
+
+def _answer(results: list[dict]):
+    """The results with each re-rendered card, and the tabs' counts now."""
     for result in results:
         if "comment" in result:
             result["card"] = _card(result.pop("comment"))
-    return jsonify(results=results)
+    return jsonify(results=results, counts=review.tab_counts(current_user.username))
 
 
 @bp.post("/queue/claim")
@@ -176,9 +182,19 @@ def undo():
     data = request.get_json(silent=True) or {}
     result = _act(data.get("id"), data.get("version"), lambda c, v: review.undo(c, current_user, v))
     db.session.commit()
-    if "comment" in result:
-        result["card"] = _card(result.pop("comment"))
-    return jsonify(results=[result])
+    return _answer([result])
+
+
+@bp.post("/queue/release")
+def release():
+    """An admin gives a moderator's claimed comments back to the queue."""
+    if not current_user.is_admin:
+        return render_template("error.html", message="Only admins release claims."), 403
+    name = request.form.get("moderator", "")
+    released = claims.release(name)
+    db.session.commit()
+    flash(f"Released {released} comment{'' if released == 1 else 's'} claimed by {name}.", "info")
+    return redirect(url_for("queue.show"))
 
 
 def _act(comment_id, version, action) -> dict:

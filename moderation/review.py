@@ -216,12 +216,22 @@ def _order(sort: str, thresholds: Thresholds):
     return [Comment.received_at]
 
 
-def tab_counts() -> dict[str, int]:
+def tab_counts(moderator: str = "") -> dict[str, int]:
+    """Comments per tab. Given a moderator, the pending count is what their
+    pending tab lists: without the comments others have claimed."""
     rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
     counts = {tab: 0 for tab in TABS}
     for status, count in rows:
         counts[status] = count
     counts["all"] = sum(counts[s] for s in ("pending", "approved", "rejected"))
+    if moderator:
+        counts["pending"] -= db.session.scalar(
+            select(func.count()).where(
+                Comment.status == Status.PENDING,
+                Comment.claimed_until >= utcnow(),
+                Comment.claimed_by != moderator,
+            )
+        )
     return counts
 
 

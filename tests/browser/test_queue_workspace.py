@@ -1,0 +1,141 @@
+"""The queue page tells moderators the truth: refusals on the card, Enter
+rejects, live counts, decided cards out of the list, claims explained, a
+batch bar in view and a visible selection."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token, post_comments, sign_in
+
+TEXTS = [
+    "There is more to come: Iran and Iraq are next.",
+    "Drone attacks will not stop because of an accord.",
+    "Russia wants intelligence on the Taliban.",
+]
+
+
+@pytest.fixture
+def app_config():
+    return {"MODERATION_PREMODERATION": True}
+
+
+def open_queue(page, name="maria"):
+    page.goto("/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/queue$"))
+    return page
+
+
+@pytest.fixture
+def queue_page(app, client, auth, page):
+    add_moderator(app)
+    post_comments(client, auth, TEXTS)
+    return open_queue(page)
+
+
+def card_of(page, comment_id):
+    return page.locator(f'.card[aria-label^="Comment {comment_id},"]')
+
+
+def status_of(client, auth, comment_id):
+    return client.get(f"/api/v1/comments/{comment_id}", headers=auth).get_json()["status"]
+
+
+def test_a_refused_reject_says_why_on_the_card_and_keeps_focus(queue_page, client, auth):
+    card_of(queue_page, "c0").focus()
+    queue_page.keyboard.press("r")
+    dialog = queue_page.get_by_role("dialog", name="Reject comment")
+    dialog.get_by_role("radio", name="Other").check()
+    dialog.get_by_role("button", name="Reject").click()
+    message = card_of(queue_page, "c0").locator(".card-message")
+    expect(message).to_contain_text("say why in a note when the reason is 'other'")
+    expect(card_of(queue_page, "c0")).to_be_focused()
+    expect(queue_page.locator("#notice")).to_contain_text("1 not: Not done: say why")
+    expect(queue_page.locator("#notice")).not_to_contain_text("updated")
+    assert status_of(client, auth, "c0") == "pending"
+
+
+def test_undo_of_a_model_decision_is_refused_on_the_card(queue_page, client, auth):
+    card_of(queue_page, "c1").focus()
+    queue_page.keyboard.press("u")
+    expect(card_of(queue_page, "c1").locator(".card-message")).to_contain_text(
+        "the latest decision on this comment was not a moderator's"
+    )
+    expect(card_of(queue_page, "c1")).to_be_focused()
+    expect(queue_page.locator("#cards > .card")).to_have_count(3)
+
+
+def test_enter_rejects_with_the_chosen_reason_and_escape_cancels(queue_page, client, auth):
+    card_of(queue_page, "c0").focus()
+    queue_page.keyboard.press("r")
+    expect(queue_page.get_by_role("dialog", name="Reject comment")).to_be_visible()
+    queue_page.keyboard.press("ArrowDown")  # Abusive -> Off-topic
+    queue_page.keyboard.press("Enter")
+    expect(card_of(queue_page, "c0").locator(".badge")).to_have_text("rejected")
+    body = client.get("/api/v1/comments/c0", headers=auth).get_json()
+    assert body["status"] == "rejected" and body["reasons"] == ["off_topic"]
+
+    card_of(queue_page, "c1").focus()
+    queue_page.keyboard.press("r")
+    expect(queue_page.get_by_role("dialog", name="Reject comment")).to_be_visible()
+    queue_page.keyboard.press("Escape")
+    expect(queue_page.get_by_role("dialog", name="Reject comment")).to_be_hidden()
+    expect(card_of(queue_page, "c1")).to_be_focused()
+    assert status_of(client, auth, "c1") == "pending"
+
+
+def test_counts_and_list_follow_each_decision_and_undo_brings_it_back(queue_page, client, auth):
+    pending = queue_page.locator('[data-count="pending"]')
+    expect(pending).to_have_text("3")
+    card_of(queue_page, "c0").get_by_role("button", name="Approve").click()
+    expect(pending).to_have_text("2")
+    expect(queue_page.locator('[data-count="approved"]')).to_have_text("1")
+    expect(queue_page.locator("#cards > .card")).to_have_count(2)
+    expect(queue_page.locator("#total")).to_have_text("2 comments")
+    decided = queue_page.get_by_role("region", name="Decided just now")
+    expect(decided.locator(".card")).to_have_count(1)
+    decided.get_by_role("button", name="Undo").click()
+    expect(pending).to_have_text("3")
+    expect(queue_page.locator("#cards > .card")).to_have_count(3)
+    expect(decided).to_be_hidden()
+    assert status_of(client, auth, "c0") == "pending"
+    # A reload agrees with what the page showed.
+    queue_page.reload()
+    expect(pending).to_have_text("3")
+
+
+def test_claims_are_explained_and_an_admin_releases_them(app, client, auth, page):
+    add_moderator(app, "maria", role="admin")
+    add_moderator(app, "li")
+    post_comments(client, auth, TEXTS)
+    other = app.test_client()
+    sign_in(other, "li")
+    other.post("/queue/claim", data={"csrf_token": csrf_token(other, "/queue")})
+    open_queue(page)
+    claims = page.get_by_role("region", name="Claimed comments")
+    expect(claims).to_contain_text(re.compile(r"li:\s+3 comments until\s+\d\d:\d\d UTC"))
+    expect(page.locator('[data-count="pending"]')).to_have_text("0")
+    expect(page.locator("#empty")).to_contain_text("claimed by the moderators above")
+    claims.get_by_role("button", name="Release li's claims").click()
+    expect(page.get_by_text("Released 3 comments claimed by li.")).to_be_visible()
+    expect(page.locator("#cards > .card")).to_have_count(3)
+    expect(page.locator('[data-count="pending"]')).to_have_text("3")
+
+
+def test_selection_is_visible_and_the_batch_bar_stays_in_view(app, client, auth, page):
+    add_moderator(app)
+    post_comments(client, auth, [f"{text} ({i})" for i in range(4) for text in TEXTS])
+    open_queue(page)
+    page.set_viewport_size({"width": 900, "height": 600})
+    first = page.locator("#cards > .card").first
+    first.get_by_label(re.compile("Select comment")).check()
+    expect(first).to_have_class(re.compile(r"\bselected\b"))
+    expect(first).to_have_attribute("aria-selected", "true")
+    page.locator("#cards > .card").last.scroll_into_view_if_needed()
+    bar = page.get_by_role("toolbar", name="Selected comments")
+    expect(bar).to_be_in_viewport()
+    expect(bar.locator("#selected-count")).to_have_text("1 selected")
