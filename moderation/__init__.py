@@ -16,6 +16,7 @@ from . import (
     cli,
     config,
     db,
+    display,
     errors,
     limits,
     model_cli,
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
+    display.init_app(app)
     model_cli.init_app(app)
     accounts.login_manager.init_app(app)
     # Every form and page action needs a CSRF token; the API authenticates

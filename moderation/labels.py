@@ -15,7 +15,7 @@ import json
 from sqlalchemy import func, select
 
 from .datasets import LabelledComment, article_text
-from .db import db
+from .db import db, utcnow
 from .orm import Article, Comment, Decision, LabelledExample, Site
 
 SITE_SOURCE = "site"
@@ -177,16 +177,38 @@ def _flag(record, name) -> int | None:
     raise ValueError(f"'{name}' must be 0, 1 or empty")
 
 
-def store(labels: list[LabelledComment]) -> int:
-    db.session.add_all(
-        LabelledExample(
-            external_id=label.id,
-            text=label.text,
-            abusive=label.abusive,
-            on_topic=label.on_topic,
-            article_id=label.article_id,
-            source=label.source,
-        )
-        for label in labels
-    )
-    return len(labels)
+def site_for_import(name: str | None) -> Site | None:
+    """The named site, or the only one when no name is given."""
+    if name:
+        site = db.session.scalar(select(Site).where(Site.name == name))
+        if site is None:
+            raise ValueError(f"no site is named {name!r}")
+        return site
+    sites = db.session.scalars(select(Site).limit(2)).all()
+    if len(sites) > 1:
+        raise ValueError("several sites exist: say which one the labels belong to")
+    return sites[0] if sites else None
+
+
+def store(labels: list[LabelledComment], site: Site | None = None) -> int:
+    """Add or update the site's labels: one per (site, comment id), so a
+    file imported twice changes nothing, and a corrected file corrects.
+    Returns how many distinct labels the file held."""
+    latest = {label.id: label for label in labels}  # a later line wins
+    site_id = site.id if site is not None else None
+    same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
+    ids, stored = list(latest), {}
+    for start in range(0, len(ids), 500):  # bound the IN list
+        chunk = ids[start : start + 500]
+        for row in db.session.scalars(
+            select(LabelledExample).where(same_site, LabelledExample.external_id.in_(chunk))
+        ):
+            stored[row.external_id] = row
+    for identifier, label in latest.items():
+        row = stored.get(identifier)
+        if row is None:
+            row = LabelledExample(site_id=site_id, external_id=identifier)
+            db.session.add(row)
+        row.text, row.abusive, row.on_topic = label.text, label.abusive, label.on_topic
+        row.article_id, row.source, row.imported_at = label.article_id, label.source, utcnow()
+    return len(latest)

@@ -148,11 +148,17 @@ class Moderator(UserMixin, db.Model):
 
 
 class LabelledExample(db.Model):
-    """A labelled comment imported from a file, for retraining."""
+    """A labelled comment imported from a file, for retraining.
+
+    Identified by (site, comment id): importing a label again updates it.
+    """
 
     __tablename__ = "labelled_examples"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # None for labels imported before labels belonged to a site.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     abusive: Mapped[int | None]

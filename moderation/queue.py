@@ -265,6 +265,15 @@ def dashboard():
     return render_template("dashboard.html", stats=review.dashboard())
 
 
+@bp.get("/queue/comment/<int:comment_id>")
+def comment_page(comment_id: int):
+    """One comment with its whole history: where the audit log links."""
+    comment = _load(comment_id)
+    if comment is None:
+        return render_template("error.html", message="No such comment."), 404
+    return render_template("comment.html", comment=comment, **_card_context([comment]))
+
+
 @bp.app_template_filter("highlight")
 def highlight(comment: Comment) -> Markup:
     """The comment's text with the words that pushed it towards abusive,

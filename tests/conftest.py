@@ -99,12 +99,12 @@ def app(database_url, model_dir, _migrated, app_config):
         for model in (
             OutboxEvent,
             Webhook,
+            LabelledExample,
             Decision,
             Comment,
             Article,
             Site,
             Moderator,
-            LabelledExample,
             TrainingRun,
         ):
             db.session.execute(delete(model))

@@ -139,3 +139,38 @@ def test_selection_is_visible_and_the_batch_bar_stays_in_view(app, client, auth,
     bar = page.get_by_role("toolbar", name="Selected comments")
     expect(bar).to_be_in_viewport()
     expect(bar.locator("#selected-count")).to_have_text("1 selected")
+
+
+def test_a_comment_waiting_for_its_article_leaves_the_wait_when_it_comes(app, client, auth, page):
+    add_moderator(app)
+    post_comments(client, auth, TEXTS[:1], article=False)
+    open_queue(page)
+    waiting = card_of(page, "c0")
+    expect(waiting).to_contain_text("unknown article")
+    expect(waiting).to_contain_text("not known to the service")
+    from tests import sample_data
+
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    page.reload()
+    # Premoderation holds it still, now for that reason alone, judged on the article.
+    expect(card_of(page, "c0").locator(".reason")).not_to_contain_text(["unknown article"])
+    expect(card_of(page, "c0")).to_contain_text(sample_data.EXAMPLE_ARTICLE["title"])
+    card_of(page, "c0").locator("details.history summary").click()
+    expect(card_of(page, "c0").locator(".history")).to_contain_text(
+        "decided again: its article was posted"
+    )
+
+
+def test_times_say_their_zone_and_the_audit_log_links_decisions(queue_page):
+    expect(card_of(queue_page, "c0").locator(".meta time")).to_have_text(re.compile(r" UTC$"))
+    card_of(queue_page, "c0").get_by_role("button", name="Approve").click()
+    expect(queue_page.locator('[data-count="approved"]')).to_have_text("1")
+    card_of(queue_page, "c0").get_by_role("button", name="Undo").click()
+    expect(queue_page.locator('[data-count="approved"]')).to_have_text("0")
+    queue_page.get_by_role("link", name="Audit log").click()
+    undo_row = queue_page.locator("tr", has_text="undo of decision")
+    approved_id = queue_page.locator("tbody tr").nth(1).locator("td").first.inner_text()
+    undo_row.get_by_role("link", name=f"decision {approved_id}").click()
+    expect(queue_page).to_have_url(re.compile(rf"/queue/comment/\d+#decision-{approved_id}$"))
+    expect(queue_page.locator(f"#decision-{approved_id}")).to_contain_text("pending → approved")
+    expect(queue_page.locator(f"#decision-{approved_id}")).to_contain_text("UTC")
