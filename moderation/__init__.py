@@ -13,6 +13,7 @@ from . import (
     accounts,
     admin,
     api,
+    author_pages,
     cli,
     config,
     db,
@@ -22,6 +23,7 @@ from . import (
     model_cli,
     perspective,
     queue,
+    reports_api,  # noqa: F401  (adds its route to the API blueprint)
 )
 
 csrf = CSRFProtect()
@@ -61,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(author_pages.bp)
     app.after_request(_security_headers)
     return app
 

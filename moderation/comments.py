@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .authors import standings
 from .datasets import article_text
 from .db import db, utcnow
 from .errors import ApiError
@@ -66,6 +67,7 @@ def submit_comments(
     # before they have a status.
     articles = _by_external_id(Article, site, [i.article_id for i in inputs])
     discussions = _recent_discussion(site, {i.article_id for i in inputs})
+    authors = standings(site.id, [i.author_id for i in inputs])
     outcomes: list[Outcome] = []
     fresh: list[tuple[CommentInput, Comment | None, Outcome]] = []
     for item in inputs:
@@ -96,7 +98,7 @@ def submit_comments(
     )
     scores, version = _score(*inputs, model_dir)
     for (_, comment, outcome), score in zip(fresh, scores):
-        _apply_policy(comment, score, version, thresholds)
+        _apply_policy(comment, score, version, thresholds, authors.get(comment.author_id))
         outcome.comment, outcome.created = comment, True
     _explain_held(model_dir, [comment for _, comment, _ in fresh], *inputs)
     return outcomes
@@ -202,10 +204,12 @@ def _explain_held(model_dir, comments, texts, article_texts, threads) -> None:
         comments[i].explanations = scores.explanations
 
 
-def _apply_policy(comment: Comment, scores: Scores | None, version, thresholds) -> None:
+def _apply_policy(
+    comment: Comment, scores: Scores | None, version, thresholds, standing=None
+) -> None:
     abusive = scores.abusive if scores else None
     on_topic = scores.on_topic if scores else None
-    decision = decide(abusive, on_topic, thresholds)
+    decision = decide(abusive, on_topic, thresholds, standing or "normal")
     comment.abusive, comment.on_topic = abusive, on_topic
     comment.model_version = version
     record_decision(

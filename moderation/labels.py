@@ -11,12 +11,15 @@ import csv
 import dataclasses
 import io
 import json
+from collections import Counter
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .datasets import LabelledComment, article_text
 from .db import db, utcnow
-from .orm import Article, Comment, Decision, LabelledExample, Site
+from .orm import Article, Comment, Decision, LabelledExample, Report, Site
 
 SITE_SOURCE = "site"
 MAX_TEXT = 20000
@@ -72,6 +75,50 @@ def from_decisions() -> list[LabelledComment]:
     return labels
 
 
+def from_reports(threshold: int | None = None) -> list[LabelledComment]:
+    """Weak labels from readers: a comment reported by at least the policy's
+    threshold of readers, that no moderator has decided since, is labelled
+    by the reason most readers gave. A moderator's decision, when there is
+    one, is the label instead (``from_decisions``)."""
+    if threshold is None:
+        threshold = current_app.config.get("MODERATION_REPORT_THRESHOLD", 3)
+    reported = (
+        select(Report.comment_id)
+        .group_by(Report.comment_id)
+        .having(func.count() >= threshold)
+        .subquery()
+    )
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.id.in_(select(reported.c.comment_id)))
+        .options(selectinload(Comment.decisions))
+        .order_by(Comment.id)
+    ).all()
+    reasons: dict[int, Counter] = {c.id: Counter() for c in comments}
+    for comment_id, reason in db.session.execute(
+        select(Report.comment_id, Report.reason).where(Report.comment_id.in_(reasons))
+    ):
+        reasons[comment_id][reason] += 1
+    sites = dict(db.session.execute(select(Site.id, Site.name)).tuples().all())
+    labels = []
+    for comment in comments:
+        if any(d.actor_type == "moderator" for d in comment.decisions):
+            continue
+        reason = reasons[comment.id].most_common(1)[0][0]
+        values = {"abusive": (1, None), "off_topic": (None, 0), "spam": (None, 0)}.get(reason)
+        if values is not None:
+            labels.append(
+                site_label(
+                    comment.external_id,
+                    comment.text,
+                    *values,
+                    comment.article_external_id,
+                    f"reports:{sites[comment.site_id]}",
+                )
+            )
+    return labels
+
+
 def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
     if decision.to_status == "approved":
         return 0, 1
@@ -97,7 +144,7 @@ def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
     site's share of the training weight), and the site's articles."""
     rows = [
         dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
-        for label in [*from_decisions(), *imported()]
+        for label in [*from_decisions(), *from_reports(), *imported()]
     ]
     articles = {
         article.external_id: {
@@ -112,7 +159,8 @@ def for_training() -> tuple[list[LabelledComment], dict[str, dict]]:
 
 
 def export_lines() -> list[str]:
-    return [json.dumps(to_json(label)) for label in [*from_decisions(), *imported()]]
+    labels = [*from_decisions(), *from_reports(), *imported()]
+    return [json.dumps(to_json(label)) for label in labels]
 
 
 def parse(content: str, filename: str) -> list[LabelledComment]:

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .authors import standings
 from .comments import record_decision
 from .datasets import article_text
 from .db import db
@@ -56,8 +57,10 @@ def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresh
     except Exception:
         log.exception("could not score %d comment(s) waiting for their article", len(waiting))
         return 0
+    authors = standings(article.site_id, [c.author_id for c in waiting])
     for comment, score in zip(waiting, scores):
-        decision = decide(score.abusive, score.on_topic, thresholds)
+        standing = authors.get(comment.author_id, "normal")
+        decision = decide(score.abusive, score.on_topic, thresholds, standing)
         comment.abusive, comment.on_topic = score.abusive, score.on_topic
         comment.model_version = scorer.version
         comment.explanations = score.explanations

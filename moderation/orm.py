@@ -71,6 +71,8 @@ class Comment(db.Model):
         Index("ix_comments_site_status", "site_id", "status"),
         # The queue: pending comments, oldest first.
         Index("ix_comments_status_received", "status", "received_at", "id"),
+        # An author's record at a site.
+        Index("ix_comments_site_author", "site_id", "author_id"),
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
     )
 
@@ -123,6 +125,68 @@ class Comment(db.Model):
         if with_history:
             data["history"] = [decision.to_json() for decision in self.decisions]
         return data
+
+
+class Report(db.Model):
+    """A reader's report of a comment, sent by the site; one per reader."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reader_id"),
+        CheckConstraint("reason IN ('abusive', 'off_topic', 'spam', 'other')", name="reason_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    reader_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    reason: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def to_json(self) -> dict:
+        return {
+            "reader_id": self.reader_id,
+            "reason": self.reason,
+            "text": self.text,
+            "reported_at": as_utc(self.reported_at).isoformat(),
+        }
+
+
+class AuthorStanding(db.Model):
+    """How moderators treat an author at one site: trusted or banned.
+
+    Authors are the site's own ids and belong to the site: the same id at
+    another site is another person. No row means an ordinary author.
+    """
+
+    __tablename__ = "author_standings"
+    __table_args__ = (
+        UniqueConstraint("site_id", "author_id"),
+        CheckConstraint("standing IN ('normal', 'trusted', 'banned')", name="standing_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    author_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    standing: Mapped[str] = mapped_column(String(16), default="normal")
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuthorAction(db.Model):
+    """The log of changes to authors' standing: who, when, why. Append-only."""
+
+    __tablename__ = "author_actions"
+    __table_args__ = (Index("ix_author_actions_site_author", "site_id", "author_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    author_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    from_standing: Mapped[str] = mapped_column(String(16))
+    to_standing: Mapped[str] = mapped_column(String(16))
+    moderator: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    acted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Moderator(UserMixin, db.Model):

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import claims, review
+from . import authors, claims, reports, review
 from .db import db
 from .orm import Comment, Moderator
 from .policy import Thresholds
@@ -113,7 +113,8 @@ def _page_number(raw: str) -> int:
 def _card_context(comments) -> dict:
     return {
         "articles": review.articles_by_id(comments),
-        "authors": review.author_records(comments),
+        "authors": authors.records_for(comments),
+        "reports": reports.for_comments(comments),
         "thresholds": _thresholds(),
         "reject_reasons": review.REJECT_REASONS,
     }

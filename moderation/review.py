@@ -15,18 +15,27 @@ from sqlalchemy.orm import selectinload
 
 from .comments import record_decision
 from .db import as_utc, db, utcnow
-from .orm import Article, Comment, Decision, Moderator, Status
+from .orm import Article, Comment, Decision, Moderator, Report, Status
 from .policy import Thresholds
 
 REJECT_REASONS = {"abusive": "Abusive", "off_topic": "Off-topic", "spam": "Spam", "other": "Other"}
-FILTER_REASONS = ("abusive", "off_topic", "unknown_article", "scoring_error", "premoderation")
+FILTER_REASONS = (
+    "abusive",
+    "off_topic",
+    "unknown_article",
+    "scoring_error",
+    "premoderation",
+    "reported",
+    "author_banned",
+    "author_trusted",
+)
 SORTS = {
     "oldest": "Oldest first",
     "newest": "Newest first",
     "abuse": "Highest abuse",
     "uncertain": "Most useful to review (most uncertain)",
 }
-TABS = ("pending", "approved", "rejected", "all")
+TABS = ("pending", "reported", "approved", "rejected", "all")
 PER_PAGE = 25
 
 
@@ -163,12 +172,14 @@ class QueueFilters:
 def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment], int]:
     """One page of comments matching ``filters``, and how many match in all."""
     query = select(Comment)
-    if filters.tab != "all":
+    if filters.tab == "reported":
+        query = query.where(Comment.status == Status.PENDING, _has_reports())
+    elif filters.tab != "all":
         query = query.where(Comment.status == filters.tab)
     claimed_now = Comment.claimed_until >= utcnow()
     if filters.mine:
         query = query.where(Comment.claimed_by == filters.moderator, claimed_now)
-    elif filters.tab == "pending" and filters.moderator:
+    elif filters.tab in ("pending", "reported") and filters.moderator:
         query = query.where(
             or_(
                 ~claimed_now,
@@ -199,6 +210,10 @@ def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment],
     return list(rows), total
 
 
+def _has_reports():
+    return select(Report.id).where(Report.comment_id == Comment.id).exists()
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -224,6 +239,9 @@ def tab_counts(moderator: str = "") -> dict[str, int]:
     for status, count in rows:
         counts[status] = count
     counts["all"] = sum(counts[s] for s in ("pending", "approved", "rejected"))
+    counts["reported"] = db.session.scalar(
+        select(func.count()).where(Comment.status == Status.PENDING, _has_reports())
+    )
     if moderator:
         counts["pending"] -= db.session.scalar(
             select(func.count()).where(
@@ -246,22 +264,6 @@ def articles_by_id(comments: list[Comment]) -> dict[tuple[int, str], Article]:
         )
     )
     return {(a.site_id, a.external_id): a for a in rows if (a.site_id, a.external_id) in keys}
-
-
-def author_records(comments: list[Comment]) -> dict[str, dict[str, int]]:
-    """Approved and rejected counts of each author on the page."""
-    authors = {c.author_id for c in comments if c.author_id}
-    if not authors:
-        return {}
-    rows = db.session.execute(
-        select(Comment.author_id, Comment.status, func.count())
-        .where(Comment.author_id.in_(authors))
-        .group_by(Comment.author_id, Comment.status)
-    )
-    records = {author: {"approved": 0, "rejected": 0, "pending": 0} for author in authors}
-    for author, status, count in rows:
-        records[author][status] = count
-    return records
 
 
 def audit_log(

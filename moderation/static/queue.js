@@ -49,7 +49,7 @@ function showOnCard(card, message, isError) {
 // the list for "Decided just now", where its undo stays within reach.
 function belongsHere(card) {
   const tab = list.dataset.tab;
-  return tab === "all" || card.dataset.status === tab;
+  return tab === "all" || card.dataset.status === (tab === "reported" ? "pending" : tab);
 }
 
 function place(card) {
