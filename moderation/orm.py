@@ -289,6 +289,8 @@ class Decision(db.Model):
     """One change of a comment's status, by the model or by a person."""
 
     __tablename__ = "decisions"
+    # The dashboard's recent days and weeks, and the audit log's dates.
+    __table_args__ = (Index("ix_decisions_decided_at", "decided_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import authors, claims, reports, review
+from . import authors, charts, claims, reports, review
+from . import dashboard as dashboard_figures
 from .db import db
 from .orm import Comment, Moderator
 from .policy import Thresholds
@@ -263,7 +264,9 @@ def _dates(args):
 
 @bp.get("/dashboard")
 def dashboard():
-    return render_template("dashboard.html", stats=review.dashboard())
+    return render_template(
+        "dashboard.html", stats=dashboard_figures.figures(), charts=charts, zip=zip
+    )
 
 
 @bp.get("/queue/comment/<int:comment_id>")
