@@ -69,8 +69,7 @@ def main() -> None:
             started = time.perf_counter()
             _fill(site_id, size, state, rng, now)
             filled = time.perf_counter() - started
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+            _vacuum()
             figures = _best_of(3, lambda: dashboard.figures())
             page = _best_of(3, partial(_get_page, _signed_in(app)))
             rows.append(
@@ -102,6 +101,18 @@ def _reset(app) -> None:
     ensure_schema(app)
 
 
+def _vacuum() -> None:
+    """What autovacuum would have done by now: statistics and the
+    visibility map (index-only scans)."""
+    raw = db.session.connection().connection.driver_connection
+    db.session.commit()
+    raw.autocommit = True
+    try:
+        raw.execute("VACUUM ANALYZE")
+    finally:
+        raw.autocommit = False
+
+
 def _best_of(times: int, work) -> float:
     best = float("inf")
     for _ in range(times):
@@ -128,8 +139,10 @@ def _fill(site_id: int, size: int, state: dict, rng: random.Random, now: datetim
     raw = db.session.connection().connection.driver_connection
     start = now - timedelta(days=DAYS)
     comments, decisions = [], []
-    for number in range(state["comments"] + 1, size + 1):
-        received = start + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+    # Ids grow with time, as they do in service.
+    arrivals = sorted(rng.uniform(0, DAYS * 86400) for _ in range(size - state["comments"]))
+    for number, offset in zip(range(state["comments"] + 1, size + 1), arrivals):
+        received = start + timedelta(seconds=offset)
         roll = rng.random()
         history = []
         if roll < 0.7:

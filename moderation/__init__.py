@@ -21,6 +21,7 @@ from . import (
     errors,
     limits,
     model_cli,
+    operator_cli,  # noqa: F401  (adds its commands to the sites and moderators groups)
     perspective,
     queue,
     reports_api,  # noqa: F401  (adds its route to the API blueprint)

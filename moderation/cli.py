@@ -4,6 +4,7 @@ Each command that writes to the database commits once, at its end.
 """
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import artifacts, policy, webhooks, wordvectors
-from .accounts import ROLES, AccountError, create_moderator
+from .accounts import MIN_PASSWORD, ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
     earlier_threads,
@@ -60,18 +61,33 @@ def sites_create(name):
     click.echo(key)
 
 
-@moderators_cli.command("create")
+@moderators_cli.command(
+    "create",
+    help=f"Create a moderator or admin account. The password (at least {MIN_PASSWORD} "
+    "characters) is asked for twice, or read as one line from standard input when piped.",
+)
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="moderator", show_default=True)
-@click.password_option(help="Asked for when not given; read from standard input when piped.")
-def moderators_create(name, role, password):
-    """Create a moderator or admin account."""
+def moderators_create(name, role):
+    password = read_password()
     try:
         moderator = create_moderator(name, password, role)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Created {moderator.role} {moderator.username!r}.")
+
+
+def read_password() -> str:
+    """One line from standard input when it is piped; else asked twice."""
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    return click.prompt(
+        f"Password (at least {MIN_PASSWORD} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
 
 
 def policy_thresholds() -> policy.Thresholds:
