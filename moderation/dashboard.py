@@ -14,7 +14,7 @@ approval of one does not overturn the model.
 import json
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, case, cast, func, select, text
+from sqlalchemy import String, case, cast, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from .db import as_utc, db, utcnow
@@ -105,17 +105,15 @@ def _reviewed_groups(now: datetime):
     the planner cannot turn into joins that scan every decision.
     """
     last, first, later = aliased(Decision), aliased(Decision), aliased(Decision)
-    model_said = select(first.to_status, cast(first.reasons, String)).where(
+    # The model's status and reasons in one probe: "pending|[\"abusive\"]".
+    model_said = select(first.to_status + literal("|") + cast(first.reasons, String)).where(
         first.comment_id == last.comment_id, first.from_status.is_(None)
     )
     latest = select(func.max(later.id)).where(later.comment_id == last.comment_id)
     per_decision = (
         select(
             func.date(last.decided_at).label("day"),
-            model_said.with_only_columns(first.to_status).scalar_subquery().label("first_status"),
-            model_said.with_only_columns(cast(first.reasons, String))
-            .scalar_subquery()
-            .label("first_reasons"),
+            model_said.scalar_subquery().label("model_said"),
             last.to_status.label("final_status"),
         )
         .where(
@@ -125,16 +123,17 @@ def _reviewed_groups(now: datetime):
         )
         .subquery()
     )
-    columns = (
-        per_decision.c.day,
-        per_decision.c.first_status,
-        per_decision.c.first_reasons,
-        per_decision.c.final_status,
-    )
+    columns = (per_decision.c.day, per_decision.c.model_said, per_decision.c.final_status)
     rows = db.session.execute(select(*columns, func.count()).group_by(*columns))
-    for day_value, first_status, reasons_text, final_status, count in rows:
-        reasons_list = json.loads(reasons_text or "[]")
-        yield _as_date(day_value), first_status, reasons_list, final_status, count
+    for day_value, said, final_status, count in rows:
+        first_status, _, reasons_text = (said or "|").partition("|")
+        yield (
+            _as_date(day_value),
+            first_status,
+            json.loads(reasons_text or "[]"),
+            final_status,
+            count,
+        )
 
 
 def _per_day(now: datetime) -> list[dict]:
