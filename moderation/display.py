@@ -31,6 +31,16 @@ def decision_links(note: str, comment_id: int) -> Markup:
     return Markup("").join(out)
 
 
+def duration(seconds: float) -> str:
+    """A wait as people say it: minutes, hours or days."""
+    minutes = seconds / 60
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} hours"
+    return f"{minutes / 1440:.1f} days"
+
+
 def init_app(app) -> None:
-    for name, function in (("utc", utc), ("iso", iso), ("decision_links", decision_links)):
-        app.add_template_filter(function, name)
+    for function in (utc, iso, decision_links, duration):
+        app.add_template_filter(function, function.__name__)

@@ -211,6 +211,22 @@ document.querySelectorAll("button[data-batch]").forEach((button) => {
 
 document.getElementById("help-button").addEventListener("click", () => helpDialog.showModal());
 
+// Compact view and a folded filter form are remembered in this browser.
+const compactButton = document.getElementById("compact-button");
+function setCompact(on) {
+  list.classList.toggle("compact", on);
+  decidedList.classList.toggle("compact", on);
+  compactButton.setAttribute("aria-pressed", String(on));
+  localStorage.setItem("queue.compact", on ? "1" : "0");
+}
+compactButton.addEventListener("click", () => setCompact(!list.classList.contains("compact")));
+setCompact(localStorage.getItem("queue.compact") === "1");
+const filterBox = document.getElementById("filter-box");
+if (localStorage.getItem("queue.filters") === "closed") filterBox.open = false;
+filterBox.addEventListener("toggle", () => {
+  localStorage.setItem("queue.filters", filterBox.open ? "open" : "closed");
+});
+
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   // Typing in a field is not a shortcut; a focused checkbox or button is.
@@ -233,6 +249,7 @@ document.addEventListener("keydown", (event) => {
       if (current) { const box = current.querySelector(".pick"); box.checked = !box.checked; updateSelection(); }
       break;
     case "?": helpDialog.showModal(); break;
+    case "c": setCompact(!list.classList.contains("compact")); current?.focus(); break;
     default: return;
   }
   event.preventDefault();

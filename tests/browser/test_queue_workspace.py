@@ -174,3 +174,28 @@ def test_times_say_their_zone_and_the_audit_log_links_decisions(queue_page):
     expect(queue_page).to_have_url(re.compile(rf"/queue/comment/\d+#decision-{approved_id}$"))
     expect(queue_page.locator(f"#decision-{approved_id}")).to_contain_text("pending → approved")
     expect(queue_page.locator(f"#decision-{approved_id}")).to_contain_text("UTC")
+
+
+def test_compact_view_shows_one_line_per_comment_and_the_focused_one_in_full(queue_page):
+    first, second = card_of(queue_page, "c0"), card_of(queue_page, "c1")
+    full_height = second.bounding_box()["height"]
+    queue_page.get_by_role("button", name="Compact view").click()
+    expect(queue_page.get_by_role("button", name="Compact view")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(second.get_by_role("button", name="Approve")).to_be_hidden()
+    assert second.bounding_box()["height"] < min(48, full_height / 2)
+    first.focus()
+    expect(first.get_by_role("button", name="Approve")).to_be_visible()
+    queue_page.keyboard.press("j")
+    expect(second).to_be_focused()
+    expect(second.get_by_role("button", name="Approve")).to_be_visible()
+    expect(first.get_by_role("button", name="Approve")).to_be_hidden()
+    # Remembered in this browser; the filter form folds away, remembered too.
+    queue_page.get_by_text("Filter and sort").click()
+    expect(queue_page.get_by_label("Search")).to_be_hidden()
+    queue_page.reload()
+    expect(queue_page.get_by_role("button", name="Compact view")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(queue_page.get_by_label("Search")).to_be_hidden()
