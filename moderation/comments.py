@@ -270,7 +270,8 @@ def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
     )
     changed = 0
     for comment, score in zip(held, scores):
-        decision = decide(score.abusive, score.on_topic, thresholds)
+        standing = standings(comment.site_id, [comment.author_id]).get(comment.author_id)
+        decision = decide(score.abusive, score.on_topic, thresholds, standing or "normal")
         comment.abusive, comment.on_topic = score.abusive, score.on_topic
         comment.model_version = scorer.version
         if decision.status != comment.status or decision.reasons != comment.reasons:

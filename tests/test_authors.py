@@ -117,3 +117,12 @@ def test_a_ban_can_hold_instead_of_reject(app, client, auth, moderator):
     set_standing(moderator, site_id_of(app), "banned")
     new = post(client, auth, "new")
     assert (new["status"], new["reasons"]) == ("pending", ["author_banned"])
+
+
+def test_rescoring_held_comments_keeps_a_banned_authors_hold(app, client, auth, moderator, runner):
+    app.config["MODERATION_BANNED_AUTHORS"] = "hold"
+    set_standing(moderator, site_id_of(app), "banned")
+    post(client, auth, "held")
+    assert runner.invoke(args=["models", "rescore-pending"]).exit_code == 0
+    held = client.get("/api/v1/comments/held", headers=auth).get_json()
+    assert (held["status"], held["reasons"]) == ("pending", ["author_banned"])
