@@ -14,18 +14,22 @@ from . import (
     accounts,
     admin,
     api,
+    author_pages,
     cli,
     config,
     db,
+    display,
     errors,
     inputs,
     limits,
     model_cli,
+    operator_cli,  # noqa: F401  (adds its commands to the sites and moderators groups)
     outbound,
     perspective,
     perspective_discovery,
     queue,
     redaction,
+    reports_api,  # noqa: F401  (adds its route to the API blueprint)
 )
 
 csrf = CSRFProtect()
@@ -50,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
+    display.init_app(app)
     model_cli.init_app(app)
     accounts.login_manager.init_app(app)
     # Every form and page action needs a CSRF token; the API authenticates
@@ -72,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(author_pages.bp)
     app.after_request(_security_headers)
     return app
 

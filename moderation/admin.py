@@ -58,13 +58,12 @@ def models():
     rows = []
     for version in reversed(artifacts.versions(model_dir)):
         manifest = artifacts.read_manifest(model_dir, version)
-        metrics = manifest.get("metrics", {})
         rows.append(
             {
                 "version": version,
                 "created": manifest.get("created", ""),
-                "abuse": metrics.get("abuse", {}).get("validation", {}).get("all", {}),
-                "on_topic": metrics.get("on_topic", {}).get("validation", {}).get("all", {}),
+                # Each version's own validation rows differ, so its numbers are
+                # not shown side by side; the gate compares on the same rows.
                 "gate": manifest.get("gate"),
                 "site_labels": manifest.get("site_labels", 0),
                 "promoted": promoted.get(version),
@@ -75,9 +74,21 @@ def models():
         "admin_models.html",
         rows=rows,
         current=artifacts.current_version(model_dir),
+        rollback_to=_rollback_target(model_dir),
         runs=list(runs),
         can_retrain=bool(current_app.config.get("MODERATION_BASE_DATA")),
     )
+
+
+def _rollback_target(model_dir: Path) -> str | None:
+    """The different version the current one replaced, if any."""
+    current = artifacts.current_version(model_dir)
+    for entry in reversed(artifacts.promotions(model_dir)):
+        if entry["version"] == current:
+            previous = entry.get("previous")
+            if previous and previous != current and previous in artifacts.versions(model_dir):
+                return previous
+    return None
 
 
 @bp.post("/models/promote")
@@ -166,9 +177,11 @@ def labels_page():
         else:
             try:
                 found = labels.parse(upload.read().decode("utf-8"), upload.filename)
-                count = labels.store(found)
+                site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
+                count = labels.store(found, site)
                 db.session.commit()
-                flash(f"Imported {count} labels from {upload.filename}.", "info")
+                where = f" for {site.name}" if site else ""
+                flash(f"Imported {count} labels{where} from {upload.filename}.", "info")
                 return redirect(url_for("admin.labels_page"))
             except labels.LabelFileError as exc:
                 problems = [f"Nothing was imported from {upload.filename}:", *exc.problems]
@@ -179,6 +192,7 @@ def labels_page():
         problems=problems,
         from_decisions=len(labels.from_decisions()),
         imported=len(labels.imported()),
+        sites=db.session.scalars(select(Site).order_by(Site.name)).all(),
     ), (400 if problems else 200)
 
 

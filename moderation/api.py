@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import limits, policy, submission
+from . import late_articles, limits, policy, submission
 from .comments import find_comment, upsert_article
 from .datasets import article_text
 from .db import db, reads_before_writing, utcnow, write_lock
@@ -89,6 +89,11 @@ def post_article():
     for attempt in (1, 2):
         article, created = upsert_article(g.site, data)
         try:
+            # Comments held until their article came are decided now, in
+            # the same transaction as the article.
+            late_articles.decide_waiting_comments(
+                article, _config("MODERATION_MODEL_DIR"), thresholds()
+            )
             db.session.commit()
             break
         except IntegrityError:

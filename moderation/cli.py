@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import artifacts, policy, webhooks
-from .accounts import ROLES, AccountError, create_moderator, set_password
+from .accounts import MIN_PASSWORD, ROLES, AccountError, create_moderator
 from .datasets import (
     DatasetError,
     earlier_threads,
@@ -24,7 +25,7 @@ from .datasets import (
     read_comments,
 )
 from .db import db
-from .orm import Moderator, Site
+from .orm import Site
 from .sites import SiteExists, create_site
 
 sites_cli = AppGroup("sites", help="Manage the sites that may call the API.")
@@ -60,12 +61,15 @@ def sites_create(name):
     click.echo(key)
 
 
-@moderators_cli.command("create")
+@moderators_cli.command(
+    "create",
+    help=f"Create a moderator or admin account. The password (at least {MIN_PASSWORD} "
+    "characters) is asked for twice, or read as one line from standard input when piped.",
+)
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="moderator", show_default=True)
-@click.password_option(help="Asked for when not given; read from standard input when piped.")
-def moderators_create(name, role, password):
-    """Create a moderator or admin account."""
+def moderators_create(name, role):
+    password = read_password()
     try:
         moderator = create_moderator(name, password, role)
     except AccountError as exc:
@@ -74,20 +78,16 @@ def moderators_create(name, role, password):
     click.echo(f"Created {moderator.role} {moderator.username!r}.")
 
 
-@moderators_cli.command("password")
-@click.argument("name")
-@click.password_option(help="Asked for when not given; read from standard input when piped.")
-def moderators_password(name, password):
-    """Give a moderator a new password; it signs them out everywhere."""
-    moderator = db.session.scalar(select(Moderator).where(Moderator.username == name))
-    if moderator is None:
-        raise click.ClickException(f"no moderator named {name!r}")
-    try:
-        set_password(moderator, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    click.echo(f"New password set for {name!r}; their sessions have ended.")
+def read_password() -> str:
+    """One line from standard input when it is piped; else asked twice."""
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    return click.prompt(
+        f"Password (at least {MIN_PASSWORD} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
 
 
 def policy_thresholds() -> policy.Thresholds:

@@ -79,6 +79,8 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
         "MODERATION_PREMODERATION": _bool("MODERATION_PREMODERATION", False),
+        "MODERATION_REPORT_THRESHOLD": int(os.environ.get("MODERATION_REPORT_THRESHOLD", 3)),
+        "MODERATION_BANNED_AUTHORS": os.environ.get("MODERATION_BANNED_AUTHORS", "reject"),
         "MODERATION_POLICY_TEXT": os.environ.get("MODERATION_POLICY_TEXT", DEFAULT_POLICY_TEXT),
         # Moderators' session cookie: not readable by scripts, not sent on
         # cross-site posts; HTTPS-only unless explicitly served over HTTP.

@@ -17,14 +17,17 @@ import csv
 import dataclasses
 import io
 import json
+from collections import Counter
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .datasets import LabelledComment, article_text
 from .db import db, utcnow
 from .inputs import unstorable_fields
-from .orm import EXTERNAL_ID_LENGTH, Article, Comment, Decision, LabelledExample, Site
+from .orm import EXTERNAL_ID_LENGTH, Article, Comment, Decision, LabelledExample, Report, Site
 
 SITE_SOURCE = "site"
 MAX_TEXT = 20000
@@ -89,6 +92,54 @@ def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
     return labels
 
 
+def from_reports(site_id: int | None = None, threshold: int | None = None) -> list[LabelledComment]:
+    """Weak labels from readers: a comment reported by at least the policy's
+    threshold of readers, that no moderator has decided since, is labelled
+    by the reason most readers gave (of one site's comments when
+    ``site_id`` is given). A moderator's decision, when there is one, is
+    the label instead (``from_decisions``)."""
+    if threshold is None:
+        threshold = current_app.config.get("MODERATION_REPORT_THRESHOLD", 3)
+    reported = (
+        select(Report.comment_id)
+        .group_by(Report.comment_id)
+        .having(func.count() >= threshold)
+        .subquery()
+    )
+    query = (
+        select(Comment)
+        .where(Comment.id.in_(select(reported.c.comment_id)))
+        .options(selectinload(Comment.decisions))
+        .order_by(Comment.id)
+    )
+    if site_id is not None:
+        query = query.where(Comment.site_id == site_id)
+    comments = db.session.scalars(query).all()
+    reasons: dict[int, Counter] = {c.id: Counter() for c in comments}
+    for comment_id, reason in db.session.execute(
+        select(Report.comment_id, Report.reason).where(Report.comment_id.in_(reasons))
+    ):
+        reasons[comment_id][reason] += 1
+    sites = dict(db.session.execute(select(Site.id, Site.name)).tuples().all())
+    labels = []
+    for comment in comments:
+        if any(d.actor_type == "moderator" for d in comment.decisions):
+            continue
+        reason = reasons[comment.id].most_common(1)[0][0]
+        values = {"abusive": (1, None), "off_topic": (None, 0), "spam": (None, 0)}.get(reason)
+        if values is not None:
+            labels.append(
+                site_label(
+                    comment.external_id,
+                    comment.text,
+                    *values,
+                    comment.article_external_id,
+                    f"reports:{sites[comment.site_id]}",
+                )
+            )
+    return labels
+
+
 def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
     if decision.to_status == "approved":
         return 0, 1
@@ -125,7 +176,7 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
     ``site_id``, every site's labels (one model for the whole service)."""
     rows = [
         dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
-        for label in [*from_decisions(site_id), *imported(site_id)]
+        for label in [*from_decisions(site_id), *from_reports(site_id), *imported(site_id)]
     ]
     articles = {
         article.external_id: {
@@ -144,7 +195,8 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
 
 
 def export_lines() -> list[str]:
-    return [json.dumps(to_json(label)) for label in [*from_decisions(), *imported()]]
+    labels = [*from_decisions(), *from_reports(), *imported()]
+    return [json.dumps(to_json(label)) for label in labels]
 
 
 def parse(content: str, filename: str) -> list[LabelledComment]:
@@ -208,19 +260,41 @@ def _flag(record, name) -> int | None:
     raise ValueError(f"'{name}' must be 0, 1 or empty")
 
 
-def store(labels: list[LabelledComment]) -> int:
-    db.session.add_all(
-        LabelledExample(
-            external_id=label.id,
-            text=label.text,
-            abusive=label.abusive,
-            on_topic=label.on_topic,
-            article_id=label.article_id,
-            source=label.source,
-        )
-        for label in labels
-    )
-    return len(labels)
+def site_for_import(name: str | None) -> Site | None:
+    """The named site, or the only one when no name is given."""
+    if name:
+        site = db.session.scalar(select(Site).where(Site.name == name))
+        if site is None:
+            raise ValueError(f"no site is named {name!r}")
+        return site
+    sites = db.session.scalars(select(Site).limit(2)).all()
+    if len(sites) > 1:
+        raise ValueError("several sites exist: say which one the labels belong to")
+    return sites[0] if sites else None
+
+
+def store(labels: list[LabelledComment], site: Site | None = None) -> int:
+    """Add or update the site's labels: one per (site, comment id), so a
+    file imported twice changes nothing, and a corrected file corrects.
+    Returns how many distinct labels the file held."""
+    latest = {label.id: label for label in labels}  # a later line wins
+    site_id = site.id if site is not None else None
+    same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
+    ids, stored = list(latest), {}
+    for start in range(0, len(ids), 500):  # bound the IN list
+        chunk = ids[start : start + 500]
+        for row in db.session.scalars(
+            select(LabelledExample).where(same_site, LabelledExample.external_id.in_(chunk))
+        ):
+            stored[row.external_id] = row
+    for identifier, label in latest.items():
+        row = stored.get(identifier)
+        if row is None:
+            row = LabelledExample(site_id=site_id, external_id=identifier)
+            db.session.add(row)
+        row.text, row.abusive, row.on_topic = label.text, label.abusive, label.on_topic
+        row.article_id, row.source, row.imported_at = label.article_id, label.source, utcnow()
+    return len(latest)
 
 
 def record_feedback(site_id, comment_id, text, values, community_id) -> LabelledExample:

@@ -171,18 +171,24 @@ def labels_export(output):
 
 @labels_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def labels_import(path):
+@click.option("--site", "site_name", help="The site the labels belong to (needed if several).")
+def labels_import(path, site_name):
     """Import labels from JSON Lines or CSV (id,text,abusive,on_topic,article_id):
-    all of them, or none when any line is bad."""
+    all of them, or none when any line is bad. A label is identified by
+    (site, id): importing it again updates it."""
+    try:
+        site = labels.site_for_import(site_name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         found = labels.parse(Path(path).read_text(encoding="utf-8"), Path(path).name)
     except labels.LabelFileError as exc:
         raise click.ClickException(f"{exc}:\n" + "\n".join(exc.problems)) from None
     except UnicodeDecodeError:
         raise click.ClickException("the file is not UTF-8 text; nothing was imported") from None
-    count = labels.store(found)
+    count = labels.store(found, site)
     db.session.commit()
-    click.echo(f"Imported {count} labels.")
+    click.echo(f"Imported {count} labels" + (f" for {site.name}." if site else "."))
 
 
 @policy_cli.command("suggest")

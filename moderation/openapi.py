@@ -40,7 +40,7 @@ DECISION = {
     "properties": {
         "id": {"type": "integer"},
         "decided_at": {"type": "string", "format": "date-time"},
-        "actor_type": {"enum": ["model", "moderator"]},
+        "actor_type": {"enum": ["model", "moderator", "readers"]},
         "actor": {"type": "string"},
         "from_status": {"type": ["string", "null"]},
         "to_status": {"enum": ["pending", "approved", "rejected"]},
@@ -203,6 +203,35 @@ SPEC = {
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Comment"}),
                     **_errors(400, 401, 404, 429, 503),
+                },
+            }
+        },
+        "/comments/{comment_id}/reports": {
+            "post": {
+                "summary": "A reader's report of a comment; the same reader again changes nothing",
+                "parameters": [
+                    {
+                        "name": "comment_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["reader_id", "reason"],
+                        "properties": {
+                            "reader_id": ID,
+                            "reason": {"enum": ["abusive", "off_topic", "spam", "other"]},
+                            "text": {"type": "string", "maxLength": 2000},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json({"type": "object"}, "a new report"),
+                    "200": _json({"type": "object"}, "this reader had already reported it"),
+                    **_errors(*COMMON, 404),
                 },
             }
         },

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +73,8 @@ class Comment(db.Model):
         Index("ix_comments_site_status", "site_id", "status"),
         # The queue: pending comments, oldest first.
         Index("ix_comments_status_received", "status", "received_at", "id"),
+        # An author's record at a site.
+        Index("ix_comments_site_author", "site_id", "author_id"),
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
     )
 
@@ -126,6 +129,68 @@ class Comment(db.Model):
         return data
 
 
+class Report(db.Model):
+    """A reader's report of a comment, sent by the site; one per reader."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reader_id"),
+        CheckConstraint("reason IN ('abusive', 'off_topic', 'spam', 'other')", name="reason_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    reader_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    reason: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def to_json(self) -> dict:
+        return {
+            "reader_id": self.reader_id,
+            "reason": self.reason,
+            "text": self.text,
+            "reported_at": as_utc(self.reported_at).isoformat(),
+        }
+
+
+class AuthorStanding(db.Model):
+    """How moderators treat an author at one site: trusted or banned.
+
+    Authors are the site's own ids and belong to the site: the same id at
+    another site is another person. No row means an ordinary author.
+    """
+
+    __tablename__ = "author_standings"
+    __table_args__ = (
+        UniqueConstraint("site_id", "author_id"),
+        CheckConstraint("standing IN ('normal', 'trusted', 'banned')", name="standing_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    author_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    standing: Mapped[str] = mapped_column(String(16), default="normal")
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuthorAction(db.Model):
+    """The log of changes to authors' standing: who, when, why. Append-only."""
+
+    __tablename__ = "author_actions"
+    __table_args__ = (Index("ix_author_actions_site_author", "site_id", "author_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    author_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    from_standing: Mapped[str] = mapped_column(String(16))
+    to_standing: Mapped[str] = mapped_column(String(16))
+    moderator: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    acted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Moderator(UserMixin, db.Model):
     """A person who reviews comments; admins also manage moderators."""
 
@@ -157,7 +222,8 @@ class Moderator(UserMixin, db.Model):
 class LabelledExample(db.Model):
     """A labelled comment for retraining: imported from a file (no site), or
     a site's feedback through Perspective's suggestscore (one row per site
-    and comment, updated by later feedback)."""
+    and comment, updated by later feedback). Importing a label again
+    updates it."""
 
     __tablename__ = "labelled_examples"
     # NULL site ids are distinct in a unique constraint (SQLite and
@@ -172,7 +238,8 @@ class LabelledExample(db.Model):
     article_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # The site whose key sent the label; None for files imported by an operator.
+    # The site whose key sent the label, or that an operator imported it
+    # for; None for files imported before labels belonged to a site.
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     # What the sender said its community was: metadata, never the label's owner.
     community_id: Mapped[str | None] = mapped_column(String(255))
@@ -240,7 +307,19 @@ class Decision(db.Model):
     """One change of a comment's status, by the model or by a person."""
 
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_xid_id", "xid", "id"),)
+    # The feed pages by (xid, id). The dashboard's recent days and weeks, and
+    # the audit log's dates; and moderators' decisions alone (a small part)
+    # for the override rates.
+    __table_args__ = (
+        Index("ix_decisions_xid_id", "xid", "id"),
+        Index("ix_decisions_decided_at", "decided_at"),
+        Index(
+            "ix_decisions_moderators_decided_at",
+            "decided_at",
+            postgresql_where=text("actor_type = 'moderator'"),
+            sqlite_where=text("actor_type = 'moderator'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The writing transaction's id on PostgreSQL (0 on SQLite): the feed

@@ -15,6 +15,9 @@ OFF_TOPIC = "off_topic"
 UNKNOWN_ARTICLE = "unknown_article"
 SCORING_ERROR = "scoring_error"
 PREMODERATION = "premoderation"
+AUTHOR_TRUSTED = "author_trusted"
+AUTHOR_BANNED = "author_banned"
+REPORTED = "reported"
 
 REASON_TEXTS = {
     ABUSIVE: "The comment is likely abusive.",
@@ -22,7 +25,11 @@ REASON_TEXTS = {
     UNKNOWN_ARTICLE: "The article is not known, so relevance cannot be judged.",
     SCORING_ERROR: "The comment could not be scored; a moderator must decide.",
     PREMODERATION: "Pre-moderation is on: every comment waits for a moderator.",
+    AUTHOR_TRUSTED: "Moderators trust the author: published unless clearly abusive.",
+    AUTHOR_BANNED: "Moderators have banned the author at this site.",
+    REPORTED: "Readers reported the published comment: withdrawn until a moderator decides.",
 }
+STANDINGS = ("normal", "trusted", "banned")
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,10 @@ class Thresholds:
     hold_abusive: float = 0.5
     hold_on_topic: float = 0.3
     premoderation: bool = False
+    # Readers' reports that send a published comment back to the queue.
+    report_threshold: int = 3
+    # A banned author's comments: rejected, or held for a moderator.
+    reject_banned: bool = True
 
     def __post_init__(self):
         for name in ("reject_abusive", "hold_abusive", "hold_on_topic"):
@@ -38,6 +49,8 @@ class Thresholds:
                 raise ValueError(f"threshold {name} must be between 0 and 1")
         if self.hold_abusive > self.reject_abusive:
             raise ValueError("hold_abusive must not be above reject_abusive")
+        if self.report_threshold < 1:
+            raise ValueError("report_threshold must be at least 1")
 
     @classmethod
     def from_config(cls, config) -> "Thresholds":
@@ -46,6 +59,8 @@ class Thresholds:
             hold_abusive=config["MODERATION_HOLD_ABUSIVE"],
             hold_on_topic=config["MODERATION_HOLD_ON_TOPIC"],
             premoderation=config["MODERATION_PREMODERATION"],
+            report_threshold=config.get("MODERATION_REPORT_THRESHOLD", 3),
+            reject_banned=config.get("MODERATION_BANNED_AUTHORS", "reject") != "hold",
         )
 
     def to_json(self) -> dict:
@@ -58,11 +73,22 @@ class PolicyDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def decide(abusive: float | None, on_topic: float | None, thresholds: Thresholds) -> PolicyDecision:
+def decide(
+    abusive: float | None,
+    on_topic: float | None,
+    thresholds: Thresholds,
+    standing: str = "normal",
+) -> PolicyDecision:
     """Turn scores into a status. ``abusive`` is None when scoring failed;
-    ``on_topic`` is None when the article is unknown."""
+    ``on_topic`` is None when the article is unknown; ``standing`` is the
+    author's at the site (normal, trusted or banned)."""
+    if standing == "banned":
+        status = Status.REJECTED if thresholds.reject_banned else Status.PENDING
+        return PolicyDecision(status, [AUTHOR_BANNED])
     if abusive is None:
         return PolicyDecision(Status.PENDING, [SCORING_ERROR])
+    if standing == "trusted" and abusive < thresholds.reject_abusive:
+        return PolicyDecision(Status.APPROVED, [AUTHOR_TRUSTED])
     if abusive >= thresholds.reject_abusive:
         # Clearly abusive is rejected even under pre-moderation: holding it
         # would only put it in front of a moderator to reject by hand.
@@ -91,6 +117,12 @@ def describe(thresholds: Thresholds, policy_text: str) -> dict:
             "hold when the article is unknown or scoring fails",
             "hold everything when premoderation is on",
             "otherwise approve",
+            "an author the moderators banned: "
+            + ("reject" if thresholds.reject_banned else "hold"),
+            "an author the moderators trust: approve unless abusive >= "
+            f"{thresholds.reject_abusive}",
+            f"a published comment reported by {thresholds.report_threshold} readers "
+            "goes back to the queue",
         ],
         "reasons": REASON_TEXTS,
     }

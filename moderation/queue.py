@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import review
+from . import authors, charts, claims, reports, review
+from . import dashboard as dashboard_figures
 from .db import db
 from .orm import Comment, Moderator
 from .policy import Thresholds
@@ -62,7 +63,8 @@ def show():
         comments=comments,
         total=total,
         pages=max(1, -(-total // review.PER_PAGE)),
-        counts=review.tab_counts(),
+        counts=review.tab_counts(current_user.username),
+        claims=claims.current_claims(),
         tabs=review.TABS,
         sorts=review.SORTS,
         filter_reasons=review.FILTER_REASONS,
@@ -116,7 +118,8 @@ def _page_number(raw: str) -> int:
 def _card_context(comments) -> dict:
     return {
         "articles": review.articles_by_id(comments),
-        "authors": review.author_records(comments),
+        "authors": authors.records_for(comments),
+        "reports": reports.for_comments(comments),
         "thresholds": _thresholds(),
         "reject_reasons": review.REJECT_REASONS,
     }
@@ -160,8 +163,18 @@ def decide():
             )
         )
     db.session.commit()
+    return _answer(results)
+
+
+def _answer(results: list[dict]):
+    """The results with each re-rendered card, and the tabs' counts now."""
     _render_cards(results)
-    return jsonify(results=results)
+    try:
+        counts = review.tab_counts(current_user.username)
+    except Exception:  # after the commit: the page reloads its counts itself
+        current_app.logger.exception("counting the queue's tabs after a decision failed")
+        counts = None
+    return jsonify(results=results, counts=counts)
 
 
 def _render_cards(results: list[dict]) -> None:
@@ -196,8 +209,19 @@ def undo():
     data = request.get_json(silent=True) or {}
     result = _act(data.get("id"), data.get("version"), lambda c, v: review.undo(c, current_user, v))
     db.session.commit()
-    _render_cards([result])
-    return jsonify(results=[result])
+    return _answer([result])
+
+
+@bp.post("/queue/release")
+def release():
+    """An admin gives a moderator's claimed comments back to the queue."""
+    if not current_user.is_admin:
+        return render_template("error.html", message="Only admins release claims."), 403
+    name = request.form.get("moderator", "")
+    released = claims.release(name)
+    db.session.commit()
+    flash(f"Released {released} comment{'' if released == 1 else 's'} claimed by {name}.", "info")
+    return redirect(url_for("queue.show"))
 
 
 def _act(comment_id, version, action) -> dict:
@@ -265,7 +289,18 @@ def _dates(args):
 
 @bp.get("/dashboard")
 def dashboard():
-    return render_template("dashboard.html", stats=review.dashboard())
+    return render_template(
+        "dashboard.html", stats=dashboard_figures.figures(), charts=charts, zip=zip
+    )
+
+
+@bp.get("/queue/comment/<int:comment_id>")
+def comment_page(comment_id: int):
+    """One comment with its whole history: where the audit log links."""
+    comment = _load(comment_id)
+    if comment is None:
+        return render_template("error.html", message="No such comment."), 404
+    return render_template("comment.html", comment=comment, **_card_context([comment]))
 
 
 @bp.app_template_filter("highlight")

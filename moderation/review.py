@@ -15,18 +15,27 @@ from sqlalchemy.orm import selectinload
 
 from .comments import record_decision
 from .db import as_utc, db, utcnow
-from .orm import Article, Comment, Decision, Moderator, Status
+from .orm import Article, Comment, Decision, Moderator, Report, Status
 from .policy import Thresholds
 
 REJECT_REASONS = {"abusive": "Abusive", "off_topic": "Off-topic", "spam": "Spam", "other": "Other"}
-FILTER_REASONS = ("abusive", "off_topic", "unknown_article", "scoring_error", "premoderation")
+FILTER_REASONS = (
+    "abusive",
+    "off_topic",
+    "unknown_article",
+    "scoring_error",
+    "premoderation",
+    "reported",
+    "author_banned",
+    "author_trusted",
+)
 SORTS = {
     "oldest": "Oldest first",
     "newest": "Newest first",
     "abuse": "Highest abuse",
     "uncertain": "Most useful to review (most uncertain)",
 }
-TABS = ("pending", "approved", "rejected", "all")
+TABS = ("pending", "reported", "approved", "rejected", "all")
 PER_PAGE = 25
 
 
@@ -163,12 +172,14 @@ class QueueFilters:
 def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment], int]:
     """One page of comments matching ``filters``, and how many match in all."""
     query = select(Comment)
-    if filters.tab != "all":
+    if filters.tab == "reported":
+        query = query.where(Comment.status == Status.PENDING, _has_reports())
+    elif filters.tab != "all":
         query = query.where(Comment.status == filters.tab)
     claimed_now = Comment.claimed_until >= utcnow()
     if filters.mine:
         query = query.where(Comment.claimed_by == filters.moderator, claimed_now)
-    elif filters.tab == "pending" and filters.moderator:
+    elif filters.tab in ("pending", "reported") and filters.moderator:
         query = query.where(
             or_(
                 ~claimed_now,
@@ -199,6 +210,10 @@ def queue(filters: QueueFilters, thresholds: Thresholds) -> tuple[list[Comment],
     return list(rows), total
 
 
+def _has_reports():
+    return select(Report.id).where(Report.comment_id == Comment.id).exists()
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -216,12 +231,25 @@ def _order(sort: str, thresholds: Thresholds):
     return [Comment.received_at]
 
 
-def tab_counts() -> dict[str, int]:
+def tab_counts(moderator: str = "") -> dict[str, int]:
+    """Comments per tab. Given a moderator, the pending count is what their
+    pending tab lists: without the comments others have claimed."""
     rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
     counts = {tab: 0 for tab in TABS}
     for status, count in rows:
         counts[status] = count
     counts["all"] = sum(counts[s] for s in ("pending", "approved", "rejected"))
+    counts["reported"] = db.session.scalar(
+        select(func.count()).where(Comment.status == Status.PENDING, _has_reports())
+    )
+    if moderator:
+        counts["pending"] -= db.session.scalar(
+            select(func.count()).where(
+                Comment.status == Status.PENDING,
+                Comment.claimed_until >= utcnow(),
+                Comment.claimed_by != moderator,
+            )
+        )
     return counts
 
 
@@ -236,22 +264,6 @@ def articles_by_id(comments: list[Comment]) -> dict[tuple[int, str], Article]:
         )
     )
     return {(a.site_id, a.external_id): a for a in rows if (a.site_id, a.external_id) in keys}
-
-
-def author_records(comments: list[Comment]) -> dict[str, dict[str, int]]:
-    """Approved and rejected counts of each author on the page."""
-    authors = {c.author_id for c in comments if c.author_id}
-    if not authors:
-        return {}
-    rows = db.session.execute(
-        select(Comment.author_id, Comment.status, func.count())
-        .where(Comment.author_id.in_(authors))
-        .group_by(Comment.author_id, Comment.status)
-    )
-    records = {author: {"approved": 0, "rejected": 0, "pending": 0} for author in authors}
-    for author, status, count in rows:
-        records[author][status] = count
-    return records
 
 
 def audit_log(
@@ -272,46 +284,3 @@ def audit_log(
         .offset((max(1, page) - 1) * PER_PAGE)
     )
     return list(rows), total
-
-
-def dashboard() -> dict:
-    """Counts, queue age, how much the model decides alone, and how often
-    moderators overturn it (overall and per reason it gave)."""
-    counts = tab_counts()
-    oldest = db.session.scalar(
-        select(func.min(Comment.received_at)).where(Comment.status == Status.PENDING)
-    )
-    decided_by_model = overturned = reviewed = 0
-    per_reason: dict[str, list[int]] = {}
-    comments = db.session.scalars(select(Comment).options(selectinload(Comment.decisions)))
-    for comment in comments:
-        first, final = comment.decisions[0], comment.decisions[-1]
-        if first.to_status != Status.PENDING:
-            decided_by_model += 1
-        if final.actor_type != "moderator":
-            continue
-        reviewed += 1
-        # Held comments were flagged: approving one overturns the flag.
-        model_said = Status.REJECTED if first.to_status == Status.PENDING else first.to_status
-        changed = final.to_status != model_said
-        overturned += changed
-        for reason in first.reasons or ["none"]:
-            tally = per_reason.setdefault(reason, [0, 0])
-            tally[0] += 1
-            tally[1] += changed
-    age = (utcnow() - as_utc(oldest)).total_seconds() if oldest else None
-    return {
-        "counts": counts,
-        "oldest_pending_seconds": age,
-        "auto_decision_rate": _share(decided_by_model, counts["all"]),
-        "reviewed": reviewed,
-        "overturn_rate": _share(overturned, reviewed),
-        "overturn_by_reason": {
-            reason: {"reviewed": n, "overturned": k, "rate": _share(k, n)}
-            for reason, (n, k) in sorted(per_reason.items())
-        },
-    }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None

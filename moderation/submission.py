@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from .authors import standings
 from .datasets import article_text
 from .db import as_utc, db, utcnow
 from .errors import ApiError
@@ -68,6 +69,8 @@ class NewComment:
     abusive: float | None = None
     on_topic: float | None = None
     model_version: str | None = None
+    # The author's standing at the site (authors.py): trusted, banned or normal.
+    standing: str = "normal"
     explanations: dict | None = None
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -138,6 +141,7 @@ def prepare(site, inputs: list[CommentInput]) -> Submission:
         existing = _existing(site.id, [i.id for i in inputs] + parent_ids)
         known.update((c.external_id, c) for c in existing)
     articles, discussions = _articles_and_discussions(site.id, {i.article_id for i in inputs})
+    authors = standings(site.id, [i.author_id for i in inputs])
     submission = Submission(site.id, [], [])
     received = utcnow()
     for item in inputs:
@@ -159,6 +163,7 @@ def prepare(site, inputs: list[CommentInput]) -> Submission:
             articles.get(item.article_id),
             _thread(parent, discussions.get(item.article_id, [])),
         )
+        new.standing = authors.get(item.author_id, "normal")
         new.outcomes.append(outcome)
         outcome.created = True
         # Registered now so that a repeat later in the same batch is idempotent.
@@ -282,7 +287,7 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
         comment.abusive = scored.abusive if scored else None
         comment.on_topic = scored.on_topic if scored else None
         comment.model_version = version
-        decision = decide(comment.abusive, comment.on_topic, thresholds)
+        decision = decide(comment.abusive, comment.on_topic, thresholds, comment.standing)
         comment.status, comment.reasons = str(decision.status), list(decision.reasons)
         comment.explanations = scored.explanations if scored else None
 

@@ -19,11 +19,14 @@ from moderation.db import db, ensure_schema
 from moderation.limits import limiter
 from moderation.orm import (
     Article,
+    AuthorAction,
+    AuthorStanding,
     Comment,
     Decision,
     LabelledExample,
     Moderator,
     OutboxEvent,
+    Report,
     Site,
     TrainingRun,
     Webhook,
@@ -103,6 +106,10 @@ def app(database_url, model_dir, _migrated, app_config):
         for model in (
             OutboxEvent,
             Webhook,
+            LabelledExample,
+            Report,
+            AuthorAction,
+            AuthorStanding,
             Decision,
             Comment,
             Article,

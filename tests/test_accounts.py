@@ -143,7 +143,7 @@ def test_a_new_password_ends_every_session_of_that_moderator(app, runner):
         sign_in(browser, name)
     new_password = "a much better passphrase"
     result = runner.invoke(
-        args=["moderators", "password", "maria"], input=f"{new_password}\n{new_password}\n"
+        args=["moderators", "set-password", "maria"], input=f"{new_password}\n{new_password}\n"
     )
     assert result.exit_code == 0, result.output
     assert maria.get("/queue").status_code == 302
@@ -155,9 +155,9 @@ def test_a_new_password_ends_every_session_of_that_moderator(app, runner):
 
 def test_cli_password_change_refuses_a_short_password_or_an_unknown_name(app, runner):
     add_moderator(app)
-    result = runner.invoke(args=["moderators", "password", "maria"], input="short\nshort\n")
+    result = runner.invoke(args=["moderators", "set-password", "maria"], input="short\nshort\n")
     assert result.exit_code != 0 and "at least 10 characters" in result.output
     result = runner.invoke(
-        args=["moderators", "password", "nobody"], input=f"{PASSWORD}\n{PASSWORD}\n"
+        args=["moderators", "set-password", "nobody"], input=f"{PASSWORD}\n{PASSWORD}\n"
     )
-    assert result.exit_code != 0 and "no moderator named 'nobody'" in result.output
+    assert result.exit_code != 0 and "no moderator is named 'nobody'" in result.output

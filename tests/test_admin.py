@@ -127,3 +127,24 @@ def test_a_new_webhook_secret_is_shown_once_and_never_put_in_the_session_cookie(
     session = app.session_interface.get_signing_serializer(app).loads(cookie)
     assert secret not in json.dumps(session)
     assert secret not in admin.get("/admin/webhooks").get_data(as_text=True)
+
+
+def test_models_page_offers_rollback_only_when_there_is_a_version_to_go_back_to(
+    admin, two_versions
+):
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "Roll back to" not in page
+    assert "Nothing to roll back to: v1 was not promoted over another version." in page
+    assert "Abuse AUC" not in page and "not compared (no gate run)" in page
+    token = csrf_token(admin, "/admin/models")
+    admin.post("/admin/models/promote", data={"version": "v2", "csrf_token": token})
+    assert "Roll back to v1" in admin.get("/admin/models").get_data(as_text=True)
+    admin.post("/admin/models/promote", data={"version": "v2", "csrf_token": token})
+    # Promoting v2 over itself gives nothing new to roll back to, but v1 still is.
+    assert "Roll back to v2" not in admin.get("/admin/models").get_data(as_text=True)
+
+
+def test_retraining_switched_off_says_why_on_the_page(admin, two_versions):
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert re.search(r"<button type=\"submit\" disabled[^>]*>Retrain", page)
+    assert "Retraining is off: set MODERATION_BASE_DATA" in page

@@ -309,6 +309,8 @@ def test_policy_shows_thresholds_and_text(client, auth):
         "hold_abusive": 0.5,
         "hold_on_topic": 0.3,
         "premoderation": False,
+        "report_threshold": 3,
+        "reject_banned": True,
     }
     assert set(body["reasons"]) >= {"abusive", "off_topic", "unknown_article", "scoring_error"}
 

@@ -113,3 +113,43 @@ def test_a_file_with_unstorable_text_or_over_long_ids_imports_nothing(runner, tm
     ):
         assert expected in result.output
     assert exported(runner, tmp_path) == {}
+
+
+def test_importing_a_file_again_updates_its_labels_instead_of_doubling_them(app, runner, tmp_path):
+    from moderation.sites import create_site
+
+    with app.app_context():
+        create_site("Example Tribune")
+        db.session.commit()
+    first = tmp_path / "labels.jsonl"
+    first.write_text(
+        '{"id": "x1", "text": "You idiot", "abusive": 1}\n'
+        '{"id": "x2", "text": "Fair point", "abusive": 0}\n'
+    )
+    for _ in range(2):
+        result = runner.invoke(args=["labels", "import", str(first)])
+        assert "Imported 2 labels for Example Tribune." in result.output
+    assert sorted(exported(runner, tmp_path)) == ["x1", "x2"]
+    corrected = tmp_path / "corrected.jsonl"
+    corrected.write_text('{"id": "x1", "text": "You idiot", "abusive": 0}\n')
+    runner.invoke(args=["labels", "import", str(corrected)])
+    rows = exported(runner, tmp_path)
+    assert len(rows) == 2 and rows["x1"]["abusive"] == 0
+
+
+def test_the_same_comment_id_at_two_sites_is_two_labels(app, runner, tmp_path):
+    from moderation.sites import create_site
+
+    with app.app_context():
+        create_site("Example Tribune")
+        create_site("Other Gazette")
+        db.session.commit()
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"id": "x1", "text": "You idiot", "abusive": 1}\n')
+    unnamed = runner.invoke(args=["labels", "import", str(path)])
+    assert unnamed.exit_code != 0 and "say which one" in unnamed.output
+    for site in ("Example Tribune", "Other Gazette", "Other Gazette"):
+        assert runner.invoke(args=["labels", "import", str(path), "--site", site]).exit_code == 0
+    out = tmp_path / "all.jsonl"
+    runner.invoke(args=["labels", "export", str(out)])
+    assert len(out.read_text().splitlines()) == 2

@@ -297,6 +297,11 @@ def test_a_failure_after_the_commit_still_reports_the_decision(moderator, auth, 
         raise RuntimeError("template failed")
 
     monkeypatch.setattr("moderation.queue._card", broken_card)
+
+
+def test_decisions_answer_with_the_counts_and_only_admins_release_claims(app, moderator, auth):
+    post_comments(moderator, auth, sample_data.EXAMPLE_COMMENTS)
+    ((comment_id, version), _) = versions(moderator.get("/queue").get_data(as_text=True)).items()
     response = act(
         moderator,
         "/queue/decide",
@@ -306,3 +311,22 @@ def test_a_failure_after_the_commit_still_reports_the_decision(moderator, auth, 
     (result,) = response.get_json()["results"]
     assert result["status"] == "approved" and "reload" in result["message"]
     assert moderator.get("/api/v1/comments/c0", headers=auth).get_json()["status"] == "approved"
+    counts = response.get_json()["counts"]
+    assert counts == {"pending": 1, "reported": 0, "approved": 1, "rejected": 0, "all": 2}
+    moderator.post("/queue/claim", data={"csrf_token": csrf_token(moderator, "/queue")})
+    refused = moderator.post(
+        "/queue/release", data={"moderator": "maria", "csrf_token": csrf_token(moderator, "/queue")}
+    )
+    assert refused.status_code == 403
+    add_moderator(app, "boss", role="admin")
+    boss = app.test_client()
+    sign_in(boss, "boss")
+    page = boss.get("/queue").get_data(as_text=True)
+    assert 'data-count="pending">0<' in page and "maria</span>:" in page
+    released = boss.post(
+        "/queue/release",
+        data={"moderator": "maria", "csrf_token": csrf_token(boss, "/queue")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Released 1 comment claimed by maria." in released
+    assert 'data-count="pending">1<' in released

@@ -91,8 +91,8 @@ def page(request, browser, live_server):
 
 
 @pytest.fixture
-def screenshot_dir():
-    """Where deliberate screenshots go (``docs/`` at the project root, created on use)."""
-    folder = ROOT / "docs"
-    folder.mkdir(exist_ok=True)
-    return folder
+def screenshot_dir(tmp_path):
+    """Where deliberate screenshots go: a temporary folder, so running the
+    tests never rewrites a tracked file (``flask docs screenshots`` makes
+    the README's)."""
+    return tmp_path

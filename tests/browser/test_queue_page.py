@@ -37,6 +37,11 @@ def card(page, index):
     return page.locator("#cards > .card").nth(index)
 
 
+def card_of(page, comment_id):
+    """A comment's card wherever it is (the list or "Decided just now")."""
+    return page.locator(f'.card[aria-label^="Comment {comment_id},"]')
+
+
 def status_of(client, auth, comment_id):
     return client.get(f"/api/v1/comments/{comment_id}", headers=auth).get_json()
 
@@ -45,7 +50,7 @@ def test_approve_by_click(queue_page, client, auth):
     first = card(queue_page, 0)
     expect(first).to_contain_text("There is more to come")
     first.get_by_role("button", name="Approve").click()
-    expect(card(queue_page, 0).locator(".badge")).to_have_text("approved")
+    expect(card_of(queue_page, "c0").locator(".badge")).to_have_text("approved")
     expect(queue_page.locator("#notice")).to_have_text("1 comment updated.")
     assert status_of(client, auth, "c0")["status"] == "approved"
 
@@ -56,8 +61,9 @@ def test_keyboard_moves_approves_and_shows_help(queue_page, client, auth):
     queue_page.keyboard.press("j")
     expect(card(queue_page, 1)).to_be_focused()
     queue_page.keyboard.press("a")
-    expect(card(queue_page, 1).locator(".badge")).to_have_text("approved")
-    expect(card(queue_page, 2)).to_be_focused()
+    expect(card_of(queue_page, "c1").locator(".badge")).to_have_text("approved")
+    # c1 left the pending list: focus is on the card after it, c2.
+    expect(card_of(queue_page, "c2")).to_be_focused()
     assert status_of(client, auth, "c1")["status"] == "approved"
     queue_page.keyboard.press("?")
     expect(queue_page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
@@ -68,7 +74,7 @@ def test_reject_with_a_reason(queue_page, client, auth):
     dialog = queue_page.get_by_role("dialog", name="Reject comment")
     dialog.get_by_label("Off-topic").check()
     dialog.get_by_role("button", name="Reject").click()
-    expect(card(queue_page, 2).locator(".badge")).to_have_text("rejected")
+    expect(card_of(queue_page, "c2").locator(".badge")).to_have_text("rejected")
     api = status_of(client, auth, "c2")
     assert api["status"] == "rejected" and api["reasons"] == ["off_topic"]
 
@@ -89,8 +95,8 @@ def test_batch_reject_then_undo(queue_page, client, auth):
         "pending",
         "rejected",
     ]
-    card(queue_page, 0).get_by_role("button", name="Undo").click()
-    expect(card(queue_page, 0).locator(".badge")).to_have_text("pending")
+    card_of(queue_page, "c0").get_by_role("button", name="Undo").click()
+    expect(card_of(queue_page, "c0").locator(".badge")).to_have_text("pending")
     assert status_of(client, auth, "c0")["status"] == "pending"
 
 

@@ -1,0 +1,75 @@
+"""Comments that arrived before their article, decided again when it comes.
+
+Sites often post a comment before its article. Such a comment is held with
+``unknown_article`` because relevance cannot be judged without the article;
+once the article is posted, the held comments under it are scored against
+it and the policy decides them again, as a logged model decision. Comments
+a moderator has already decided (or put back) are left to the moderators.
+"""
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .authors import standings
+from .comments import record_decision
+from .datasets import article_text
+from .db import db
+from .orm import Article, Comment, Status
+from .policy import UNKNOWN_ARTICLE, Thresholds, decide
+from .scoring import load_scorer
+
+log = logging.getLogger(__name__)
+NOTE = "decided again: its article was posted"
+
+
+def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresholds) -> int:
+    """Score the comments held for want of ``article`` and decide them
+    again; returns how many. A model failure leaves them held."""
+    waiting = [
+        comment
+        for comment in db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.site_id == article.site_id,
+                Comment.article_external_id == article.external_id,
+                Comment.status == Status.PENDING,
+            )
+            .options(selectinload(Comment.decisions), selectinload(Comment.parent))
+            .order_by(Comment.id)
+        )
+        if comment.decisions
+        and comment.decisions[-1].actor_type == "model"
+        and UNKNOWN_ARTICLE in (comment.reasons or [])
+    ]
+    if not waiting:
+        return 0
+    body = article_text(article.title, article.body)
+    try:
+        scorer = load_scorer(model_dir)
+        scores = scorer.score(
+            [c.text for c in waiting],
+            [body] * len(waiting),
+            [c.parent.text if c.parent else None for c in waiting],
+            explain=True,
+        )
+    except Exception:
+        log.exception("could not score %d comment(s) waiting for their article", len(waiting))
+        return 0
+    authors = standings(article.site_id, [c.author_id for c in waiting])
+    for comment, score in zip(waiting, scores):
+        standing = authors.get(comment.author_id, "normal")
+        decision = decide(score.abusive, score.on_topic, thresholds, standing)
+        comment.abusive, comment.on_topic = score.abusive, score.on_topic
+        comment.model_version = scorer.version
+        comment.explanations = score.explanations
+        record_decision(
+            comment,
+            decision.status,
+            decision.reasons,
+            actor_type="model",
+            actor=f"policy/{scorer.version}",
+            note=NOTE,
+        )
+    return len(waiting)
