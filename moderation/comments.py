@@ -7,6 +7,7 @@ status a comment takes, including its first, writes a ``Decision``.
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .attributes import SPAM
 from .authors import standings
 from .datasets import article_text
 from .db import db, utcnow
@@ -87,7 +88,8 @@ def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
     changed = 0
     for comment, score in zip(held, scores):
         standing = standings(comment.site_id, [comment.author_id]).get(comment.author_id)
-        decision = decide(score.abusive, score.on_topic, thresholds, standing or "normal")
+        spam = score.attributes.get(SPAM)
+        decision = decide(score.abusive, score.on_topic, thresholds, standing or "normal", spam)
         comment.abusive, comment.on_topic = score.abusive, score.on_topic
         comment.model_version = scorer.version
         if decision.status != comment.status or decision.reasons != comment.reasons:

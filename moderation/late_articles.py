@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .attributes import SPAM
 from .authors import standings
 from .comments import record_decision
 from .datasets import article_text
@@ -60,7 +61,8 @@ def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresh
     authors = standings(article.site_id, [c.author_id for c in waiting])
     for comment, score in zip(waiting, scores):
         standing = authors.get(comment.author_id, "normal")
-        decision = decide(score.abusive, score.on_topic, thresholds, standing)
+        spam = score.attributes.get(SPAM)
+        decision = decide(score.abusive, score.on_topic, thresholds, standing, spam)
         comment.abusive, comment.on_topic = score.abusive, score.on_topic
         comment.model_version = scorer.version
         comment.explanations = score.explanations

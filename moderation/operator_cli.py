@@ -14,7 +14,7 @@ from .accounts import MIN_PASSWORD, AccountError, set_password
 from .cli import moderators_cli, read_password, sites_cli
 from .db import as_utc, db
 from .orm import Moderator, Site
-from .sites import KEY_PREFIX, hash_key
+from .sites import KEY_PREFIX, forget_cached_sites, hash_key
 
 REVOKED = "revoked"
 
@@ -49,6 +49,9 @@ def sites_rotate_key(name):
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     site.key_hash, site.key_prefix = hash_key(key), key[:12]
     db.session.commit()
+    # This process forgets the old key now; running workers within
+    # MODERATION_SITE_CACHE_SECONDS (their cache's lifetime).
+    forget_cached_sites()
     click.echo(f"New API key for {site.name!r}, shown only now; the old key no longer works:")
     click.echo(key)
 
@@ -61,6 +64,7 @@ def sites_revoke(name):
     # The hash of a secret nobody holds: no key matches it any more.
     site.key_hash, site.key_prefix = hash_key(secrets.token_urlsafe(32)), REVOKED
     db.session.commit()
+    forget_cached_sites()
     click.echo(f"Revoked the API key of {site.name!r}; its comments and labels are kept.")
 
 

@@ -12,6 +12,7 @@ from .orm import Status
 
 ABUSIVE = "abusive"
 OFF_TOPIC = "off_topic"
+SPAM = "spam"
 UNKNOWN_ARTICLE = "unknown_article"
 SCORING_ERROR = "scoring_error"
 PREMODERATION = "premoderation"
@@ -22,6 +23,7 @@ REPORTED = "reported"
 REASON_TEXTS = {
     ABUSIVE: "The comment is likely abusive.",
     OFF_TOPIC: "The comment is likely not about the article.",
+    SPAM: "The comment is likely spam (advertising, links, self-promotion).",
     UNKNOWN_ARTICLE: "The article is not known, so relevance cannot be judged.",
     SCORING_ERROR: "The comment could not be scored; a moderator must decide.",
     PREMODERATION: "Pre-moderation is on: every comment waits for a moderator.",
@@ -37,6 +39,8 @@ class Thresholds:
     reject_abusive: float = 0.9
     hold_abusive: float = 0.5
     hold_on_topic: float = 0.3
+    # The spam model's score at which a comment is held as spam.
+    hold_spam: float = 0.5
     premoderation: bool = False
     # Readers' reports that send a published comment back to the queue.
     report_threshold: int = 3
@@ -44,7 +48,7 @@ class Thresholds:
     reject_banned: bool = True
 
     def __post_init__(self):
-        for name in ("reject_abusive", "hold_abusive", "hold_on_topic"):
+        for name in ("reject_abusive", "hold_abusive", "hold_on_topic", "hold_spam"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"threshold {name} must be between 0 and 1")
         if self.hold_abusive > self.reject_abusive:
@@ -58,6 +62,7 @@ class Thresholds:
             reject_abusive=config["MODERATION_REJECT_ABUSIVE"],
             hold_abusive=config["MODERATION_HOLD_ABUSIVE"],
             hold_on_topic=config["MODERATION_HOLD_ON_TOPIC"],
+            hold_spam=config.get("MODERATION_HOLD_SPAM", 0.5),
             premoderation=config["MODERATION_PREMODERATION"],
             report_threshold=config.get("MODERATION_REPORT_THRESHOLD", 3),
             reject_banned=config.get("MODERATION_BANNED_AUTHORS", "reject") != "hold",
@@ -78,10 +83,12 @@ def decide(
     on_topic: float | None,
     thresholds: Thresholds,
     standing: str = "normal",
+    spam: float | None = None,
 ) -> PolicyDecision:
     """Turn scores into a status. ``abusive`` is None when scoring failed;
     ``on_topic`` is None when the article is unknown; ``standing`` is the
-    author's at the site (normal, trusted or banned)."""
+    author's at the site (normal, trusted or banned); ``spam`` is the spam
+    model's score (None for a model without one)."""
     if standing == "banned":
         status = Status.REJECTED if thresholds.reject_banned else Status.PENDING
         return PolicyDecision(status, [AUTHOR_BANNED])
@@ -100,6 +107,8 @@ def decide(
         reasons.append(UNKNOWN_ARTICLE)
     elif on_topic < thresholds.hold_on_topic:
         reasons.append(OFF_TOPIC)
+    if spam is not None and spam >= thresholds.hold_spam:
+        reasons.append(SPAM)
     if thresholds.premoderation:
         reasons.append(PREMODERATION)
     return PolicyDecision(Status.PENDING if reasons else Status.APPROVED, reasons)
@@ -114,6 +123,7 @@ def describe(thresholds: Thresholds, policy_text: str) -> dict:
             f"reject when abusive >= {thresholds.reject_abusive}",
             f"hold when abusive >= {thresholds.hold_abusive}",
             f"hold when on_topic < {thresholds.hold_on_topic}",
+            f"hold when spam >= {thresholds.hold_spam}",
             "hold when the article is unknown or scoring fails",
             "hold everything when premoderation is on",
             "otherwise approve",

@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from .attributes import SPAM
 from .authors import standings
 from .datasets import article_text
 from .db import as_utc, db, utcnow
@@ -276,8 +277,7 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
         from .scoring import load_scorer
 
         scorer = load_scorer(model_dir)
-        held = lambda s: decide(s.abusive, s.on_topic, thresholds).status != Status.APPROVED  # noqa: E731
-        scores = scorer.score(texts, articles, threads, explain=held)
+        scores = scorer.score(texts, articles, threads, explain=lambda s: _held(s, thresholds))
         version = scorer.version
     except Exception:
         # Any failure of the model must not cost the site its comments.
@@ -287,9 +287,16 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
         comment.abusive = scored.abusive if scored else None
         comment.on_topic = scored.on_topic if scored else None
         comment.model_version = version
-        decision = decide(comment.abusive, comment.on_topic, thresholds, comment.standing)
+        spam = scored.attributes.get(SPAM) if scored else None
+        decision = decide(comment.abusive, comment.on_topic, thresholds, comment.standing, spam)
         comment.status, comment.reasons = str(decision.status), list(decision.reasons)
         comment.explanations = scored.explanations if scored else None
+
+
+def _held(scores, thresholds) -> bool:
+    """Whether the policy keeps a comment with these scores from readers."""
+    spam = scores.attributes.get(SPAM)
+    return decide(scores.abusive, scores.on_topic, thresholds, spam=spam).status != Status.APPROVED
 
 
 def store(submission: Submission) -> list[Outcome]:
