@@ -57,7 +57,8 @@ def test_label_upload_is_all_or_nothing(admin):
     assert '"id": "x"' in download and '"id": "a"' not in download
 
 
-def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, two_versions):
+def retrain_in_the_page(admin, app, data_files) -> str:
+    """Start a retraining from the page; the page once it has finished."""
     comments, articles = data_files
     app.config["MODERATION_BASE_DATA"] = [str(comments)]
     app.config["MODERATION_BASE_ARTICLES"] = str(articles)
@@ -65,14 +66,28 @@ def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, t
     response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
     assert "Retraining started" in response.get_data(as_text=True)
     deadline = time.monotonic() + 60
-    page = ""
     while time.monotonic() < deadline:
         page = admin.get("/admin/models").get_data(as_text=True)
         if "<td>running</td>" not in page:
-            break
+            return page
         time.sleep(0.5)
+    raise AssertionError("the retraining did not finish within 60 seconds")
+
+
+def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, two_versions):
+    page = retrain_in_the_page(admin, app, data_files)
     assert "<td>promoted</td>" in page or "<td>kept</td>" in page, page
     assert "passed the gate" in page or "not promoted" in page
+
+
+def test_a_retraining_without_site_labels_is_kept_and_the_page_says_why(
+    admin, app, data_files, two_versions
+):
+    page = retrain_in_the_page(admin, app, data_files)
+    assert "<td>kept</td>" in page, page
+    assert "refused by the gate against v1: abuse ROC-AUC, site&#39;s labels (missing" in page
+    assert "abuse ROC-AUC, site&#39;s labels: – → – (missing for live and candidate)" in page
+    assert current_version(two_versions) == "v1"
 
 
 def test_retraining_needs_base_data(admin, two_versions):

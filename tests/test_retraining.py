@@ -128,6 +128,29 @@ def test_retrain_gate_promote_refuse_and_roll_back(
     assert current_version(site_models) == "v-forced"
 
 
+def test_without_site_labels_the_gate_refuses_and_names_the_missing_check(
+    runner, data_files, site_models
+):
+    refused = train(runner, data_files, "v-unchecked")
+    assert refused.exit_code == 3, refused.output
+    missing = (
+        "abuse ROC-AUC, site's labels: live None, candidate None (missing for live and candidate)"
+    )
+    assert f"NO  {missing}" in refused.output
+    assert "refused by the gate against test-model: abuse ROC-AUC, site's labels (missing" in (
+        refused.output
+    )
+    assert current_version(site_models) == "test-model"
+    report = read_manifest(site_models, "v-unchecked")["gate"]
+    assert report["passed"] is False
+    assert report["failed"][0] == "abuse ROC-AUC, site's labels (missing for live and candidate)"
+
+    forced = train(runner, data_files, "v-unchecked-forced", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "forced past the gate (abuse ROC-AUC, site's labels (missing" in forced.output
+    assert current_version(site_models) == "v-unchecked-forced"
+
+
 SHARED_C3 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "abuse" / "c3.jsonl"
 
 
