@@ -10,6 +10,10 @@ ANALYZE = "/v1alpha1/comments:analyze"
 SUGGEST = "/v1alpha1/comments:suggestscore"
 
 
+# Not a training row: the model has to recognise the article's words.
+ABOUT_THE_ACCORD = "Pakistan should share intelligence about the Taliban with Russia."
+
+
 @pytest.fixture
 def key(site_key):
     return site_key
@@ -44,7 +48,7 @@ def test_talk_analyze_request_gets_a_toxicity_probability(client, key):
     summary = body["attributeScores"]["TOXICITY"]["summaryScore"]
     assert summary["type"] == "PROBABILITY" and 0 <= summary["value"] <= 1
     assert body["languages"] == ["en"] and body["detectedLanguages"] == ["en"]
-    polite = client.post(f"{ANALYZE}?key={key}", json=talk_analyze("Schools need the money"))
+    polite = client.post(f"{ANALYZE}?key={key}", json=talk_analyze(sample_data.POLITE))
     assert (
         polite.get_json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"] < summary["value"]
     )
@@ -58,7 +62,7 @@ def test_bearer_header_works_too_and_nothing_is_stored(client, key, auth):
 
 def test_all_attributes_spans_context_and_client_token(client, key):
     body = {
-        "comment": {"text": f"{sample_data.EXAMPLE_COMMENTS[1]} {sample_data.SPAM}"},
+        "comment": {"text": f"{ABOUT_THE_ACCORD} {sample_data.SPAM}"},
         "requestedAttributes": {"TOXICITY": {}, "SEVERE_TOXICITY": {}, "OFF_TOPIC": {}},
         "spanAnnotations": True,
         "context": {"entries": [{"text": sample_data.EXAMPLE_ARTICLE["body"]}]},
