@@ -1,13 +1,21 @@
 """Admin pages: model versions, labels, retraining in the background."""
 
 import io
+import random
 import re
 import time
 
 import pytest
 
-from moderation.artifacts import current_version
-from tests.moderation_helpers import add_moderator, csrf_token, sign_in
+from moderation.artifacts import current_version, read_manifest
+from tests.moderation_helpers import (
+    LEARNED_INSULT,
+    add_moderator,
+    csrf_token,
+    moderate,
+    sign_in,
+    site_comments,
+)
 
 
 @pytest.fixture
@@ -74,10 +82,33 @@ def retrain_in_the_page(admin, app, data_files) -> str:
     raise AssertionError("the retraining did not finish within 60 seconds")
 
 
-def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, two_versions):
+def test_retraining_on_decisions_runs_in_the_background_and_promotes(
+    admin, app, auth, data_files, two_versions
+):
+    app.config["MODERATION_PREMODERATION"] = True
+    assert moderate(app, admin, auth, site_comments(random.Random(0), 300)) == 300
+    app.config["MODERATION_PREMODERATION"] = False
+    before = post_comment(admin, auth, "before", LEARNED_INSULT)
+    assert before["model_version"] == "v1" and "abusive" not in before["reasons"]
+
     page = retrain_in_the_page(admin, app, data_files)
-    assert "<td>promoted</td>" in page or "<td>kept</td>" in page, page
-    assert "passed the gate" in page or "not promoted" in page
+    assert "<td>promoted</td>" in page, page
+    assert "passed the gate" in page
+    version = current_version(two_versions)
+    assert version not in ("v1", "v2")
+    assert f"{version} <strong>(current)</strong>" in page
+    manifest = read_manifest(two_versions, version)
+    assert manifest["site_labels"] == 300
+    assert manifest["gate"]["passed"] is True
+    assert manifest["gate"]["live_version"] == "v1"
+    after = post_comment(admin, auth, "after", LEARNED_INSULT)
+    assert after["model_version"] == version
+    assert after["status"] in {"pending", "rejected"} and "abusive" in after["reasons"]
+
+
+def post_comment(client, auth, comment_id, text):
+    body = {"id": comment_id, "article_id": "story-0", "text": text}
+    return client.post("/api/v1/comments", json=body, headers=auth).get_json()
 
 
 def test_a_retraining_without_site_labels_is_kept_and_the_page_says_why(
