@@ -10,6 +10,7 @@ from moderation.datasets import LabelledComment
 from moderation.gate import compare, judge
 from moderation.policy import Thresholds
 from moderation.scoring import load_scorer
+from moderation.splits import group_of, in_validation
 from tests import sample_data
 
 SITE, ALL, ON_TOPIC = (label for label, _ in gate.CHECKS)
@@ -38,7 +39,13 @@ def test_a_candidate_as_good_on_every_check_passes():
     verdict = judge(LIVE, report(site=0.85, abuse=0.9, on_topic=0.75), tolerance=0.01)
     assert verdict["passed"] is True
     assert verdict["failed"] == []
-    assert [c["check"] for c in verdict["checks"]] == [SITE, ALL, ON_TOPIC]
+    assert verdict["tolerance"] == 0.01
+    # The names the CLI and the admin page show.
+    assert [c["check"] for c in verdict["checks"]] == [
+        "abuse ROC-AUC, site's labels",
+        "abuse ROC-AUC, all held out",
+        "on-topic ROC-AUC, all held out",
+    ]
     assert all(c["passed"] and c["reason"] == "" for c in verdict["checks"])
     assert by_check(verdict)[SITE] == {
         "check": SITE,
@@ -87,6 +94,14 @@ def test_tolerance_is_inclusive_at_its_boundary(live, candidate, tolerance, pass
     verdict = judge(report(site=live), report(site=candidate), tolerance, checks=gate.CHECKS[:1])
     assert verdict["passed"] is passed
     assert by_check(verdict)[SITE]["passed"] is passed
+
+
+def test_by_default_a_candidate_may_trail_by_one_hundredth():
+    assert gate.DEFAULT_TOLERANCE == 0.01
+    trailing = report(site=0.79, abuse=0.89, on_topic=0.69)
+    assert judge(LIVE, trailing, gate.DEFAULT_TOLERANCE)["passed"] is True
+    further = report(site=0.7899, abuse=0.89, on_topic=0.69)
+    assert judge(LIVE, further, gate.DEFAULT_TOLERANCE)["passed"] is False
 
 
 @pytest.mark.parametrize(
@@ -192,3 +207,15 @@ def test_compare_refuses_an_empty_set_of_rows(model_dir):
     verdict = compare(scorer, scorer, [], {}, Thresholds(), seed=0, tolerance=1.0)
     assert verdict["passed"] is False
     assert len(verdict["failed"]) == len(gate.CHECKS)
+
+
+def test_compare_judges_only_on_the_held_out_rows(model_dir):
+    """Site labels that all sit on the training side of the split are no
+    evidence about the candidate: the site check is missing."""
+    scorer = load_scorer(model_dir, "test-model")
+    rows, articles = site_rows()
+    trained_on = [r for r in rows if not in_validation(group_of(r), 0)]
+    assert trained_on and len(trained_on) < len(rows)
+    verdict = compare(scorer, scorer, trained_on, articles, Thresholds(), seed=0, tolerance=0.0)
+    assert by_check(verdict)[SITE]["reason"] == "missing for live and candidate"
+    assert verdict["passed"] is False
