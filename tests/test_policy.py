@@ -58,13 +58,13 @@ def test_every_threshold_may_be_anything_from_0_to_1(name):
     low = {"hold_abusive": 0.0} if name == "reject_abusive" else {}
     assert getattr(Thresholds(**{**low, name: 0.0}), name) == 0.0
     for outside in (-0.01, 1.01):
-        with pytest.raises(ValueError, match=f"threshold {name} must be between 0 and 1"):
+        with pytest.raises(ValueError, match=f"^threshold {name} must be between 0 and 1$"):
             Thresholds(**{name: outside})
 
 
 def test_hold_may_equal_reject_but_not_exceed_it():
     assert Thresholds(hold_abusive=0.9, reject_abusive=0.9).hold_abusive == 0.9
-    with pytest.raises(ValueError, match="hold_abusive must not be above reject_abusive"):
+    with pytest.raises(ValueError, match="^hold_abusive must not be above reject_abusive$"):
         Thresholds(hold_abusive=0.91, reject_abusive=0.9)
 
 
