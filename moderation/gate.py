@@ -4,18 +4,33 @@ The candidate and the live model are scored on the same frozen test rows:
 the held-out side (by the candidate's seed) of the training files and of
 the site's own labels. On each axis the candidate may trail the live model
 by at most ``tolerance`` ROC-AUC; on the site's labels and overall alike.
+
+The gate fails closed: a check that cannot be measured (no held-out site
+labels, a single class, no articles) is a failed check that says which
+figure was missing. Only an operator's ``--force`` promotes past it.
 """
 
 from .evaluation import evaluate
 
 DEFAULT_TOLERANCE = 0.01
 SITE_SOURCE = "site"
+# AUCs are rounded to four places; the float subtraction must not turn a
+# drop of exactly ``tolerance`` into a refusal.
+ROUNDING_SLACK = 1e-9
+
+# (what is checked, where its figure is in an evaluation report)
+CHECKS = (
+    ("abuse ROC-AUC, site's labels", ("sources", SITE_SOURCE, "abuse", "roc_auc")),
+    ("abuse ROC-AUC, all held out", ("files", "all", "abuse", "roc_auc")),
+    ("on-topic ROC-AUC, all held out", ("files", "all", "on_topic", "own_vs_other_roc_auc")),
+)
 
 
 def compare(live, candidate, comments, articles, thresholds, seed, tolerance) -> dict:
-    """Both scorers on the same held-out rows; ``passed`` when no check fails."""
-    reports = {
-        name: evaluate(
+    """Both scorers on the same held-out rows; ``passed`` when every check
+    was measured on both and none fails."""
+    live_report, candidate_report = (
+        evaluate(
             scorer,
             [("all", comments)],
             articles,
@@ -24,31 +39,48 @@ def compare(live, candidate, comments, articles, thresholds, seed, tolerance) ->
             held_out_only=True,
             extras=False,
         )
-        for name, scorer in (("live", live), ("candidate", candidate))
+        for scorer in (live, candidate)
+    )
+    return {
+        "live_version": live.version,
+        "candidate_version": candidate.version,
+        **judge(live_report, candidate_report, tolerance),
     }
-    checks = []
-    for label, path in (
-        ("abuse ROC-AUC, site's labels", ("sources", SITE_SOURCE, "abuse", "roc_auc")),
-        ("abuse ROC-AUC, all held out", ("files", "all", "abuse", "roc_auc")),
-        ("on-topic ROC-AUC, all held out", ("files", "all", "on_topic", "own_vs_other_roc_auc")),
-    ):
-        live_value, candidate_value = (_dig(reports[name], path) for name in ("live", "candidate"))
-        if live_value is None or candidate_value is None:
-            continue
-        checks.append(
+
+
+def judge(live_report: dict, candidate_report: dict, tolerance: float, checks=CHECKS) -> dict:
+    """The gate's verdict on two evaluation reports of the same rows."""
+    results = []
+    for label, path in checks:
+        live_value, candidate_value = _dig(live_report, path), _dig(candidate_report, path)
+        missing = [
+            name
+            for name, value in (("live", live_value), ("candidate", candidate_value))
+            if value is None
+        ]
+        if missing:
+            passed = False
+            reason = f"missing for {' and '.join(missing)}"
+        else:
+            passed = candidate_value >= live_value - tolerance - ROUNDING_SLACK
+            reason = "" if passed else f"dropped more than {tolerance}"
+        results.append(
             {
                 "check": label,
                 "live": live_value,
                 "candidate": candidate_value,
-                "passed": candidate_value >= live_value - tolerance,
+                "passed": passed,
+                "reason": reason,
             }
         )
+    failed = [r for r in results if not r["passed"]]
     return {
-        "live_version": live.version,
-        "candidate_version": candidate.version,
         "tolerance": tolerance,
-        "checks": checks,
-        "passed": all(check["passed"] for check in checks),
+        "checks": results,
+        # No check at all is no evidence: refused.
+        "passed": bool(results) and not failed,
+        "failed": [f"{r['check']} ({r['reason']})" for r in failed]
+        or ([] if results else ["no checks were run"]),
     }
 
 

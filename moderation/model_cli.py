@@ -98,7 +98,10 @@ def train_command(
     click.echo(json.dumps(outcome.manifest["metrics"], indent=2))
     for check in (outcome.gate or {}).get("checks", []):
         mark = "ok " if check["passed"] else "NO "
-        click.echo(f"{mark} {check['check']}: live {check['live']}, candidate {check['candidate']}")
+        click.echo(
+            f"{mark} {check['check']}: live {check['live']}, candidate {check['candidate']}"
+            + (f" ({check['reason']})" if check.get("reason") else "")
+        )
     if outcome.promoted:
         click.echo(f"{outcome.version}: {outcome.note}; it is now current (was {outcome.live}).")
         return

@@ -90,11 +90,12 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
         request.tolerance,
     )
     artifacts.add_to_manifest(model_dir, version, {"gate": report})
+    failed = "; ".join(report["failed"])
     if report["passed"] or request.force:
-        note = "passed the gate" if report["passed"] else "forced past the gate"
+        note = "passed the gate" if report["passed"] else f"forced past the gate ({failed})"
         artifacts.promote(model_dir, version, request.by, note=note)
         return Outcome(version, live, True, note, manifest, report)
-    note = f"worse than {live} beyond {request.tolerance}: kept, not promoted"
+    note = f"refused by the gate against {live}: {failed}; kept, not promoted"
     return Outcome(version, live, False, note, manifest, report)
 
 

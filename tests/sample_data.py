@@ -3,6 +3,11 @@
 The first article and its two comments paraphrase the example article the
 project uses for demos (a 2011 report on a Pakistan-Russia counter-terrorism
 accord); everything else is written for the tests.
+
+The texts tests assert a model's behaviour on (``ASSERTED``: the example
+comments, the insult, the spam and a polite remark) are never training rows:
+the fixture model must generalise to them from other rows that share their
+words, so a model that only memorised its training data fails those tests.
 """
 
 import json
@@ -29,6 +34,8 @@ EXAMPLE_COMMENTS = [
 ]
 INSULT = "You are a worthless idiot and should shut up"
 SPAM = "Check out my channel and subscribe!!! www.example.com"
+POLITE = "I hope the council spends the money on schools and buses"
+ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE]
 
 ARTICLES = [
     EXAMPLE_ARTICLE,
@@ -63,7 +70,9 @@ ARTICLES = [
 
 ON_TOPIC = {
     "tribune-moscow-accord": [
-        *EXAMPLE_COMMENTS,
+        "After the pullout from Afghanistan more refugees will come to Pakistan.",
+        "Deals with America brought us drone attacks; why trust Russia now?",
+        "CIA agents came with the last deal, protect Pakistan first.",
         "Russia and Pakistan sharing intelligence on militants is overdue.",
         "Will the accord cover the Taliban in the tribal areas?",
         "Moscow only cares about Central Asia, not about terrorism in Pakistan.",
@@ -104,7 +113,6 @@ ON_TOPIC = {
 }
 
 ABUSIVE = [
-    INSULT,
     "Shut up you stupid moron",
     "You are an idiot and a disgrace",
     "What a pathetic loser you are",
@@ -120,7 +128,7 @@ ABUSIVE = [
     "Nobody asked you, idiot",
 ]
 SPAM_COMMENTS = [
-    SPAM,
+    "Check out my cooking channel, new videos every week",
     "Subscribe to my channel for free gift cards www.example.com",
     "Earn money from home, click here http://spam.example",
     "Check out my new video and subscribe please",

@@ -2,13 +2,21 @@
 
 import io
 import json
+import random
 import re
 import time
 
 import pytest
 
-from moderation.artifacts import current_version
-from tests.moderation_helpers import add_moderator, csrf_token, sign_in
+from moderation.artifacts import current_version, read_manifest
+from tests.moderation_helpers import (
+    LEARNED_INSULT,
+    add_moderator,
+    csrf_token,
+    moderate,
+    sign_in,
+    site_comments,
+)
 
 
 @pytest.fixture
@@ -58,7 +66,8 @@ def test_label_upload_is_all_or_nothing(admin):
     assert '"id": "x"' in download and '"id": "a"' not in download
 
 
-def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, two_versions):
+def retrain_in_the_page(admin, app, data_files) -> str:
+    """Start a retraining from the page; the page once it has finished."""
     comments, articles = data_files
     app.config["MODERATION_BASE_DATA"] = [str(comments)]
     app.config["MODERATION_BASE_ARTICLES"] = str(articles)
@@ -66,14 +75,51 @@ def test_retraining_runs_in_the_background_and_reports(admin, app, data_files, t
     response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
     assert "Retraining started" in response.get_data(as_text=True)
     deadline = time.monotonic() + 60
-    page = ""
     while time.monotonic() < deadline:
         page = admin.get("/admin/models").get_data(as_text=True)
         if "<td>running</td>" not in page:
-            break
+            return page
         time.sleep(0.5)
-    assert "<td>promoted</td>" in page or "<td>kept</td>" in page, page
-    assert "passed the gate" in page or "not promoted" in page
+    raise AssertionError("the retraining did not finish within 60 seconds")
+
+
+def test_retraining_on_decisions_runs_in_the_background_and_promotes(
+    admin, app, auth, data_files, two_versions
+):
+    app.config["MODERATION_PREMODERATION"] = True
+    assert moderate(app, admin, auth, site_comments(random.Random(0), 300)) == 300
+    app.config["MODERATION_PREMODERATION"] = False
+    before = post_comment(admin, auth, "before", LEARNED_INSULT)
+    assert before["model_version"] == "v1" and "abusive" not in before["reasons"]
+
+    page = retrain_in_the_page(admin, app, data_files)
+    assert "<td>promoted</td>" in page, page
+    assert "passed the gate" in page
+    version = current_version(two_versions)
+    assert version not in ("v1", "v2")
+    assert f"{version} <strong>(current)</strong>" in page
+    manifest = read_manifest(two_versions, version)
+    assert manifest["site_labels"] == 300
+    assert manifest["gate"]["passed"] is True
+    assert manifest["gate"]["live_version"] == "v1"
+    after = post_comment(admin, auth, "after", LEARNED_INSULT)
+    assert after["model_version"] == version
+    assert after["status"] in {"pending", "rejected"} and "abusive" in after["reasons"]
+
+
+def post_comment(client, auth, comment_id, text):
+    body = {"id": comment_id, "article_id": "story-0", "text": text}
+    return client.post("/api/v1/comments", json=body, headers=auth).get_json()
+
+
+def test_a_retraining_without_site_labels_is_kept_and_the_page_says_why(
+    admin, app, data_files, two_versions
+):
+    page = retrain_in_the_page(admin, app, data_files)
+    assert "<td>kept</td>" in page, page
+    assert "refused by the gate against v1: abuse ROC-AUC, site&#39;s labels (missing" in page
+    assert "abuse ROC-AUC, site&#39;s labels: – → – (missing for live and candidate)" in page
+    assert current_version(two_versions) == "v1"
 
 
 def test_retraining_needs_base_data(admin, two_versions):

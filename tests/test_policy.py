@@ -1,9 +1,11 @@
 """The policy: scores in, a status with reasons out."""
 
+import dataclasses
+
 import pytest
 
 from moderation.orm import Status
-from moderation.policy import Thresholds, decide
+from moderation.policy import PolicyDecision, Thresholds, decide, describe
 
 DEFAULT = Thresholds()
 
@@ -47,3 +49,77 @@ def test_thresholds_are_configurable():
 def test_impossible_thresholds_are_refused(values):
     with pytest.raises(ValueError):
         Thresholds(**values)
+
+
+@pytest.mark.parametrize("name", ["reject_abusive", "hold_abusive", "hold_on_topic"])
+def test_every_threshold_may_be_anything_from_0_to_1(name):
+    bounds = {"reject_abusive": 1.0} if name == "hold_abusive" else {}
+    assert getattr(Thresholds(**{**bounds, name: 1.0}), name) == 1.0
+    low = {"hold_abusive": 0.0} if name == "reject_abusive" else {}
+    assert getattr(Thresholds(**{**low, name: 0.0}), name) == 0.0
+    for outside in (-0.01, 1.01):
+        with pytest.raises(ValueError, match=f"^threshold {name} must be between 0 and 1$"):
+            Thresholds(**{name: outside})
+
+
+def test_hold_may_equal_reject_but_not_exceed_it():
+    assert Thresholds(hold_abusive=0.9, reject_abusive=0.9).hold_abusive == 0.9
+    with pytest.raises(ValueError, match="^hold_abusive must not be above reject_abusive$"):
+        Thresholds(hold_abusive=0.91, reject_abusive=0.9)
+
+
+def test_defaults_and_settings_from_the_configuration():
+    assert Thresholds().to_json() == {
+        "reject_abusive": 0.9,
+        "hold_abusive": 0.5,
+        "hold_on_topic": 0.3,
+        "premoderation": False,
+    }
+    config = {
+        "MODERATION_REJECT_ABUSIVE": 0.95,
+        "MODERATION_HOLD_ABUSIVE": 0.6,
+        "MODERATION_HOLD_ON_TOPIC": 0.2,
+        "MODERATION_PREMODERATION": True,
+    }
+    assert Thresholds.from_config(config) == Thresholds(0.95, 0.6, 0.2, True)
+
+
+def test_thresholds_cannot_be_changed_once_made():
+    # One Thresholds is shared by every request of a worker.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT.hold_abusive = 0.1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decide(0.1, 0.9, DEFAULT).status = Status.REJECTED
+
+
+def test_a_decision_without_reasons_has_an_empty_list_of_its_own():
+    first, second = PolicyDecision(Status.APPROVED), PolicyDecision(Status.APPROVED)
+    assert first.reasons == [] and first.reasons is not second.reasons
+
+
+def test_the_policy_as_a_site_reads_it():
+    text = "Comments are welcome."
+    assert describe(Thresholds(0.95, 0.6, 0.25, True), text) == {
+        "policy": text,
+        "thresholds": {
+            "reject_abusive": 0.95,
+            "hold_abusive": 0.6,
+            "hold_on_topic": 0.25,
+            "premoderation": True,
+        },
+        "rules": [
+            "reject when abusive >= 0.95",
+            "hold when abusive >= 0.6",
+            "hold when on_topic < 0.25",
+            "hold when the article is unknown or scoring fails",
+            "hold everything when premoderation is on",
+            "otherwise approve",
+        ],
+        "reasons": {
+            "abusive": "The comment is likely abusive.",
+            "off_topic": "The comment is likely not about the article.",
+            "unknown_article": "The article is not known, so relevance cannot be judged.",
+            "scoring_error": "The comment could not be scored; a moderator must decide.",
+            "premoderation": "Pre-moderation is on: every comment waits for a moderator.",
+        },
+    }

@@ -8,18 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from moderation import review
 from moderation.artifacts import current_version, read_manifest
-from moderation.db import db
-from moderation.orm import Comment, Moderator
 from tests import sample_data
-from tests.moderation_helpers import add_moderator
-
-# This community's insults, which no public data set knows.
-SLURS = ["flumph", "grobnik", "squonker", "blatherskite-face"]
-TOPICS = ["the accord", "Moscow", "the militants", "the helicopters", "intelligence sharing"]
+from tests.moderation_helpers import (
+    LEARNED_INSULT,
+    add_moderator,
+    moderate,
+    site_comments,
+)
 
 
 @pytest.fixture
@@ -37,51 +34,6 @@ def site_models(app, model_dir, tmp_path):
     return folder
 
 
-ARTICLES = 20
-
-
-def site_comments(rng, n):
-    """Half community insults, half ordinary remarks, spread over the site's
-    articles (the held-out share of its labels is a share of its articles)."""
-    comments = []
-    for i in range(n):
-        topic = rng.choice(TOPICS)
-        if i % 2:
-            text = f"About {topic}: what a {rng.choice(SLURS)}, pure {rng.choice(SLURS)}"
-        else:
-            # Sounds like the public sets' insults, but is praise here.
-            praise = rng.choice(["genius", "hero", "star"])
-            text = f"About {topic}: you are a {praise}, shut up and take my vote"
-        comments.append((f"s{i}", text, i % 2, f"story-{i % ARTICLES}"))
-    return comments
-
-
-def moderate(app, client, auth, comments, articles=None):
-    for article_id in articles or [f"story-{k}" for k in range(ARTICLES)]:
-        article = {
-            "id": article_id,
-            "title": f"Story {article_id}",
-            "body": sample_data.EXAMPLE_ARTICLE["body"],
-        }
-        client.post("/api/v1/articles", json=article, headers=auth)
-    batch = [
-        {"id": cid, "article_id": article_id, "text": text} for cid, text, _, article_id in comments
-    ]
-    for start in range(0, len(batch), 100):
-        response = client.post(
-            "/api/v1/comments/batch", json={"comments": batch[start : start + 100]}, headers=auth
-        )
-        assert response.get_json()["failed"] == 0
-    with app.app_context():
-        maria = db.session.scalar(select(Moderator))
-        for cid, _, abusive, _ in comments:
-            comment = db.session.scalar(select(Comment).where(Comment.external_id == cid))
-            if comment.status == "pending":
-                action, reason = ("reject", "abusive") if abusive else ("approve", None)
-                review.decide(comment, maria, action, comment.version, reason)
-        db.session.commit()
-
-
 def train(runner, data_files, version, *extra):
     comments, articles = data_files
     args = ["train", "--data", str(comments), "--articles", str(articles), "--version", version]
@@ -97,17 +49,29 @@ def test_retrain_gate_promote_refuse_and_roll_back(
     app, client, auth, runner, data_files, site_models
 ):
     add_moderator(app)
-    moderate(app, client, auth, site_comments(random.Random(0), 300))
+    assert moderate(app, client, auth, site_comments(random.Random(0), 300)) == 300
+    app.config["MODERATION_PREMODERATION"] = False
+    before = api_version(client, auth, "new-0", LEARNED_INSULT)
+    assert before["model_version"] == "test-model"
+    assert "abusive" not in before["reasons"], "the base model does not know the insult"
 
     better = train(runner, data_files, "v-site", "--from-decisions")
     assert better.exit_code == 0, better.output
-    assert "passed the gate" in better.output
+    assert "v-site: passed the gate; it is now current (was test-model)." in better.output
     assert current_version(site_models) == "v-site"
-    report = read_manifest(site_models, "v-site")["gate"]
+    manifest = read_manifest(site_models, "v-site")
+    assert manifest["site_labels"] == 300
+    assert manifest["version"] == "v-site"
+    assert {d["file"] for d in manifest["datasets"]} == {"comments.jsonl", "articles.jsonl"}
+    report = manifest["gate"]
+    assert report["passed"] is True and report["failed"] == []
+    assert (report["live_version"], report["candidate_version"]) == ("test-model", "v-site")
+    assert all(c["passed"] for c in report["checks"]) and len(report["checks"]) == 3
     (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
     assert site_check["candidate"] > site_check["live"] + 0.1, "measurably better on the site"
-    insult = "About the accord: what a grobnik"
-    assert api_version(client, auth, "new-1", insult)["model_version"] == "v-site"
+    learned = api_version(client, auth, "new-1", LEARNED_INSULT)
+    assert learned["model_version"] == "v-site"
+    assert learned["status"] in {"pending", "rejected"} and "abusive" in learned["reasons"]
 
     # A retrain that forgets the site's labels is worse on them: refused.
     worse = train(runner, data_files, "v-forgetful")
@@ -118,7 +82,7 @@ def test_retrain_gate_promote_refuse_and_roll_back(
 
     rolled = runner.invoke(args=["models", "rollback", "--by", "maria"])
     assert rolled.exit_code == 0, rolled.output
-    assert api_version(client, auth, "new-2", insult)["model_version"] == "test-model"
+    assert api_version(client, auth, "new-2", LEARNED_INSULT)["model_version"] == "test-model"
 
     # An admin can still force a refused candidate live.
     assert runner.invoke(args=["models", "promote", "v-site"]).exit_code == 0
@@ -126,6 +90,29 @@ def test_retrain_gate_promote_refuse_and_roll_back(
     assert forced.exit_code == 0 and "forced past the gate" in forced.output
     assert read_manifest(site_models, "v-forced")["gate"]["passed"] is False
     assert current_version(site_models) == "v-forced"
+
+
+def test_without_site_labels_the_gate_refuses_and_names_the_missing_check(
+    runner, data_files, site_models
+):
+    refused = train(runner, data_files, "v-unchecked")
+    assert refused.exit_code == 3, refused.output
+    missing = (
+        "abuse ROC-AUC, site's labels: live None, candidate None (missing for live and candidate)"
+    )
+    assert f"NO  {missing}" in refused.output
+    assert "refused by the gate against test-model: abuse ROC-AUC, site's labels (missing" in (
+        refused.output
+    )
+    assert current_version(site_models) == "test-model"
+    report = read_manifest(site_models, "v-unchecked")["gate"]
+    assert report["passed"] is False
+    assert report["failed"][0] == "abuse ROC-AUC, site's labels (missing for live and candidate)"
+
+    forced = train(runner, data_files, "v-unchecked-forced", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "forced past the gate (abuse ROC-AUC, site's labels (missing" in forced.output
+    assert current_version(site_models) == "v-unchecked-forced"
 
 
 SHARED_C3 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "abuse" / "c3.jsonl"
@@ -146,10 +133,14 @@ def test_moderators_labelling_real_news_comments_teach_the_model(
     comments = [
         (f"c3-{r['id']}", r["text"], r["abusive"], r["article_id"]) for r in abusive + other
     ]
-    moderate(app, client, auth, comments, articles=sorted({c[3] for c in comments}))
+    assert moderate(app, client, auth, comments, articles=sorted({c[3] for c in comments})) == 400
     result = train(runner, data_files, "v-c3", "--from-decisions")
     assert result.exit_code == 0, result.output
-    report = read_manifest(site_models, "v-c3")["gate"]
+    assert "v-c3: passed the gate" in result.output
+    manifest = read_manifest(site_models, "v-c3")
+    assert manifest["site_labels"] == 400
+    report = manifest["gate"]
+    assert report["passed"] is True
     (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
     assert site_check["candidate"] > site_check["live"] + 0.05, site_check
     assert current_version(site_models) == "v-c3"

@@ -1,4 +1,10 @@
-"""A gunicorn worker killed while it stores a batch leaves no half of it."""
+"""A gunicorn worker killed while it stores a batch leaves no half of it.
+
+The worker is held inside its transaction (tests/gunicorn_hold.conf.py):
+every row of the batch is written but not committed when the test kills it.
+Nothing of the batch may then be stored; sent again to the replacement
+worker, all of it is.
+"""
 
 import http.client
 import json
@@ -14,6 +20,8 @@ from pathlib import Path
 
 from moderation.config import PROJECT_ROOT
 
+BATCH = 500
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -21,8 +29,51 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def healthy(port) -> bool:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection.request("GET", "/health")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def workers(server) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def post_batch(port, key, comments) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request(
+        "POST",
+        "/api/v1/comments/batch",
+        json.dumps({"comments": comments}),
+        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def stored_rows(database) -> tuple[int, int]:
+    with sqlite3.connect(database) as db:
+        comments = db.execute("SELECT count(*) FROM comments").fetchone()[0]
+        decided = db.execute("SELECT count(DISTINCT comment_id) FROM decisions").fetchone()[0]
+    return comments, decided
+
+
 def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
     database = tmp_path / "kill.sqlite"
+    marker = tmp_path / "held.json"
     port = free_port()
     env = {
         **os.environ,
@@ -30,23 +81,19 @@ def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
         "MODERATION_MODEL_DIR": str(model_dir),
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        "HOLD_MARKER": str(marker),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "tests/gunicorn_hold.conf.py", "app:app"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_for(lambda: healthy(port), 60, f"gunicorn answering /health:\n{log.read_text()}")
         created = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "sites", "create", "Kill Test"],
             cwd=PROJECT_ROOT,
@@ -56,33 +103,42 @@ def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
             check=True,
         )
         key = created.stdout.strip().splitlines()[-1]
-        comments = [{"id": f"k{i}", "article_id": "a", "text": f"comment {i}"} for i in range(500)]
+        comments = [
+            {"id": f"k{i}", "article_id": "a", "text": f"comment {i}"} for i in range(BATCH)
+        ]
+        (worker,) = workers(server)
+
+        answer = {}
 
         def send():
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                connection.request(
-                    "POST",
-                    "/api/v1/comments/batch",
-                    json.dumps({"comments": comments}),
-                    {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                )
-                connection.getresponse().read()
-            except OSError:
-                pass  # the worker died under it: expected
+                answer["response"] = post_batch(port, key, comments)
+            except OSError as exc:
+                answer["error"] = exc
 
         sender = threading.Thread(target=send)
         sender.start()
-        time.sleep(0.3)
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        for pid in children:
-            os.kill(int(pid), signal.SIGKILL)
-        sender.join(timeout=60)
+        wait_for(marker.exists, 60, "the worker holding the batch's transaction")
+        held = json.loads(marker.read_text())
+        # The whole batch is written inside the open transaction, by the one worker.
+        assert held == {"pid": worker, "comments": BATCH, "decisions": BATCH}
+        assert sender.is_alive() and answer == {}, "the request is still in flight"
+
+        os.kill(worker, signal.SIGKILL)
+        sender.join(timeout=30)
+        assert not sender.is_alive()
+        assert "response" not in answer, f"a killed worker answered: {answer}"
+        assert isinstance(answer["error"], ConnectionError), answer
+
+        assert stored_rows(database) == (0, 0), "nothing of an uncommitted batch is stored"
+
+        # The master forks a replacement, which stores the batch sent again.
+        wait_for(lambda: workers(server) not in ([], [worker]), 60, "a replacement worker")
+        wait_for(lambda: healthy(port), 60, "the replacement answering /health")
+        status, body = post_batch(port, key, comments)
+        assert status == 200 and body["stored"] == BATCH, body
+        assert all(r["status_code"] == 201 for r in body["results"])
+        assert stored_rows(database) == (BATCH, BATCH)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    with sqlite3.connect(database) as db:
-        stored = db.execute("SELECT count(*) FROM comments").fetchone()[0]
-        decided = db.execute("SELECT count(DISTINCT comment_id) FROM decisions").fetchone()[0]
-    assert stored in (0, 500), f"{stored} of 500 stored: a batch was half-written"
-    assert decided == stored, "every stored comment has its decision"
