@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from moderation.artifacts import current_version, read_manifest
+from moderation.db import db
 from tests import sample_data
 from tests.moderation_helpers import (
     LEARNED_INSULT,
