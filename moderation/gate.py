@@ -5,12 +5,17 @@ the held-out side (by the candidate's seed) of the training files and of
 the site's own labels. On each axis the candidate may trail the live model
 by at most ``tolerance`` ROC-AUC; on the site's labels and overall alike.
 
+The candidate must also not treat any group of people worse: the worst
+BPSN and BNSP AUC over identity-term templates may drop by at most
+``tolerance`` too.
+
 The gate fails closed: a check that cannot be measured (no held-out site
 labels, a single class, no articles) is a failed check that says which
 figure was missing. Only an operator's ``--force`` promotes past it.
 """
 
 from .evaluation import evaluate
+from .robustness import identity_bias
 
 DEFAULT_TOLERANCE = 0.01
 SITE_SOURCE = "site"
@@ -23,6 +28,12 @@ CHECKS = (
     ("abuse ROC-AUC, site's labels", ("sources", SITE_SOURCE, "abuse", "roc_auc")),
     ("abuse ROC-AUC, all held out", ("files", "all", "abuse", "roc_auc")),
     ("on-topic ROC-AUC, all held out", ("files", "all", "on_topic", "own_vs_other_roc_auc")),
+)
+# A candidate must not treat groups of people worse than the live model:
+# the worst per-term AUCs of the identity templates (robustness.py).
+IDENTITY_CHECKS = (
+    ("worst BPSN AUC, identity templates", ("identity", "worst", "bpsn_auc", "value")),
+    ("worst BNSP AUC, identity templates", ("identity", "worst", "bnsp_auc", "value")),
 )
 
 
@@ -41,10 +52,12 @@ def compare(live, candidate, comments, articles, thresholds, seed, tolerance) ->
         )
         for scorer in (live, candidate)
     )
+    live_report["identity"] = identity_bias(live)
+    candidate_report["identity"] = identity_bias(candidate)
     return {
         "live_version": live.version,
         "candidate_version": candidate.version,
-        **judge(live_report, candidate_report, tolerance),
+        **judge(live_report, candidate_report, tolerance, CHECKS + IDENTITY_CHECKS),
     }
 
 

@@ -19,7 +19,6 @@ from .datasets import article_text
 from .db import db
 from .orm import Article, Comment, Status
 from .policy import UNKNOWN_ARTICLE, Thresholds, decide
-from .scoring import load_scorer
 
 log = logging.getLogger(__name__)
 NOTE = "decided again: its article was posted"
@@ -48,6 +47,8 @@ def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresh
         return 0
     body = article_text(article.title, article.body)
     try:
+        from .scoring import load_scorer  # scikit-learn: not at every command's start
+
         scorer = load_scorer(model_dir)
         scores = scorer.score(
             [c.text for c in waiting],

@@ -39,13 +39,13 @@ class Thresholds:
     reject_abusive: float = 0.9
     hold_abusive: float = 0.5
     hold_on_topic: float = 0.3
-    # The spam model's score at which a comment is held as spam.
-    hold_spam: float = 0.5
     premoderation: bool = False
     # Readers' reports that send a published comment back to the queue.
     report_threshold: int = 3
     # A banned author's comments: rejected, or held for a moderator.
     reject_banned: bool = True
+    # The spam model's score at which a comment is held as spam.
+    hold_spam: float = 0.5
 
     def __post_init__(self):
         for name in ("reject_abusive", "hold_abusive", "hold_on_topic", "hold_spam"):
@@ -119,7 +119,12 @@ def describe(thresholds: Thresholds, policy_text: str) -> dict:
     return {
         "policy": policy_text,
         "thresholds": thresholds.to_json(),
+        # In the order they apply: the first that matches decides.
         "rules": [
+            "an author the moderators banned: "
+            + ("reject" if thresholds.reject_banned else "hold"),
+            "an author the moderators trust: approve unless abusive >= "
+            f"{thresholds.reject_abusive}",
             f"reject when abusive >= {thresholds.reject_abusive}",
             f"hold when abusive >= {thresholds.hold_abusive}",
             f"hold when on_topic < {thresholds.hold_on_topic}",
@@ -127,11 +132,7 @@ def describe(thresholds: Thresholds, policy_text: str) -> dict:
             "hold when the article is unknown or scoring fails",
             "hold everything when premoderation is on",
             "otherwise approve",
-            "an author the moderators banned: "
-            + ("reject" if thresholds.reject_banned else "hold"),
-            "an author the moderators trust: approve unless abusive >= "
-            f"{thresholds.reject_abusive}",
-            f"a published comment reported by {thresholds.report_threshold} readers "
+            f"later, a published comment reported by {thresholds.report_threshold} readers "
             "goes back to the queue",
         ],
         "reasons": REASON_TEXTS,

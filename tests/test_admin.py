@@ -86,9 +86,10 @@ def retrain_in_the_page(admin, app, data_files) -> str:
 def test_retraining_on_decisions_runs_in_the_background_and_promotes(
     admin, app, auth, data_files, two_versions
 ):
-    app.config["MODERATION_PREMODERATION"] = True
+    # Moderators decide every comment: pre-moderation, and no automatic reject.
+    app.config.update(MODERATION_PREMODERATION=True, MODERATION_REJECT_ABUSIVE=1.0)
     assert moderate(app, admin, auth, site_comments(random.Random(0), 300)) == 300
-    app.config["MODERATION_PREMODERATION"] = False
+    app.config.update(MODERATION_PREMODERATION=False, MODERATION_REJECT_ABUSIVE=0.9)
     before = post_comment(admin, auth, "before", LEARNED_INSULT)
     assert before["model_version"] == "v1" and "abusive" not in before["reasons"]
 

@@ -311,8 +311,9 @@ def test_policy_shows_thresholds_and_text(client, auth):
         "premoderation": False,
         "report_threshold": 3,
         "reject_banned": True,
+        "hold_spam": 0.5,
     }
-    assert set(body["reasons"]) >= {"abusive", "off_topic", "unknown_article", "scoring_error"}
+    assert set(body["reasons"]) >= {"abusive", "off_topic", "spam", "unknown_article"}
 
 
 def test_health_needs_no_key(client):

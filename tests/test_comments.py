@@ -146,6 +146,7 @@ def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, articl
         return real_score(self, texts, articles, threads, explain)
 
     monkeypatch.setattr(scoring.Scorer, "score", spy)
+    published = []
     for comment_id, text, parent in [
         ("first", "Russia wants the accord.", None),
         ("second", "Pakistan should be careful.", None),
@@ -154,10 +155,35 @@ def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, articl
         body = {"id": comment_id, "article_id": article["id"], "text": text}
         if parent:
             body["parent_id"] = parent
-        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+        response = client.post("/api/v1/comments", json=body, headers=auth)
+        assert response.status_code == 201
+        if response.get_json()["status"] == "approved":
+            published.append(text)
     assert seen[0] == [""]
-    assert seen[1] == ["Russia wants the accord."]
-    assert seen[2] == ["Russia wants the accord.\nPakistan should be careful."]
+    # The discussion is the published comments only; a reply's parent comes first.
+    assert seen[1] == ["\n".join(published[:1])]
+    earlier = [t for t in published if t != "I disagree with you."]
+    assert seen[2] == ["\n".join(dict.fromkeys(["Russia wants the accord.", *earlier]))]
+
+
+def test_held_comments_are_not_the_discussion_of_later_ones(
+    app, client, auth, article, monkeypatch
+):
+    """A flood of spam must not become the thread that makes the next copy
+    look on-topic: only published comments are a later comment's context."""
+    app.config["MODERATION_PREMODERATION"] = True  # every comment is held
+    seen = []
+    real_score = scoring.Scorer.score
+
+    def spy(self, texts, articles, threads=None, explain=False):
+        seen.append(threads)
+        return real_score(self, texts, articles, threads, explain)
+
+    monkeypatch.setattr(scoring.Scorer, "score", spy)
+    for number in range(3):
+        body = {"id": f"s{number}", "article_id": article["id"], "text": "Win a free phone"}
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    assert seen == [[""], [""], [""]]
 
 
 def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monkeypatch, app):

@@ -74,14 +74,20 @@ def test_defaults_and_settings_from_the_configuration():
         "hold_abusive": 0.5,
         "hold_on_topic": 0.3,
         "premoderation": False,
+        "report_threshold": 3,
+        "reject_banned": True,
+        "hold_spam": 0.5,
     }
     config = {
         "MODERATION_REJECT_ABUSIVE": 0.95,
         "MODERATION_HOLD_ABUSIVE": 0.6,
         "MODERATION_HOLD_ON_TOPIC": 0.2,
         "MODERATION_PREMODERATION": True,
+        "MODERATION_REPORT_THRESHOLD": 5,
+        "MODERATION_BANNED_AUTHORS": "hold",
+        "MODERATION_HOLD_SPAM": 0.7,
     }
-    assert Thresholds.from_config(config) == Thresholds(0.95, 0.6, 0.2, True)
+    assert Thresholds.from_config(config) == Thresholds(0.95, 0.6, 0.2, True, 5, False, 0.7)
 
 
 def test_thresholds_cannot_be_changed_once_made():
@@ -99,27 +105,48 @@ def test_a_decision_without_reasons_has_an_empty_list_of_its_own():
 
 def test_the_policy_as_a_site_reads_it():
     text = "Comments are welcome."
-    assert describe(Thresholds(0.95, 0.6, 0.25, True), text) == {
+    assert describe(Thresholds(0.95, 0.6, 0.25, True, 2, False, 0.8), text) == {
         "policy": text,
         "thresholds": {
             "reject_abusive": 0.95,
             "hold_abusive": 0.6,
             "hold_on_topic": 0.25,
             "premoderation": True,
+            "report_threshold": 2,
+            "reject_banned": False,
+            "hold_spam": 0.8,
         },
         "rules": [
+            "an author the moderators banned: hold",
+            "an author the moderators trust: approve unless abusive >= 0.95",
             "reject when abusive >= 0.95",
             "hold when abusive >= 0.6",
             "hold when on_topic < 0.25",
+            "hold when spam >= 0.8",
             "hold when the article is unknown or scoring fails",
             "hold everything when premoderation is on",
             "otherwise approve",
+            "later, a published comment reported by 2 readers goes back to the queue",
         ],
         "reasons": {
             "abusive": "The comment is likely abusive.",
             "off_topic": "The comment is likely not about the article.",
+            "spam": "The comment is likely spam (advertising, links, self-promotion).",
             "unknown_article": "The article is not known, so relevance cannot be judged.",
             "scoring_error": "The comment could not be scored; a moderator must decide.",
             "premoderation": "Pre-moderation is on: every comment waits for a moderator.",
+            "author_trusted": "Moderators trust the author: published unless clearly abusive.",
+            "author_banned": "Moderators have banned the author at this site.",
+            "reported": "Readers reported the published comment: withdrawn until a moderator"
+            " decides.",
         },
     }
+
+
+def test_a_spam_score_at_the_threshold_holds_the_comment_as_spam():
+    thresholds = Thresholds(hold_spam=0.6)
+    assert decide(0.1, 0.9, thresholds, spam=0.6) == PolicyDecision(Status.PENDING, ["spam"])
+    assert decide(0.1, 0.9, thresholds, spam=0.59).status == Status.APPROVED
+    assert decide(0.1, 0.9, thresholds, spam=None).status == Status.APPROVED
+    # Spam under an unrelated article is held for both reasons.
+    assert decide(0.1, 0.1, thresholds, spam=0.9).reasons == ["off_topic", "spam"]

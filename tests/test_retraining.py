@@ -22,7 +22,8 @@ from tests.moderation_helpers import (
 
 @pytest.fixture
 def app_config():
-    return {"MODERATION_PREMODERATION": True}
+    # Moderators decide every comment: pre-moderation, and no automatic reject.
+    return {"MODERATION_PREMODERATION": True, "MODERATION_REJECT_ABUSIVE": 1.0}
 
 
 @pytest.fixture
