@@ -79,6 +79,9 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
         "MODERATION_HOLD_SPAM": _float("MODERATION_HOLD_SPAM", 0.5),
+        # How far a candidate model's worst identity-group AUC may fall
+        # below the live model's before the gate refuses it.
+        "MODERATION_GATE_IDENTITY_TOLERANCE": _float("MODERATION_GATE_IDENTITY_TOLERANCE", 0.05),
         "MODERATION_PREMODERATION": _bool("MODERATION_PREMODERATION", False),
         "MODERATION_REPORT_THRESHOLD": int(os.environ.get("MODERATION_REPORT_THRESHOLD", 3)),
         "MODERATION_BANNED_AUTHORS": os.environ.get("MODERATION_BANNED_AUTHORS", "reject"),

@@ -13,9 +13,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import normalize
 
-from .textfeatures import HashedNgrams, LinearAttributes, TextNormaliser
+from .textfeatures import HashedNgrams, LinearAttributes, TextNormaliser, unit_rows
 from .textnorm import normalise, normalise_all
 from .wordvectors import WordVectors
 
@@ -170,7 +169,7 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         return state
 
     def _topics(self, terms):
-        return normalize(terms @ self.topics_)
+        return unit_rows(terms @ self.topics_)
 
 
 RECENT_TEXTS = 256

@@ -7,7 +7,7 @@ by at most ``tolerance`` ROC-AUC; on the site's labels and overall alike.
 
 The candidate must also not treat any group of people worse: the worst
 BPSN and BNSP AUC over identity-term templates may drop by at most
-``tolerance`` too.
+``identity_tolerance`` (``MODERATION_GATE_IDENTITY_TOLERANCE``).
 
 The gate fails closed: a check that cannot be measured (no held-out site
 labels, a single class, no articles) is a failed check that says which
@@ -18,6 +18,9 @@ from .evaluation import evaluate
 from .robustness import identity_bias
 
 DEFAULT_TOLERANCE = 0.01
+# 396 template sentences move a worst-group AUC in coarser steps than
+# thousands of held-out rows move an AUC.
+DEFAULT_IDENTITY_TOLERANCE = 0.05
 SITE_SOURCE = "site"
 # AUCs are rounded to four places; the float subtraction must not turn a
 # drop of exactly ``tolerance`` into a refusal.
@@ -37,7 +40,16 @@ IDENTITY_CHECKS = (
 )
 
 
-def compare(live, candidate, comments, articles, thresholds, seed, tolerance) -> dict:
+def compare(
+    live,
+    candidate,
+    comments,
+    articles,
+    thresholds,
+    seed,
+    tolerance,
+    identity_tolerance=DEFAULT_IDENTITY_TOLERANCE,
+) -> dict:
     """Both scorers on the same held-out rows; ``passed`` when every check
     was measured on both and none fails."""
     live_report, candidate_report = (
@@ -54,10 +66,16 @@ def compare(live, candidate, comments, articles, thresholds, seed, tolerance) ->
     )
     live_report["identity"] = identity_bias(live)
     candidate_report["identity"] = identity_bias(candidate)
+    quality = judge(live_report, candidate_report, tolerance)
+    fairness = judge(live_report, candidate_report, identity_tolerance, IDENTITY_CHECKS)
     return {
         "live_version": live.version,
         "candidate_version": candidate.version,
-        **judge(live_report, candidate_report, tolerance, CHECKS + IDENTITY_CHECKS),
+        "tolerance": tolerance,
+        "identity_tolerance": identity_tolerance,
+        "checks": quality["checks"] + fairness["checks"],
+        "passed": quality["passed"] and fairness["passed"],
+        "failed": quality["failed"] + fairness["failed"],
     }
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import current_app
+
 from . import artifacts, gate, labels
 from .datasets import describe_file, license_notes, read_articles, read_comments
 from .policy import Thresholds
@@ -88,6 +90,9 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
         thresholds,
         request.seed,
         request.tolerance,
+        current_app.config.get(
+            "MODERATION_GATE_IDENTITY_TOLERANCE", gate.DEFAULT_IDENTITY_TOLERANCE
+        ),
     )
     artifacts.add_to_manifest(model_dir, version, {"gate": report})
     failed = "; ".join(report["failed"])

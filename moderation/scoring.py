@@ -75,13 +75,13 @@ class Scorer:
         if known:
             probabilities = self.on_topic.predict_proba(items)[:, 1]
             for i, probability in zip(known, probabilities):
-                on_topic[i] = round(float(probability), 4)
+                on_topic[i] = _probability(probability)
         scores = [
             Scores(
-                round(float(attributes[TOXICITY][i]), 4),
+                _probability(attributes[TOXICITY][i]),
                 on_topic[i],
                 None,
-                {name: round(float(values[i]), 4) for name, values in attributes.items()},
+                {name: _probability(values[i]) for name, values in attributes.items()},
             )
             for i in range(len(texts))
         ]
@@ -107,6 +107,13 @@ class Scorer:
         for i, why in zip(chosen, abuse):
             scores[i] = replace(scores[i], explanations=_explanations(why, on_topic.get(i, [])))
         return scores
+
+
+def _probability(value) -> float:
+    """Four decimals, never exactly 0 or 1: no model is certain, and a
+    threshold of 1 must mean "never" (MODERATION_REJECT_ABUSIVE=1 turns
+    automatic rejection off)."""
+    return min(max(round(float(value), 4), 0.0001), 0.9999)
 
 
 def _explanations(abuse_spans, on_topic_spans) -> dict:

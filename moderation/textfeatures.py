@@ -65,15 +65,31 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         self.char_features = char_features
 
     def fit(self, texts, y=None):
-        words, chars = self._counts(texts)
-        self.word_idf_ = _idf(words)
-        self.char_idf_ = _idf(chars)
+        rows, columns, _ = self._entries(texts)
+        frequency = np.bincount(columns, minlength=self.n_features_)
+        n = len(texts)
+        idf = (np.log((1 + n) / (1 + frequency)) + 1).astype(np.float32)
+        self.word_idf_, self.char_idf_ = idf[: self.word_features], idf[self.word_features :]
         return self
 
     def transform(self, texts):
-        words, chars = self._counts(texts)
-        return sparse.hstack(
-            [_tfidf(words, self.word_idf_), _tfidf(chars, self.char_idf_)], format="csr"
+        """One row per text: sublinear TF-IDF, each block unit length. Built
+        as one sparse matrix from numpy arrays: constructing scipy matrices
+        costs more than the arithmetic for the one comment of a request."""
+        n = len(texts)
+        rows, columns, counts = self._entries(texts)
+        idf = self.__dict__.get("_idf")
+        if idf is None:
+            idf = self.__dict__["_idf"] = np.concatenate([self.word_idf_, self.char_idf_])
+        data = (1.0 + np.log(counts)) * idf[columns]
+        block = rows * 2 + (columns >= self.word_features)
+        norms = np.sqrt(np.bincount(block, weights=data * data, minlength=2 * n))
+        norms[norms == 0.0] = 1.0
+        data /= norms[block]
+        pointers = np.searchsorted(rows, np.arange(n + 1))
+        return sparse.csr_matrix(
+            (data.astype(np.float32), columns.astype(np.int32), pointers),
+            shape=(n, self.n_features_),
         )
 
     @property
@@ -85,7 +101,9 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         (its words and character n-grams), for explanations."""
         return self.transform(tokens)
 
-    def _counts(self, texts):
+    def _entries(self, texts):
+        """(row, column, count) of every distinct feature of every text,
+        sorted by row then column."""
         cache = self.__dict__.setdefault("_tokens", {})
         if len(cache) > MAX_TOKEN_CACHE:
             cache.clear()
@@ -105,10 +123,15 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             )
             word_rows.append(len(word_ids))
             char_rows.append(len(char_ids))
-        return (
-            _counted(word_ids, word_rows, n_words),
-            _counted(char_ids, char_rows, self.char_features),
+        index = np.arange(len(texts), dtype=np.int64)
+        rows = np.concatenate(
+            [np.repeat(index, np.diff(word_rows)), np.repeat(index, np.diff(char_rows))]
         )
+        columns = np.concatenate(
+            [np.asarray(word_ids, np.int64), np.asarray(char_ids, np.int64) + n_words]
+        )
+        keys, counts = np.unique(rows * self.n_features_ + columns, return_counts=True)
+        return keys // self.n_features_, keys % self.n_features_, counts
 
     def _token(self, token: str) -> tuple[list[int], list[int]]:
         hashes = [murmurhash3_32(w, positive=True) for w in WORD_RE.findall(token)]
@@ -127,33 +150,8 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_tokens", None)
+        state.pop("_idf", None)
         return state
-
-
-def _counted(ids, rows, width):
-    matrix = sparse.csr_matrix(
-        (np.ones(len(ids), dtype=np.float32), np.asarray(ids, dtype=np.int32), rows),
-        shape=(len(rows) - 1, width),
-    )
-    matrix.sum_duplicates()
-    return matrix
-
-
-def _idf(counts) -> np.ndarray:
-    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    n = counts.shape[0]
-    return (np.log((1 + n) / (1 + document_frequency)) + 1).astype(np.float32)
-
-
-def _tfidf(counts, idf):
-    matrix = counts.copy()
-    matrix.data = (1 + np.log(matrix.data)) * idf[matrix.indices]
-    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else None
-    if squares is not None:
-        lengths = np.diff(matrix.indptr)
-        norms = np.sqrt(np.where(lengths > 0, squares, 1.0))
-        matrix.data /= np.repeat(norms, lengths)
-    return matrix
 
 
 class LinearAttributes(ClassifierMixin, BaseEstimator):
@@ -179,7 +177,7 @@ class LinearAttributes(ClassifierMixin, BaseEstimator):
         # Kept at half precision (as stored: it halves the artifact), used
         # as float32; either way the same numbers.
         coef = np.asarray(self.coef, dtype=np.float16).reshape(-1, len(self.names_))
-        self.coef_ = coef.astype(np.float32)
+        self.coef_ = _row_major(coef)
         self.intercept_ = np.asarray(self.intercept, dtype=np.float64)
         self.scale_ = np.asarray(self.scale, dtype=np.float64)
         self.shift_ = np.asarray(self.shift, dtype=np.float64)
@@ -194,7 +192,7 @@ class LinearAttributes(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.coef_ = self.coef_.astype(np.float32)
+        self.coef_ = _row_major(self.coef_)
 
     def margins(self, X) -> np.ndarray:
         return np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_
@@ -204,15 +202,27 @@ class LinearAttributes(ClassifierMixin, BaseEstimator):
         return {name: probabilities[:, k] for k, name in enumerate(self.names_)}
 
     def predict_proba(self, X):
-        first = _sigmoid(
-            (np.asarray(X @ self.coef_[:, 0], dtype=np.float64) + self.intercept_[0])
-            * self.scale_[0]
-            + self.shift_[0]
-        )
+        first = _sigmoid(self.margins(X)[:, 0] * self.scale_[0] + self.shift_[0])
         return np.column_stack([1 - first, first])
 
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def unit_rows(matrix) -> np.ndarray:
+    """Each row of a dense matrix scaled to unit length (zero rows stay zero):
+    ``sklearn.preprocessing.normalize`` without its input checks, which cost
+    more than the arithmetic on the scoring path."""
+    matrix = np.asarray(matrix)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms[norms == 0.0] = 1.0
+    return matrix / norms[:, None]
+
+
+def _row_major(coef) -> np.ndarray:
+    """float32 in C order: a sparse matrix times a dense one in any other
+    layout copies the whole dense matrix (megabytes) on every call."""
+    return np.ascontiguousarray(coef, dtype=np.float32)
 
 
 def _sigmoid(values):

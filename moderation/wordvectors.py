@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
+from .textfeatures import unit_rows
 from .textnorm import normalise
 
 TOKEN_PATTERN = r"(?u)\b[a-z][a-z]+\b"
@@ -51,7 +51,7 @@ class WordVectors:
         counts = self._counter.transform(texts).astype(np.float32)
         counts.data = np.log1p(counts.data)
         weighted = counts.multiply(self.idf).tocsr()
-        return normalize(weighted @ self._matrix)
+        return unit_rows(weighted @ self._matrix)
 
     def __getstate__(self):
         # Rebuilt on load: pickling them would double the artifact.

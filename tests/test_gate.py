@@ -1,6 +1,7 @@
 """The evaluation gate: a candidate goes live only when every check was
 measured and none dropped by more than the tolerance. It fails closed."""
 
+import copy
 import dataclasses
 
 import pytest
@@ -14,6 +15,7 @@ from moderation.splits import group_of, in_validation
 from tests import sample_data
 
 SITE, ALL, ON_TOPIC = (label for label, _ in gate.CHECKS)
+BPSN, BNSP = (label for label, _ in gate.IDENTITY_CHECKS)
 
 
 def report(site=None, abuse=None, on_topic=None) -> dict:
@@ -184,9 +186,27 @@ def test_compare_passes_the_same_model_when_every_check_is_measured(model_dir):
     rows, articles = site_rows()
     verdict = compare(scorer, scorer, rows, articles, Thresholds(), seed=0, tolerance=0.0)
     assert verdict["live_version"] == verdict["candidate_version"] == "test-model"
-    assert [c["check"] for c in verdict["checks"]] == [SITE, ALL, ON_TOPIC]
+    assert [c["check"] for c in verdict["checks"]] == [SITE, ALL, ON_TOPIC, BPSN, BNSP]
     assert all(c["live"] is not None and c["live"] == c["candidate"] for c in verdict["checks"])
     assert verdict["passed"] is True
+
+
+def test_compare_refuses_a_candidate_worse_for_a_group_of_people(model_dir, monkeypatch):
+    """Identity templates: the worst BPSN and BNSP AUC over groups may not
+    drop by more than the tolerance."""
+    live = load_scorer(model_dir, "test-model")
+    candidate = copy.copy(live)
+
+    def worse_for_the_candidate(scorer):
+        value = 0.9 if scorer is live else 0.8
+        return {"worst": {"bpsn_auc": {"term": "x", "value": value}, "bnsp_auc": {"value": 0.9}}}
+
+    monkeypatch.setattr(gate, "identity_bias", worse_for_the_candidate)
+    rows, articles = site_rows()
+    verdict = compare(live, candidate, rows, articles, Thresholds(), seed=0, tolerance=0.05)
+    checks = by_check(verdict)
+    assert not checks[BPSN]["passed"] and checks[BPSN]["reason"] == "dropped more than 0.05"
+    assert checks[BNSP]["passed"] and verdict["passed"] is False
 
 
 def test_compare_refuses_when_there_are_no_site_labels(model_dir):
