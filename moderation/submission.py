@@ -33,9 +33,6 @@ from .validation import CommentInput
 from .webhooks import event_payload
 
 log = logging.getLogger(__name__)
-# The model reads this many of the latest comments under the article
-# (pairs.THREAD_SIZE; not imported from there, which loads scikit-learn).
-THREAD_SIZE = 5
 # Articles whose discussions one query fetches (SQLite allows 500 terms in
 # a UNION).
 ARTICLES_PER_QUERY = 200
@@ -197,6 +194,9 @@ def _articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
     part of the discussion readers see. Each article's comments are their
     own LIMIT on the (site, article, id) index, so a long discussion costs
     no more than a short one (a window over each article would read it all)."""
+    # Imported here: pairs loads scikit-learn, which commands that do not score skip.
+    from .pairs import THREAD_SIZE
+
     articles: dict[str, str] = {}
     discussions: dict[str, list[str]] = {}
     article_ids = sorted(article_ids)
