@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from .datasets import article_text
 from .db import as_utc, db, utcnow
+from .discussions import articles_and_discussions
 from .errors import ApiError
 from .orm import Comment, Decision, OutboxEvent, Status
 from .policy import Thresholds, decide
@@ -33,9 +33,6 @@ from .validation import CommentInput
 from .webhooks import event_payload
 
 log = logging.getLogger(__name__)
-# Articles whose discussions one query fetches (SQLite allows 500 terms in
-# a UNION).
-ARTICLES_PER_QUERY = 200
 
 
 @dataclass
@@ -134,7 +131,7 @@ def prepare(site, inputs: list[CommentInput]) -> Submission:
     if parent_ids:
         existing = _existing(site.id, [i.id for i in inputs] + parent_ids)
         known.update((c.external_id, c) for c in existing)
-    articles, discussions = _articles_and_discussions(site.id, {i.article_id for i in inputs})
+    articles, discussions = articles_and_discussions(site.id, {i.article_id for i in inputs})
     submission = Submission(site.id, [], [])
     received = utcnow()
     for item in inputs:
@@ -186,47 +183,6 @@ def _existing(site_id: int, ids) -> list[Comment]:
             .options(selectinload(Comment.parent))
         )
     )
-
-
-def _articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
-    """Each article's text and its latest comments (oldest first), in one
-    query per 200 articles. Rejected comments are left out: they are not
-    part of the discussion readers see. Each article's comments are their
-    own LIMIT on the (site, article, id) index, so a long discussion costs
-    no more than a short one (a window over each article would read it all)."""
-    # Imported here: pairs loads scikit-learn, which commands that do not score skip.
-    from .pairs import THREAD_SIZE
-
-    articles: dict[str, str] = {}
-    discussions: dict[str, list[str]] = {}
-    article_ids = sorted(article_ids)
-    for start in range(0, len(article_ids), ARTICLES_PER_QUERY):
-        chunk = article_ids[start : start + ARTICLES_PER_QUERY]
-        params = {"site": site_id, "rejected": str(Status.REJECTED), "size": THREAD_SIZE}
-        params.update({f"a{i}": article_id for i, article_id in enumerate(chunk)})
-        names = ", ".join(f":a{i}" for i in range(len(chunk)))
-        # Plain SQL: SQLAlchemy takes longer to compile a UNION of a hundred
-        # SELECTs (~3 ms each) than the database takes to run it.
-        parts = [_ARTICLES.format(names=names)]
-        parts += [_LATEST.format(i=i) for i in range(len(chunk))]
-        rows = db.session.execute(text(" UNION ALL ".join(parts)), params).all()
-        for kind, article_id, _, first, second in sorted(rows, key=lambda r: r[:3]):
-            if kind == 0:
-                articles[article_id] = article_text(first, second)
-            else:
-                discussions.setdefault(article_id, []).append(first)
-    return articles, discussions
-
-
-_ARTICLES = (
-    "SELECT 0 AS kind, external_id, 0 AS id, title, body FROM articles"
-    " WHERE site_id = :site AND external_id IN ({names})"
-)
-_LATEST = (
-    "SELECT * FROM (SELECT 1 AS kind, article_external_id, id, text, NULL AS body"
-    " FROM comments WHERE site_id = :site AND article_external_id = :a{i}"
-    " AND status <> :rejected ORDER BY id DESC LIMIT :size) AS latest_{i}"
-)
 
 
 def _thread(parent, discussion: list[str]) -> str:
