@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 from .errors import ApiError
 from .orm import EXTERNAL_ID_LENGTH
 
+# PostgreSQL cannot store it in text, and no reader's comment needs it.
+NUL = "\x00"
+NUL_PROBLEM = "must not contain the NUL character (\\u0000)"
+
 
 class FieldErrors(dict):
     def raise_if_any(self, message="Some fields are missing or invalid."):
@@ -56,6 +60,8 @@ def _identifier(data, name, errors, required=True):
     value = str(value).strip()
     if not value:
         errors[name] = "must not be empty"
+    elif NUL in value:
+        errors[name] = NUL_PROBLEM
     elif len(value) > EXTERNAL_ID_LENGTH:
         errors[name] = f"must be at most {EXTERNAL_ID_LENGTH} characters"
     return value
@@ -72,6 +78,8 @@ def _text(data, name, errors, max_chars, required=True, allow_empty=False):
         return None
     if not allow_empty and not value.strip():
         errors[name] = "must not be empty"
+    elif NUL in value:
+        errors[name] = NUL_PROBLEM
     elif len(value) > max_chars:
         errors[name] = f"must be at most {max_chars} characters (got {len(value)})"
     return value
