@@ -22,7 +22,7 @@ commit, machine load and n of every row) and `benchmarks/results/service.png`.
     .venv/bin/python benchmarks/service.py                 # ~8 minutes
     .venv/bin/python benchmarks/service.py --quick         # ~3 minutes, fewer batch rows
     .venv/bin/python benchmarks/service.py --postgres-url postgresql+psycopg://...
-    .venv/bin/python benchmarks/service.py --relaxed-durability   # the options' gain
+    .venv/bin/python benchmarks/service.py --relaxed-durability   # -> results/service-relaxed.*
 
 Without --postgres-url a database is created on 127.0.0.1 (user postgres)
 and dropped at the end; PostgreSQL is skipped if that fails. The load
@@ -323,11 +323,14 @@ def main() -> None:
     print(f"load average at end: {meta['load_average_end']}")
     RESULTS.mkdir(exist_ok=True)
     output = {"meta": meta, "results": results}
-    (RESULTS / "service.json").write_text(json.dumps(output, indent=2) + "\n")
-    plot(results, meta)
+    # A relaxed run is kept beside the durable one, not in its place.
+    name = "service-relaxed" if args.relaxed_durability else "service"
+    meta["relaxed_durability"] = args.relaxed_durability
+    (RESULTS / f"{name}.json").write_text(json.dumps(output, indent=2) + "\n")
+    plot(results, meta, RESULTS / f"{name}.png")
 
 
-def plot(results, meta) -> None:
+def plot(results, meta, path: Path) -> None:
     try:
         import matplotlib
 
@@ -362,8 +365,8 @@ def plot(results, meta) -> None:
         axis.legend()
     figure.suptitle(f"commit {meta['commit'][:12]}, load at start {meta['load_average_start']}")
     figure.tight_layout()
-    figure.savefig(RESULTS / "service.png", dpi=110)
-    print(f"plot: {RESULTS / 'service.png'}")
+    figure.savefig(path, dpi=110)
+    print(f"plot: {path}")
 
 
 if __name__ == "__main__":

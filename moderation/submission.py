@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from .attributes import SPAM
 from .authors import standings
-from .datasets import article_text
 from .db import as_utc, db, utcnow
+from .discussions import articles_and_discussions
 from .errors import ApiError
 from .orm import Comment, Decision, OutboxEvent, Status
 from .policy import Thresholds, decide
@@ -35,12 +35,6 @@ from .validation import CommentInput
 from .webhooks import event_payload
 
 log = logging.getLogger(__name__)
-# The model reads this many of the latest comments under the article
-# (pairs.THREAD_SIZE; not imported from there, which loads scikit-learn).
-THREAD_SIZE = 5
-# Articles whose discussions one query fetches (SQLite allows 500 terms in
-# a UNION).
-ARTICLES_PER_QUERY = 200
 
 
 @dataclass
@@ -141,7 +135,7 @@ def prepare(site, inputs: list[CommentInput]) -> Submission:
     if parent_ids:
         existing = _existing(site.id, [i.id for i in inputs] + parent_ids)
         known.update((c.external_id, c) for c in existing)
-    articles, discussions = _articles_and_discussions(site.id, {i.article_id for i in inputs})
+    articles, discussions = articles_and_discussions(site.id, {i.article_id for i in inputs})
     authors = standings(site.id, [i.author_id for i in inputs])
     submission = Submission(site.id, [], [])
     received = utcnow()
@@ -195,46 +189,6 @@ def _existing(site_id: int, ids) -> list[Comment]:
             .options(selectinload(Comment.parent))
         )
     )
-
-
-def _articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
-    """Each article's text and its latest comments (oldest first), in one
-    query per 200 articles. Only published comments: held, rejected and
-    repeated ones are not the discussion readers see, and a flood of spam
-    must not become the context that makes the next copy look on-topic.
-    Each article's comments are their own LIMIT on the (site, article, id)
-    index, so a long discussion costs no more than a short one (a window
-    over each article would read it all)."""
-    articles: dict[str, str] = {}
-    discussions: dict[str, list[str]] = {}
-    article_ids = sorted(article_ids)
-    for start in range(0, len(article_ids), ARTICLES_PER_QUERY):
-        chunk = article_ids[start : start + ARTICLES_PER_QUERY]
-        params = {"site": site_id, "published": str(Status.APPROVED), "size": THREAD_SIZE}
-        params.update({f"a{i}": article_id for i, article_id in enumerate(chunk)})
-        names = ", ".join(f":a{i}" for i in range(len(chunk)))
-        # Plain SQL: SQLAlchemy takes longer to compile a UNION of a hundred
-        # SELECTs (~3 ms each) than the database takes to run it.
-        parts = [_ARTICLES.format(names=names)]
-        parts += [_LATEST.format(i=i) for i in range(len(chunk))]
-        rows = db.session.execute(text(" UNION ALL ".join(parts)), params).all()
-        for kind, article_id, _, first, second in sorted(rows, key=lambda r: r[:3]):
-            if kind == 0:
-                articles[article_id] = article_text(first, second)
-            else:
-                discussions.setdefault(article_id, []).append(first)
-    return articles, discussions
-
-
-_ARTICLES = (
-    "SELECT 0 AS kind, external_id, 0 AS id, title, body FROM articles"
-    " WHERE site_id = :site AND external_id IN ({names})"
-)
-_LATEST = (
-    "SELECT * FROM (SELECT 1 AS kind, article_external_id, id, text, NULL AS body"
-    " FROM comments WHERE site_id = :site AND article_external_id = :a{i}"
-    " AND status = :published ORDER BY id DESC LIMIT :size) AS latest_{i}"
-)
 
 
 def _thread(parent, discussion: list[str]) -> str:

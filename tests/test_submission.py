@@ -250,3 +250,19 @@ def test_a_comment_stored_by_another_request_meanwhile_is_answered_as_a_repeat(
         parent_id = db.session.scalar(select(Comment.id).where(Comment.external_id == "p"))
         assert sorted(rows) == [("p", None), ("q", None), ("r", parent_id)]
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 3
+
+
+def test_a_nul_character_is_refused_on_every_database(client, auth, article):
+    """PostgreSQL cannot store U+0000 in text: a clear 400, never a 500."""
+    single = client.post(
+        "/api/v1/comments", json={"id": "z", "article_id": "a", "text": "a\u0000b"}, headers=auth
+    )
+    assert single.status_code == 400
+    assert single.get_json()["fields"] == {"text": "must not contain the NUL character (\\u0000)"}
+    batch = client.post(
+        "/api/v1/comments/batch",
+        json={"comments": [{"id": "z\u0000", "article_id": "a", "text": "fine"}]},
+        headers=auth,
+    ).get_json()
+    assert batch["results"][0]["status_code"] == 400
+    assert "id" in batch["results"][0]["error"]["fields"]
