@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from moderation.db import db
 from moderation.orm import Webhook
-from tests.test_webhooks import Receiver, stored_events, post_plain_comments, register_webhook
+from tests.test_webhooks import Receiver, post_plain_comments, register_webhook, stored_events
 
 
 @pytest.mark.parametrize(
