@@ -64,7 +64,10 @@ def _as_bigint(xid8):
 
 @event.listens_for(Decision, "before_insert")
 def _stamp_writing_transaction(mapper, connection, decision: Decision) -> None:
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or decision.from_status is None:
+        # A comment's first decision has nothing to follow: the column's
+        # default, the transaction's id, is enough, and keeps batch inserts
+        # of new comments batched.
         return
     previous = (
         select(func.coalesce(func.max(Decision.xid), 0))

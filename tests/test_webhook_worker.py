@@ -104,7 +104,7 @@ def test_worker_retries_on_schedule_in_order_after_idle_rounds(app, client, auth
         gaps = [later - earlier for earlier, later in zip(times, times[1:])]
         for gap, expected in zip(gaps, [FIRST_RETRY, 2 * FIRST_RETRY, 4 * FIRST_RETRY]):
             # Never early; late by at most a round and a loaded machine's slack.
-            assert expected - 0.05 <= gap < expected + 1.0, gaps
+            assert expected - 0.05 <= gap < expected + 1.5, gaps
         assert worker.poll() is None, "the worker is still running"
     finally:
         site.stop()
