@@ -19,8 +19,9 @@ def articles_and_discussions(site_id: int, article_ids) -> tuple[dict, dict]:
     query per 200 articles. Only published comments: held, rejected and
     repeated ones are not the discussion readers see, and a flood of spam
     must not become the context that makes the next copy look on-topic.
-    Each article's comments are their own LIMIT on the (site, article, id) index, so a long discussion costs
-    no more than a short one (a window over each article would read it all)."""
+    Each article's comments are their own LIMIT on the (site, article, id)
+    index, so a long discussion costs no more than a short one (a window
+    over each article would read it all)."""
     # Imported here: pairs loads scikit-learn, which commands that do not score skip.
     from .pairs import THREAD_SIZE
 
