@@ -209,7 +209,7 @@ def main() -> None:
         flask += ["--input", tmp / "comments.jsonl", "--articles", tmp / "articles.jsonl"]
         ours = whole_process(flask + ["--output", tmp / "ours.jsonl"], n, cwd=work.ROOT, env=env)
         explained = sum("explanations" in row for row in work.records(tmp / "ours.jsonl"))
-        ours["explained"] = explained
+        ours.update(explained=explained, with_article=with_article)
         theirs = whole_process(
             [apc, "-c", work.APC_WHOLE_PROCESS, tmp / "comments.jsonl", tmp / "apc.txt"], n
         )
