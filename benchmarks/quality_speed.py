@@ -72,6 +72,24 @@ def whole_process(command: list, n: int, **kwargs) -> dict:
     return result
 
 
+def whole_processes(tmp: Path, rows: list, model_dir: Path, thresholds: dict, apc) -> tuple:
+    """`flask score` (with the benchmark's thresholds, and a database of its own that it never
+    writes to) and APC's process, each on the comments of tmp/comments.jsonl."""
+    n, with_article = len(rows), sum(bool(row["article_id"]) for row in rows)
+    print(f"{n:,} comments, {with_article:,} with their article", flush=True)
+    env = {**os.environ, "MODERATION_MODEL_DIR": str(model_dir)}
+    env["MODERATION_DATABASE_URL"] = f"sqlite:///{tmp / 'unused.sqlite'}"
+    env["MODERATION_HOLD_ABUSIVE"] = str(thresholds["hold_abusive"])
+    env["MODERATION_REJECT_ABUSIVE"] = str(thresholds["reject_abusive"])
+    flask = [sys.executable, "-m", "flask", "--app", "app", "score"]
+    flask += ["--input", tmp / "comments.jsonl", "--articles", tmp / "articles.jsonl"]
+    ours = whole_process(flask + ["--output", tmp / "ours.jsonl"], n, cwd=work.ROOT, env=env)
+    explained = sum("explanations" in row for row in work.records(tmp / "ours.jsonl"))
+    ours.update(explained=explained, with_article=with_article)
+    apc_command = [apc, "-c", work.APC_WHOLE_PROCESS, tmp / "comments.jsonl", tmp / "apc.txt"]
+    return ours, whole_process(apc_command, n)
+
+
 def run_worker(python, kind: str, tmp: Path, model_dir: Path, thresholds: dict, calls: int):
     out = tmp / f"{kind}.json"
     command = [
@@ -198,21 +216,7 @@ def main() -> None:
         work.write_jsonl(tmp / "quality.jsonl", ({"text": c.text} for _, c in rows))
         work.write_jsonl(tmp / "comments.jsonl", speed_rows)
         work.write_jsonl(tmp / "articles.jsonl", ({"id": k, **v} for k, v in articles.items()))
-        n = len(speed_rows)
-        with_article = sum(bool(row["article_id"]) for row in speed_rows)
-        print(f"{n:,} comments, {with_article:,} with their article", flush=True)
-        env = {**os.environ, "MODERATION_MODEL_DIR": str(model_dir)}
-        env["MODERATION_DATABASE_URL"] = f"sqlite:///{tmp / 'unused.sqlite'}"
-        env["MODERATION_HOLD_ABUSIVE"] = str(thresholds["hold_abusive"])
-        env["MODERATION_REJECT_ABUSIVE"] = str(thresholds["reject_abusive"])
-        flask = [sys.executable, "-m", "flask", "--app", "app", "score"]
-        flask += ["--input", tmp / "comments.jsonl", "--articles", tmp / "articles.jsonl"]
-        ours = whole_process(flask + ["--output", tmp / "ours.jsonl"], n, cwd=work.ROOT, env=env)
-        explained = sum("explanations" in row for row in work.records(tmp / "ours.jsonl"))
-        ours.update(explained=explained, with_article=with_article)
-        theirs = whole_process(
-            [apc, "-c", work.APC_WHOLE_PROCESS, tmp / "comments.jsonl", tmp / "apc.txt"], n
-        )
+        ours, theirs = whole_processes(tmp, speed_rows, model_dir, thresholds, apc)
         project_in = run_worker(sys.executable, "project", tmp, model_dir, thresholds, args.calls)
         apc_in = run_worker(apc, "apc", tmp, model_dir, thresholds, args.calls)
     speed = {
@@ -221,6 +225,7 @@ def main() -> None:
     }
     print(f"APC: alt-profanity-check {apc_in['version']}; ours: {project_in['version']}")
     print_speed(speed)
+    explained, n = ours["explained"], ours["n"]
     print(f"(ours explained {explained:,} of {n:,} comments: those the policy holds or rejects)")
     table = quality_rows(rows, project_in, apc_in, thresholds["hold_abusive"])
     print_quality(table, thresholds["hold_abusive"])
