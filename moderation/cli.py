@@ -123,7 +123,9 @@ def score_command(input_path, articles, output):
     """Score a file of comments; one JSON line out per line in.
 
     As in the service, each comment is scored with its thread: the comments
-    before it in the file under the same article."""
+    before it in the file under the same article, and the comments the
+    policy would hold or reject are explained in the same pass (their lines
+    carry "explanations"; the others' do not)."""
     from .pairs import THREAD_SIZE
     from .scoring import load_scorer
 
@@ -134,12 +136,18 @@ def score_command(input_path, articles, output):
         raise click.ClickException(str(exc)) from None
     thresholds = policy_thresholds()
     threads = earlier_threads(comments, THREAD_SIZE)
+
+    def held(scores) -> bool:
+        decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
+        return decision.status != policy.Status.APPROVED
+
     for start in range(0, len(comments), SCORE_CHUNK):
         chunk = comments[start : start + SCORE_CHUNK]
         texts = [c.text for c in chunk]
         article_texts = [article_map.get(c.article_id, {}).get("text") for c in chunk]
         chunk_threads = threads[start : start + SCORE_CHUNK]
-        for comment, scores in zip(chunk, scorer.score(texts, article_texts, chunk_threads)):
+        scored = scorer.score(texts, article_texts, chunk_threads, explain=held)
+        for comment, scores in zip(chunk, scored):
             decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
             line = {
                 "id": comment.id,
@@ -148,6 +156,8 @@ def score_command(input_path, articles, output):
                 "status": str(decision.status),
                 "reasons": decision.reasons,
             }
+            if scores.explanations is not None:
+                line["explanations"] = scores.explanations
             output.write(json.dumps(line) + "\n")
     click.echo(f"Scored {len(comments)} comments with model {scorer.version}.", err=True)
 

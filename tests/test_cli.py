@@ -68,6 +68,26 @@ def test_score_writes_one_line_per_comment(runner, data_files, tmp_path):
     rows = sample_data.labelled_comments()
     assert [line["id"] for line in lines] == [row["id"] for row in rows]
     for line, row in zip(lines, rows):
-        assert set(line) == {"id", "abusive", "on_topic", "status", "reasons"}
+        assert {"id", "abusive", "on_topic", "status", "reasons"} <= set(line)
         assert (line["on_topic"] is None) == (row["article_id"] is None)
         assert line["status"] in {"approved", "pending", "rejected"}
+
+
+def test_score_explains_exactly_the_comments_the_policy_does_not_publish(
+    runner, data_files, tmp_path
+):
+    comments, articles = data_files
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(
+        args=["score", "--input", str(comments), "--articles", str(articles), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    held = [line for line in lines if line["status"] != "approved"]
+    assert held and len(held) < len(lines)
+    for line in lines:
+        assert ("explanations" in line) == (line["status"] != "approved")
+    for line in held:
+        assert set(line["explanations"]) == {"abusive", "on_topic"}
+    abusive = [line for line in held if "abusive" in line["reasons"]]
+    assert abusive and all(line["explanations"]["abusive"] for line in abusive)
