@@ -73,7 +73,9 @@ def abuse_spans(pipeline, texts, features) -> list[list[Span]]:
     spans explain its first head (abuse)."""
     normaliser = pipeline.named_steps["normalise"].normaliser_
     ngrams = pipeline.named_steps["features"]
-    weighted = features.multiply(pipeline[-1].coef_[:, 0]).tocsr()
+    heads = pipeline[-1]
+    # In calibrated log-odds: the push a word gives the score that is shown.
+    weighted = features.multiply(heads.coef_[:, 0] * heads.scale_[0]).tocsr()
     return _spans_by_word(texts, ngrams.transform, weighted, normaliser)
 
 

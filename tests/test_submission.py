@@ -258,7 +258,9 @@ def test_a_nul_character_is_refused_on_every_database(client, auth, article):
         "/api/v1/comments", json={"id": "z", "article_id": "a", "text": "a\u0000b"}, headers=auth
     )
     assert single.status_code == 400
-    assert single.get_json()["fields"] == {"text": "must not contain the NUL character (\\u0000)"}
+    assert single.get_json()["fields"] == {
+        "text": "contains a NUL character (U+0000) at position 1, which cannot be stored"
+    }
     batch = client.post(
         "/api/v1/comments/batch",
         json={"comments": [{"id": "z\u0000", "article_id": "a", "text": "fine"}]},
