@@ -41,8 +41,16 @@ def _address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _off() -> bool:
+    """``RATELIMIT_ENABLED=False`` (an operator's choice, or a script such as
+    docs/screenshots.py): no counting at all, and Flask-Limiter has no storage."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 def _seconds_until_allowed(limit: str, *identifiers: str) -> int:
     """0 if another hit of ``limit`` is allowed now, else whole seconds to wait."""
+    if _off():
+        return 0
     item = parse(limit)
     if limiter.limiter.test(item, *identifiers):
         return 0
@@ -67,11 +75,15 @@ def refuse_address_with_failed_keys() -> None:
 
 
 def record_failed_key() -> None:
+    if _off():
+        return
     limiter.limiter.hit(parse(_config("MODERATION_AUTH_FAILURE_LIMIT")), "auth", _address())
 
 
 def count_site_request(site) -> None:
     """Called once the key is known to be the site's."""
+    if _off():
+        return
     limit = _config("MODERATION_API_RATE_LIMIT")
     site_id = str(site.id)
     if not limiter.limiter.hit(parse(limit), "site", site_id):
@@ -90,6 +102,8 @@ def _account(username: str) -> str:
 
 def seconds_until_sign_in(username: str) -> int:
     """0 if this address may try to sign in to this account now."""
+    if _off():
+        return 0
     address_wait = _seconds_until_allowed(
         _config("MODERATION_LOGIN_RATE_LIMIT"), "login", _address()
     )
@@ -102,6 +116,8 @@ def seconds_until_sign_in(username: str) -> int:
 
 
 def record_sign_in_failure(username: str) -> None:
+    if _off():
+        return
     limiter.limiter.hit(parse(_config("MODERATION_LOGIN_RATE_LIMIT")), "login", _address())
     storage, account = limiter.storage, _account(username)
     failures = storage.incr(f"login-failures:{account}", FAILURE_MEMORY_SECONDS)
@@ -113,6 +129,8 @@ def record_sign_in_failure(username: str) -> None:
 
 
 def record_sign_in(username: str) -> None:
+    if _off():
+        return
     account = _account(username)
     limiter.storage.clear(f"login-failures:{account}")
     limiter.storage.clear(f"login-wait:{account}")

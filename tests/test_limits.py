@@ -2,10 +2,13 @@
 keys and failed sign-ins, and a per-account delay that never locks out."""
 
 import secrets
+import subprocess
+import sys
 import time
 
 import pytest
 
+from moderation.config import PROJECT_ROOT
 from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -109,3 +112,44 @@ def test_guessing_from_many_addresses_delays_but_never_locks_out_the_owner(app, 
     time.sleep(wait + 0.1)
     assert sign_in_from(client, token, "192.0.2.50").status_code == 302
     assert client.get("/queue").status_code == 200
+
+
+SWITCHED_OFF = """
+import sys
+from moderation import create_app
+from moderation.db import db, ensure_schema
+from moderation.sites import create_site
+from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "MODERATION_MODEL_DIR": sys.argv[2],
+                  "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
+ensure_schema(app)
+with app.app_context():
+    _, key = create_site("Unlimited Tribune")
+    db.session.commit()
+add_moderator(app)
+client = app.test_client()
+codes = [
+    client.get("/api/v1/policy", headers={"Authorization": f"Bearer {key}"}).status_code,
+    client.get("/api/v1/policy", headers={"Authorization": "Bearer mod_x"}).status_code,
+]
+token = csrf_token(client, "/login")
+for password in ("not the password", PASSWORD):
+    form = {"username": "maria", "password": password, "csrf_token": token}
+    codes.append(client.post("/login", data=form).status_code)
+print(codes)
+"""
+
+
+def test_with_rate_limiting_switched_off_every_api_and_sign_in_works(model_dir, tmp_path):
+    """A process whose app has RATELIMIT_ENABLED=False has no Flask-Limiter
+    storage: nothing may count then, and nothing may fail for it (it did: a
+    500 on every API request). A process of its own, as the limiter is one
+    per process."""
+    database = f"sqlite:///{tmp_path / 'unlimited.sqlite'}"
+    result = subprocess.run(
+        [sys.executable, "-c", SWITCHED_OFF, database, str(model_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip().splitlines()[-1:] == ["[200, 401, 401, 302]"], result.stderr
