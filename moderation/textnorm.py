@@ -145,6 +145,10 @@ class Normaliser:
     def __init__(self, vocabulary: frozenset[str] = frozenset()):
         self.vocabulary = vocabulary
         self._words: dict[str, str] = {}
+        # Built before any scoring thread can see the object.
+        self._length_index: dict[int, list[str]] = {}
+        for word in sorted(vocabulary):
+            self._length_index.setdefault(len(word), []).append(word)
 
     def __call__(self, text: str) -> str:
         text = plain_letters(text)
@@ -201,11 +205,7 @@ class Normaliser:
         return matches[0] if len(matches) == 1 else core
 
     def _by_length(self, length: int) -> list[str]:
-        index = self.__dict__.setdefault("_length_index", {})
-        if not index and self.vocabulary:
-            for word in self.vocabulary:
-                index.setdefault(len(word), []).append(word)
-        return index.get(length, [])
+        return self._length_index.get(length, [])
 
     def _elongated(self, core: str) -> str:
         """ "stuuupid" -> "stupid", "goood" -> "good": repeats become two
