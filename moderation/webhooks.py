@@ -31,7 +31,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from . import outbound
-from .db import as_utc, db, utcnow
+from .db import as_utc, db, utcnow, write_lock
 from .orm import OutboxEvent, Site, Webhook
 from .sites import forget_cached_sites
 
@@ -204,7 +204,9 @@ def deliver_due(worker: str = "worker") -> tuple[int, int]:
     allowed = allowed_networks()
     delivered = failed = 0
     try:
-        for event_id in claim_due(worker):
+        with write_lock():
+            claimed = claim_due(worker)
+        for event_id in claimed:
             event = db.session.get(OutboxEvent, event_id)
             webhook = db.session.scalar(select(Webhook).where(Webhook.site_id == event.site_id))
             target = (webhook.url, webhook.secret) if webhook else None
@@ -214,8 +216,11 @@ def deliver_due(worker: str = "worker") -> tuple[int, int]:
                 error = "the site has no webhook"
             else:
                 error = attempt(event_id, payload, *target, allowed)
-            record_attempt(db.session.get(OutboxEvent, event_id), error)
-            db.session.commit()
+            # On SQLite the write lock is taken as the transaction begins: a
+            # read first, then a write after another writer's commit, fails.
+            with write_lock():
+                record_attempt(db.session.get(OutboxEvent, event_id), error)
+                db.session.commit()
             if error is None:
                 delivered += 1
             else:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from moderation.comments import record_decision
 from moderation.config import PROJECT_ROOT
-from moderation.db import db
+from moderation.db import db, write_lock
 from moderation.orm import Comment
 from moderation.webhooks import DELIVERY_HEADER
 from tests.test_webhooks import LOOPBACK_ALLOWED, Receiver
@@ -73,7 +73,10 @@ def deliveries(receiver):
 
 
 def decide(app, comment_id, *statuses):
-    with app.app_context():
+    # As the queue's views do on SQLite: take the write lock when the
+    # transaction begins, or a worker's commit between our read and our write
+    # makes the write fail at once ("database is locked").
+    with app.app_context(), write_lock():
         comment = db.session.scalar(select(Comment).where(Comment.external_id == comment_id))
         for status in statuses:
             record_decision(comment, status, [], "moderator", "maria")
