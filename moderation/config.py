@@ -117,6 +117,7 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_SITE_CACHE_SECONDS": _float("MODERATION_SITE_CACHE_SECONDS", 5.0),
         # FULL (durable, the default) or NORMAL; see the README on durability.
         "MODERATION_SQLITE_SYNCHRONOUS": os.environ.get("MODERATION_SQLITE_SYNCHRONOUS", "FULL"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # What the admin page's "Retrain" trains on besides the site's labels.
         "MODERATION_BASE_DATA": [
