@@ -85,24 +85,44 @@ def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
         [c.parent.text if c.parent else "" for c in held],
     )
+    sites = {c.site_id for c in held}
+    authors = {
+        (site_id, author): standing
+        for site_id in sites
+        for author, standing in standings(
+            site_id, [c.author_id for c in held if c.site_id == site_id]
+        ).items()
+    }
     changed = 0
     for comment, score in zip(held, scores):
-        standing = standings(comment.site_id, [comment.author_id]).get(comment.author_id)
-        spam = score.attributes.get(SPAM)
-        decision = decide(score.abusive, score.on_topic, thresholds, standing or "normal", spam)
-        comment.abusive, comment.on_topic = score.abusive, score.on_topic
-        comment.model_version = scorer.version
-        if decision.status != comment.status or decision.reasons != comment.reasons:
-            record_decision(
-                comment,
-                decision.status,
-                decision.reasons,
-                actor_type="model",
-                actor=f"policy/{scorer.version}",
-                note="re-scored with a new model",
-            )
-            changed += 1
+        standing = authors.get((comment.site_id, comment.author_id), "normal")
+        note = "re-scored with a new model"
+        changed += redecide(comment, score, scorer.version, thresholds, standing, note)
     return len(held), changed
+
+
+def redecide(comment: Comment, score, version: str, thresholds, standing: str, note: str) -> bool:
+    """Give a stored comment new scores and let the policy decide it again,
+    as the model; a decision is recorded when its status or reasons change.
+    Returns whether they did."""
+    decision = decide(
+        score.abusive, score.on_topic, thresholds, standing, score.attributes.get(SPAM)
+    )
+    comment.abusive, comment.on_topic = score.abusive, score.on_topic
+    comment.model_version = version
+    if score.explanations is not None:
+        comment.explanations = score.explanations
+    if decision.status == comment.status and decision.reasons == comment.reasons:
+        return False
+    record_decision(
+        comment,
+        decision.status,
+        decision.reasons,
+        actor_type="model",
+        actor=f"policy/{version}",
+        note=note,
+    )
+    return True
 
 
 def find_comment(site: Site, external_id: str) -> Comment | None:

@@ -12,13 +12,12 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .attributes import SPAM
 from .authors import standings
-from .comments import record_decision
+from .comments import redecide
 from .datasets import article_text
 from .db import db
 from .orm import Article, Comment, Status
-from .policy import UNKNOWN_ARTICLE, Thresholds, decide
+from .policy import UNKNOWN_ARTICLE, Thresholds
 
 log = logging.getLogger(__name__)
 NOTE = "decided again: its article was posted"
@@ -62,17 +61,5 @@ def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresh
     authors = standings(article.site_id, [c.author_id for c in waiting])
     for comment, score in zip(waiting, scores):
         standing = authors.get(comment.author_id, "normal")
-        spam = score.attributes.get(SPAM)
-        decision = decide(score.abusive, score.on_topic, thresholds, standing, spam)
-        comment.abusive, comment.on_topic = score.abusive, score.on_topic
-        comment.model_version = scorer.version
-        comment.explanations = score.explanations
-        record_decision(
-            comment,
-            decision.status,
-            decision.reasons,
-            actor_type="model",
-            actor=f"policy/{scorer.version}",
-            note=NOTE,
-        )
+        redecide(comment, score, scorer.version, thresholds, standing, NOTE)
     return len(waiting)
