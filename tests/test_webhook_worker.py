@@ -126,10 +126,12 @@ def test_worker_outlives_a_round_the_database_refuses(app, client, auth, runner,
         body = {"id": "c0", "article_id": "a", "text": "a comment"}
         assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
         assert wait_for(lambda: len(site.received) == 1), worker.log.read_text()
-        with app.app_context():
+        # The lock is taken when the transaction begins (see decide()), then
+        # held past the worker's busy timeout until the commit.
+        with app.app_context(), write_lock():
             comment = db.session.scalar(select(Comment).where(Comment.external_id == "c0"))
             record_decision(comment, "approved", [], "moderator", "maria")
-            db.session.flush()  # holds SQLite's write lock until the commit
+            db.session.flush()
             assert wait_for(lambda: "webhook round failed" in worker.log.read_text(), 15)
             db.session.commit()
         assert wait_for(lambda: len(site.received) == 2), worker.log.read_text()
