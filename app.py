@@ -28,7 +28,7 @@ if __name__ == "__main__":
     PORT = _port_or_exit(HOST, os.environ.get("PORT", "5000"))
 
 from moderation import create_app  # noqa: E402
-from moderation.db import ensure_schema  # noqa: E402
+from moderation.infrastructure.db import ensure_schema  # noqa: E402
 
 app = create_app()
 

@@ -29,8 +29,8 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 def when_ready(server):
     """In the master, after the app is loaded and before any worker starts."""
     from app import app
-    from moderation.db import ensure_schema
-    from moderation.scoring import ModelUnavailable, load_scorer
+    from moderation.infrastructure.db import ensure_schema
+    from moderation.learning.scoring import ModelUnavailable, load_scorer
 
     ensure_schema(app)
     try:
@@ -38,11 +38,11 @@ def when_ready(server):
         server.log.info("model %s loaded before forking", version)
     except ModelUnavailable as exc:
         server.log.warning("starting degraded, comments will be held: %s", exc)
-    from moderation.languages import warm
+    from moderation.learning.languages import warm
 
     warm()  # Perspective's language detection, shared by the workers like the model
     with app.app_context():
         # Connections must not be shared across the fork: each worker opens its own.
-        from moderation.db import db
+        from moderation.infrastructure.db import db
 
         db.engine.dispose()

@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from moderation import create_app, dashboard  # noqa: E402
-from moderation.accounts import create_moderator  # noqa: E402
-from moderation.db import db, ensure_schema  # noqa: E402
+from moderation import create_app  # noqa: E402
+from moderation.domain import dashboard  # noqa: E402
+from moderation.domain.accounts import create_moderator  # noqa: E402
+from moderation.infrastructure.db import db, ensure_schema  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mod_dashboard_bench"
 DAYS = 365

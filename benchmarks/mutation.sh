@@ -55,7 +55,7 @@ mutate() {
 echo "| module | killed / mutants | score | |"
 echo "|---|---|---|---|"
 # The policy's tests need no fixtures: skip conftest.py and its imports.
-mutate policy moderation/policy.py --noconftest tests/test_policy.py
-mutate gate moderation/gate.py tests/test_gate.py
-mutate signing moderation/webhooks.py tests/test_webhooks.py
-mutate feed moderation/comments.py tests/test_comments.py tests/test_feed.py
+mutate policy moderation/domain/policy.py --noconftest tests/test_policy.py
+mutate gate moderation/learning/gate.py tests/test_gate.py
+mutate signing moderation/domain/webhooks.py tests/test_webhooks.py
+mutate feed moderation/domain/comments.py tests/test_comments.py tests/test_feed.py

@@ -196,7 +196,7 @@ def main() -> None:
     if not work.DATA.is_dir():
         sys.exit(f"{work.DATA} is missing: this benchmark needs the shared datasets.")
     sys.path.insert(0, str(work.ROOT))
-    from moderation import artifacts
+    from moderation.learning import artifacts
 
     model_dir = Path(os.environ.get("MODERATION_MODEL_DIR", work.ROOT / "models")).resolve()
     version = artifacts.current_version(model_dir)

@@ -61,7 +61,7 @@ with open(sys.argv[2], "w") as out:
 def speed_comments(n: int) -> tuple[list[dict], dict]:
     """n comments for the whole-process runs: every comment with a real article first, then
     the other abuse files, repeated if needed, without articles. Returns (rows, articles)."""
-    from moderation.datasets import read_articles
+    from moderation.learning.datasets import read_articles
 
     articles = read_articles(DATA / "ontopic" / "articles.jsonl")
     rows = []
@@ -88,8 +88,8 @@ def _row(record: dict, article_id: str | None) -> dict:
 def held_out_rows(seed: int) -> list[tuple[str, object]]:
     """(file, comment) for each labelled held-out row of every abuse source: its official
     test split where it has one, else the model's seeded grouped split."""
-    from moderation.datasets import read_comments
-    from moderation.splits import held_out
+    from moderation.learning.datasets import read_comments
+    from moderation.learning.splits import held_out
 
     return [
         (name, c)
@@ -161,10 +161,10 @@ def project_worker(args) -> dict:
     only; both axes with the comment's real article and thread; and both axes explaining
     the comments the policy would not publish, as the API calls it."""
     sys.path.insert(0, str(ROOT))
-    from moderation import policy
-    from moderation.datasets import earlier_threads, read_articles, read_comments
-    from moderation.pairs import THREAD_SIZE
-    from moderation.scoring import load_scorer
+    from moderation.domain import policy
+    from moderation.learning.datasets import earlier_threads, read_articles, read_comments
+    from moderation.learning.pairs import THREAD_SIZE
+    from moderation.learning.scoring import load_scorer
 
     started = time.perf_counter()
     scorer = load_scorer(args.model_dir)

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from moderation import create_app  # noqa: E402
-from moderation.db import db, ensure_schema  # noqa: E402
-from moderation.sites import create_site  # noqa: E402
+from moderation.domain.sites import create_site  # noqa: E402
+from moderation.infrastructure.db import db, ensure_schema  # noqa: E402
 
 REQUESTS = 3000
 

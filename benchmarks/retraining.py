@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from moderation.datasets import read_articles, read_comments  # noqa: E402
-from moderation.training import train_models  # noqa: E402
+from moderation.learning.datasets import read_articles, read_comments  # noqa: E402
+from moderation.learning.training import train_models  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets"
 SIZES = (10_000, 50_000, 100_000)

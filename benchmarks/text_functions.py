@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from moderation.explain import words  # noqa: E402
-from moderation.scoring import load_scorer  # noqa: E402
-from moderation.textnorm import normalise  # noqa: E402
+from moderation.learning.explain import words  # noqa: E402
+from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.textnorm import normalise  # noqa: E402
 
 MAXIMUM = 20_000
 BUDGET_SECONDS = 1.0

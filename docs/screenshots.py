@@ -25,10 +25,10 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from moderation import create_app  # noqa: E402
-from moderation.accounts import create_moderator  # noqa: E402
-from moderation.db import db, ensure_schema, utcnow  # noqa: E402
-from moderation.orm import Comment, Decision  # noqa: E402
-from moderation.sites import create_site  # noqa: E402
+from moderation.domain.accounts import create_moderator  # noqa: E402
+from moderation.domain.orm import Comment, Decision  # noqa: E402
+from moderation.domain.sites import create_site  # noqa: E402
+from moderation.infrastructure.db import db, ensure_schema, utcnow  # noqa: E402
 from tests import sample_data  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 

@@ -10,25 +10,20 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (
-    accounts,
-    admin,
+from moderation import commands, config
+from moderation.infrastructure import db, outbound, redaction
+from moderation.web import (
+    account_pages,
+    admin_pages,
     api,
     author_pages,
-    cli,
-    config,
-    db,
     display,
     errors,
     inputs,
     limits,
-    model_cli,
-    operator_cli,  # noqa: F401  (adds its commands to the sites and moderators groups)
-    outbound,
-    perspective,
+    perspective_api,
     perspective_discovery,
-    queue,
-    redaction,
+    queue_pages,
     reports_api,  # noqa: F401  (adds its route to the API blueprint)
 )
 
@@ -53,16 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     errors.register_error_handlers(app)
-    cli.init_app(app)
+    commands.init_app(app)
     display.init_app(app)
-    model_cli.init_app(app)
-    accounts.login_manager.init_app(app)
+    account_pages.login_manager.init_app(app)
     # Every form and page action needs a CSRF token; the API authenticates
     # with a bearer key, not a cookie, so it has nothing to forge.
     csrf.init_app(app)
     csrf.exempt(api.bp)
     csrf.exempt(api.health_bp)
-    csrf.exempt(perspective.bp)
+    csrf.exempt(perspective_api.bp)
     inputs.init_app(app)
     limits.limiter.init_app(app)
     proxies = app.config["MODERATION_TRUSTED_PROXIES"]
@@ -72,11 +66,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
-    app.register_blueprint(perspective.bp)
+    app.register_blueprint(perspective_api.bp)
     app.register_blueprint(perspective_discovery.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(queue.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(queue_pages.bp)
+    app.register_blueprint(admin_pages.bp)
     app.register_blueprint(author_pages.bp)
     app.after_request(_security_headers)
     return app

@@ -13,11 +13,7 @@ from hypothesis import settings
 from sqlalchemy import delete
 
 from moderation import create_app
-from moderation.artifacts import save_version
-from moderation.datasets import read_articles, read_comments
-from moderation.db import db, ensure_schema
-from moderation.limits import limiter
-from moderation.orm import (
+from moderation.domain.orm import (
     Article,
     AuthorAction,
     AuthorStanding,
@@ -31,8 +27,12 @@ from moderation.orm import (
     TrainingRun,
     Webhook,
 )
-from moderation.sites import create_site
-from moderation.training import train_models
+from moderation.domain.sites import create_site
+from moderation.infrastructure.db import db, ensure_schema
+from moderation.learning.artifacts import save_version
+from moderation.learning.datasets import read_articles, read_comments
+from moderation.learning.training import train_models
+from moderation.web.limits import limiter
 from tests import sample_data
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}

@@ -5,10 +5,10 @@ import re
 
 from sqlalchemy import select
 
-from moderation import review
-from moderation.accounts import create_moderator
-from moderation.db import db
-from moderation.orm import Comment, Moderator
+from moderation.domain import review
+from moderation.domain.accounts import create_moderator
+from moderation.domain.orm import Comment, Moderator
+from moderation.infrastructure.db import db
 from tests import sample_data
 
 PASSWORD = "correct horse battery"

@@ -108,8 +108,8 @@ def test_moderators_cannot_manage_accounts(app, client):
 def _id_of(app, name):
     from sqlalchemy import select
 
-    from moderation.db import db
-    from moderation.orm import Moderator
+    from moderation.domain.orm import Moderator
+    from moderation.infrastructure.db import db
 
     with app.app_context():
         return db.session.scalar(select(Moderator.id).where(Moderator.username == name))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from moderation.artifacts import current_version, read_manifest
+from moderation.learning.artifacts import current_version, read_manifest
 from tests.moderation_helpers import (
     LEARNED_INSULT,
     add_moderator,

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import event
 
-from moderation import policy
-from moderation.db import db
+from moderation.domain import policy
+from moderation.infrastructure.db import db
 from tests import sample_data
 
 ARTICLE_ID = sample_data.EXAMPLE_ARTICLE["id"]
@@ -211,7 +211,7 @@ def test_unknown_api_route_is_404_json(client, auth):
 
 
 def test_sites_cannot_see_each_others_comments(app, client, auth, article):
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
 
     post_comment(client, auth)
     with app.app_context():
@@ -366,7 +366,7 @@ def test_nothing_touches_the_database_after_a_post_commits(app, client, auth, ar
     """The answer is made before the commit: a failure after it could only
     report an error for comments that were in fact stored."""
 
-    from moderation.db import db
+    from moderation.infrastructure.db import db
 
     after_commit = []
     with app.app_context():

@@ -39,3 +39,23 @@ def test_a_busy_port_stops_the_start_with_a_message(tmp_path):
 def test_a_port_that_is_not_a_number_is_named(tmp_path):
     result = start(tmp_path, "http")
     assert result.returncode != 0 and "PORT must be a number from 1 to 65535" in result.stderr
+
+
+def test_the_web_process_loads_no_training_code(tmp_path):
+    """Serving needs the model, not the code that reads data files and
+    trains: those stay out of every web worker's memory and start-up."""
+    env = {**os.environ, "MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    program = (
+        "import sys, app, moderation.learning.scoring\n"
+        "client = app.app.test_client()\n"
+        "assert client.get('/health').status_code in (200, 503)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('moderation.'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    for training_module in ("datasets", "training", "evaluation", "splits", "heads", "pairs"):
+        assert f"moderation.learning.{training_module}" not in loaded

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from moderation.artifacts import current_version
-from moderation.scoring import ModelUnavailable, forget_loaded_models, load_scorer
+from moderation.learning.artifacts import current_version
+from moderation.learning.scoring import ModelUnavailable, forget_loaded_models, load_scorer
 
 
 @pytest.mark.parametrize("pointer", ["../evil_model", "{outside}", "missing", "v1/..", "."])

@@ -1,7 +1,7 @@
 """Where each Perspective attribute's labels come from."""
 
-from moderation.attributes import ATTRIBUTES, label
-from moderation.datasets import LabelledComment
+from moderation.learning.attributes import ATTRIBUTES, label
+from moderation.learning.examples import LabelledComment
 
 
 def comment(source, abusive, meta=None, on_topic=None, article_id=None):

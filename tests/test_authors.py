@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from moderation.db import db
-from moderation.sites import create_site
+from moderation.domain.sites import create_site
+from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.moderation_helpers import add_moderator, csrf_token, sign_in
 
@@ -49,7 +49,7 @@ def set_standing(moderator, site_id, standing, note="", author="u1"):
 def site_id_of(app, name="Example Tribune"):
     from sqlalchemy import select
 
-    from moderation.orm import Site
+    from moderation.domain.orm import Site
 
     with app.app_context():
         return db.session.scalar(select(Site.id).where(Site.name == name))

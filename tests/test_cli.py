@@ -2,7 +2,7 @@
 
 import json
 
-from moderation.artifacts import current_version, read_manifest
+from moderation.learning.artifacts import current_version, read_manifest
 from tests import sample_data
 
 

@@ -3,13 +3,13 @@
 import pytest
 from sqlalchemy import func, select
 
-from moderation import scoring
-from moderation.comments import record_decision
-from moderation.db import db
-from moderation.orm import Comment, Decision, Site, Status
-from moderation.policy import Thresholds
-from moderation.submission import submit_comments
-from moderation.validation import CommentInput
+from moderation.domain.comments import record_decision
+from moderation.domain.orm import Comment, Decision, Site, Status
+from moderation.domain.policy import Thresholds
+from moderation.domain.submission import submit_comments
+from moderation.domain.validation import CommentInput
+from moderation.infrastructure.db import db
+from moderation.learning import scoring
 from tests import sample_data
 
 
@@ -189,7 +189,7 @@ def test_held_comments_are_not_the_discussion_of_later_ones(
 def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monkeypatch, app):
     """Like a worker killed mid-request: the transaction never commits, so
     no comment exists without its decision, nor half a batch."""
-    import moderation.submission as submission_module
+    import moderation.domain.submission as submission_module
 
     def dies_after_the_comments_are_inserted(*args, **kwargs):
         raise RuntimeError("worker killed")

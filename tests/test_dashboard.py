@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
-from moderation import dashboard
-from moderation.db import db
-from moderation.orm import Comment, Decision, Site
+from moderation.domain import dashboard
+from moderation.domain.orm import Comment, Decision, Site
+from moderation.infrastructure.db import db
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

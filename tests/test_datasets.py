@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.datasets import (
+from moderation.learning.datasets import (
     DatasetError,
     LabelledComment,
     earlier_threads,

@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from moderation import create_app
-from moderation.db import MIGRATIONS_DIR, db, ensure_schema
+from moderation.infrastructure.db import MIGRATIONS_DIR, db, ensure_schema
 
 TABLES = {"sites", "articles", "comments", "decisions", "alembic_version"}
 
@@ -75,7 +75,7 @@ def test_rolling_back_undoes_work_done_in_a_savepoint(app, site_key):
     """On SQLite too: releasing a savepoint must not commit the transaction."""
     from sqlalchemy import select, text
 
-    from moderation.orm import Site
+    from moderation.domain.orm import Site
 
     with app.app_context():
         with db.session.begin_nested():
@@ -177,7 +177,7 @@ def test_a_write_lock_held_past_the_busy_timeout_is_a_503_and_stores_nothing(app
     a request that cannot get the lock in time is told to retry."""
     from sqlalchemy import func, select, text
 
-    from moderation.orm import Comment
+    from moderation.domain.orm import Comment
     from tests.test_feed import elsewhere
 
     with app.app_context():

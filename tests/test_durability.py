@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from moderation.config import PROJECT_ROOT
-from moderation.db import db
-from moderation.orm import Comment
+from moderation.domain.orm import Comment
+from moderation.infrastructure.db import db
 
 
 def free_port() -> int:

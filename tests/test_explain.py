@@ -2,8 +2,8 @@
 
 import pytest
 
-from moderation import scoring
-from moderation.explain import words
+from moderation.learning import scoring
+from moderation.learning.explain import words
 from tests import sample_data
 
 ARTICLE = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]

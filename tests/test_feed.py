@@ -6,9 +6,9 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
-from moderation.comments import record_decision
-from moderation.db import db
-from moderation.orm import Comment, Decision
+from moderation.domain.comments import record_decision
+from moderation.domain.orm import Comment, Decision
+from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.test_api import ARTICLE_ID, post_comment
 

@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 
-from moderation import gate
-from moderation.datasets import LabelledComment
-from moderation.gate import compare, judge
-from moderation.policy import Thresholds
-from moderation.scoring import load_scorer
-from moderation.splits import group_of, in_validation
+from moderation.domain.policy import Thresholds
+from moderation.learning import gate
+from moderation.learning.examples import LabelledComment
+from moderation.learning.gate import compare, judge
+from moderation.learning.scoring import load_scorer
+from moderation.learning.splits import group_of, in_validation
 from tests import sample_data
 
 SITE, ALL, ON_TOPIC = (label for label, _ in gate.CHECKS)

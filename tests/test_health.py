@@ -2,7 +2,7 @@
 
 from sqlalchemy import event
 
-from moderation.db import db
+from moderation.infrastructure.db import db
 
 
 def test_health_needs_no_key(client):

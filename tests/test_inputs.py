@@ -4,8 +4,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from moderation.db import db
-from moderation.orm import Comment, LabelledExample
+from moderation.domain.orm import Comment, LabelledExample
+from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.moderation_helpers import add_moderator, csrf_token, sign_in
 

@@ -5,9 +5,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from moderation import review
-from moderation.db import db
-from moderation.orm import Comment, Moderator
+from moderation.domain import review
+from moderation.domain.orm import Comment, Moderator
+from moderation.infrastructure.db import db
 from tests.moderation_helpers import add_moderator, post_comments
 
 
@@ -116,7 +116,7 @@ def test_a_file_with_unstorable_text_or_over_long_ids_imports_nothing(runner, tm
 
 
 def test_importing_a_file_again_updates_its_labels_instead_of_doubling_them(app, runner, tmp_path):
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
 
     with app.app_context():
         create_site("Example Tribune")
@@ -138,7 +138,7 @@ def test_importing_a_file_again_updates_its_labels_instead_of_doubling_them(app,
 
 
 def test_the_same_comment_id_at_two_sites_is_two_labels(app, runner, tmp_path):
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
 
     with app.app_context():
         create_site("Example Tribune")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation import languages
+from moderation.learning import languages
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,11 @@ the article is posted, as a logged model decision."""
 
 from sqlalchemy import select
 
-from moderation import review
-from moderation.db import db
-from moderation.late_articles import NOTE
-from moderation.orm import Comment, Moderator
-from moderation.policy import Thresholds, decide
+from moderation.domain import review
+from moderation.domain.late_articles import NOTE
+from moderation.domain.orm import Comment, Moderator
+from moderation.domain.policy import Thresholds, decide
+from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.moderation_helpers import add_moderator
 
@@ -52,7 +52,7 @@ def test_a_comment_a_moderator_has_decided_is_left_to_the_moderators(app, client
 
 
 def test_another_sites_article_of_the_same_id_releases_nothing(app, client, auth):
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
 
     post(client, auth, "mine", sample_data.EXAMPLE_COMMENTS[0])
     with app.app_context():

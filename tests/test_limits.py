@@ -117,8 +117,8 @@ def test_guessing_from_many_addresses_delays_but_never_locks_out_the_owner(app, 
 SWITCHED_OFF = """
 import sys
 from moderation import create_app
-from moderation.db import db, ensure_schema
-from moderation.sites import create_site
+from moderation.infrastructure.db import db, ensure_schema
+from moderation.domain.sites import create_site
 from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "MODERATION_MODEL_DIR": sys.argv[2],
                   "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})

@@ -1,6 +1,6 @@
 """Model versions: list, promote, roll back; the API follows at once."""
 
-from moderation.artifacts import current_version, promotions
+from moderation.learning.artifacts import current_version, promotions
 from tests import sample_data
 
 

@@ -7,8 +7,8 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from moderation.db import db
-from moderation.orm import Webhook
+from moderation.domain.orm import Webhook
+from moderation.infrastructure.db import db
 from tests.test_webhooks import Receiver, post_plain_comments, register_webhook, stored_events
 
 

@@ -12,10 +12,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from moderation import labels
-from moderation.db import db
-from moderation.orm import LabelledExample, Site
-from moderation.sites import create_site
+from moderation.domain import labels
+from moderation.domain.orm import LabelledExample, Site
+from moderation.domain.sites import create_site
+from moderation.infrastructure.db import db
 
 SUGGEST = "/v1alpha1/comments:suggestscore"
 

@@ -21,8 +21,8 @@ Sources cited per case:
 
 import pytest
 
-from moderation.perspective import PERSPECTIVE_ATTRIBUTES
-from moderation.scoring import load_scorer
+from moderation.learning.scoring import load_scorer
+from moderation.web.perspective_api import PERSPECTIVE_ATTRIBUTES
 from tests import sample_data
 
 ANALYZE = "/v1alpha1/comments:analyze"

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderation.perspective_text import from_html, lone_surrogate, sentences, utf16_offsets
+from moderation.web.perspective_text import from_html, lone_surrogate, sentences, utf16_offsets
 
 
 def test_markup_is_removed_and_entities_decoded():

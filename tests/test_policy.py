@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from moderation.orm import Status
-from moderation.policy import PolicyDecision, Thresholds, decide, describe
+from moderation.domain.orm import Status
+from moderation.domain.policy import PolicyDecision, Thresholds, decide, describe
 
 DEFAULT = Thresholds()
 

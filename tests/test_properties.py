@@ -3,10 +3,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.explain import words
-from moderation.orm import Status
-from moderation.policy import Thresholds, decide
-from moderation.textnorm import normalise
+from moderation.domain.orm import Status
+from moderation.domain.policy import Thresholds, decide
+from moderation.learning.explain import words
+from moderation.learning.textnorm import normalise
 
 probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 thresholds = st.builds(

@@ -246,9 +246,9 @@ def test_concurrent_claims_never_overlap(app, client, auth):
 
     from sqlalchemy import select
 
-    from moderation import review
-    from moderation.db import db
-    from moderation.orm import Moderator
+    from moderation.domain import review
+    from moderation.domain.orm import Moderator
+    from moderation.infrastructure.db import db
 
     post_comments(client, auth, [f"comment {i}" for i in range(40)])
     names = ["m1", "m2", "m3", "m4"]
@@ -276,7 +276,7 @@ def test_concurrent_claims_never_overlap(app, client, auth):
 
 
 def test_deciding_too_many_at_once_is_refused_and_says_the_limit(moderator, auth):
-    from moderation.queue import DECIDE_LIMIT
+    from moderation.web.queue_pages import DECIDE_LIMIT
 
     post_comments(moderator, auth, ["first comment"])
     ((comment_id, version),) = versions(moderator.get("/queue").get_data(as_text=True)).items()
@@ -296,7 +296,7 @@ def test_a_failure_after_the_commit_still_reports_the_decision(moderator, auth, 
     def broken_card(comment):
         raise RuntimeError("template failed")
 
-    monkeypatch.setattr("moderation.queue._card", broken_card)
+    monkeypatch.setattr("moderation.web.queue_pages._card", broken_card)
     response = act(
         moderator,
         "/queue/decide",

@@ -64,8 +64,8 @@ def test_bad_reports_are_refused_clearly(client, auth, published):
 
 
 def test_another_sites_comment_cannot_be_reported(app, client, published):
-    from moderation.db import db
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
+    from moderation.infrastructure.db import db
 
     with app.app_context():
         _, key = create_site("Other Gazette")

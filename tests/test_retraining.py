@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.artifacts import current_version, read_manifest
-from moderation.db import db
+from moderation.infrastructure.db import db
+from moderation.learning.artifacts import current_version, read_manifest
 from tests import sample_data
 from tests.moderation_helpers import (
     LEARNED_INSULT,
@@ -158,7 +158,7 @@ def test_retraining_for_a_site_uses_only_its_labels(
     app, client, site_key, runner, data_files, site_models
 ):
     """Issue 12, item 6: another site's feedback never trains this site's model."""
-    from moderation.sites import create_site
+    from moderation.domain.sites import create_site
 
     with app.app_context():
         _, other_key = create_site("Site B")

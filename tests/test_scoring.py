@@ -3,9 +3,9 @@
 import joblib
 import pytest
 
-from moderation import scoring
-from moderation.artifacts import current_version, read_manifest
-from moderation.datasets import read_comments
+from moderation.learning import scoring
+from moderation.learning.artifacts import current_version, read_manifest
+from moderation.learning.datasets import read_comments
 from tests import sample_data
 
 ARTICLE_TEXT = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]

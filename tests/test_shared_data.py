@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from moderation.artifacts import current_version, read_manifest
 from moderation.config import PROJECT_ROOT
+from moderation.learning.artifacts import current_version, read_manifest
 
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
 pytestmark = [

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from moderation import create_app
-from moderation.artifacts import current_version, library_versions, read_manifest
 from moderation.config import PROJECT_ROOT
-from moderation.datasets import read_articles, read_comments
-from moderation.evaluation import evaluate
-from moderation.policy import Thresholds
-from moderation.scoring import load_scorer
+from moderation.domain.policy import Thresholds
+from moderation.learning.artifacts import current_version, library_versions, read_manifest
+from moderation.learning.datasets import read_articles, read_comments
+from moderation.learning.evaluation import evaluate
+from moderation.learning.scoring import load_scorer
 from tests import sample_data
 
 SHIPPED = PROJECT_ROOT / "models"

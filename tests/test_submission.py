@@ -9,11 +9,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from moderation import policy, scoring
 from moderation.config import PROJECT_ROOT
-from moderation.datasets import article_text
-from moderation.db import db
-from moderation.orm import Comment, Decision, OutboxEvent, Site, Webhook
+from moderation.domain import policy
+from moderation.domain.orm import Comment, Decision, OutboxEvent, Site, Webhook
+from moderation.infrastructure.db import db
+from moderation.learning import scoring
+from moderation.learning.examples import article_text
 from tests import sample_data
 
 TEXTS = [
@@ -223,8 +224,8 @@ def test_a_comment_stored_by_another_request_meanwhile_is_answered_as_a_repeat(
     """Between reading and writing, another request stores the same id: the
     same text is a repeat (200), another a conflict (409), a reply to it
     replies to the stored one; nothing is stored twice."""
-    from moderation.submission import prepare, score, store, submit_comments
-    from moderation.validation import CommentInput
+    from moderation.domain.submission import prepare, score, store, submit_comments
+    from moderation.domain.validation import CommentInput
 
     def item(comment_id, text, parent_id=None):
         return CommentInput(comment_id, article["id"], text, None, None, parent_id, None)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from moderation.suggest import suggest
+from moderation.learning.suggest import suggest
 
 
 def test_thresholds_reach_the_target_and_the_rest_is_queued():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from moderation.textfeatures import HashedNgrams, LinearAttributes, TextNormaliser
+from moderation.learning.textfeatures import HashedNgrams, LinearAttributes, TextNormaliser
 
 TEXTS = [
     "you are an idiot",

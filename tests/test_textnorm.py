@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.textnorm import Normaliser, normalise
+from moderation.learning.textnorm import Normaliser, normalise
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,16 @@ import json
 
 import numpy as np
 
-from moderation.artifacts import current_version, load_pipelines, read_manifest, save_version
-from moderation.datasets import LabelledComment, read_articles, read_comments
-from moderation.pairs import on_topic_pairs
-from moderation.splits import group_of, in_validation
-from moderation.training import train_models
+from moderation.learning.artifacts import (
+    current_version,
+    load_pipelines,
+    read_manifest,
+    save_version,
+)
+from moderation.learning.datasets import LabelledComment, read_articles, read_comments
+from moderation.learning.pairs import on_topic_pairs
+from moderation.learning.splits import group_of, in_validation
+from moderation.learning.training import train_models
 from tests import sample_data
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}

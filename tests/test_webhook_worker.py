@@ -12,11 +12,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from moderation.comments import record_decision
 from moderation.config import PROJECT_ROOT
-from moderation.db import db, write_lock
-from moderation.orm import Comment
-from moderation.webhooks import DELIVERY_HEADER
+from moderation.domain.comments import record_decision
+from moderation.domain.orm import Comment
+from moderation.domain.webhooks import DELIVERY_HEADER
+from moderation.infrastructure.db import db, write_lock
 from tests.test_webhooks import LOOPBACK_ALLOWED, Receiver
 
 FIRST_RETRY = 0.5

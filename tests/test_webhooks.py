@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select, update
 
-from moderation.comments import record_decision
-from moderation.db import db, utcnow
-from moderation.orm import Comment, OutboxEvent
-from moderation.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER
+from moderation.domain.comments import record_decision
+from moderation.domain.orm import Comment, OutboxEvent
+from moderation.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER
+from moderation.infrastructure.db import db, utcnow
 from tests import sample_data
 
 # The suite's receivers listen on 127.0.0.1, which the policy refuses
@@ -236,7 +236,7 @@ def test_a_site_that_trickles_its_answer_is_cut_off_at_the_deadline(app, client,
 
 
 def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth, runner):
-    from moderation.webhooks import deliver_due
+    from moderation.domain.webhooks import deliver_due
 
     site = Receiver(delay=0.05)
     site.start()

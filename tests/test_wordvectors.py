@@ -4,9 +4,9 @@ import pickle
 
 import numpy as np
 
-from moderation.datasets import read_articles, read_comments
-from moderation.training import train_models
-from moderation.wordvectors import WordVectors
+from moderation.learning.datasets import read_articles, read_comments
+from moderation.learning.training import train_models
+from moderation.learning.wordvectors import WordVectors
 
 # Two "topics": Russia/Moscow/Kremlin and football/goal/penalty.
 VOCABULARY = ["russia", "moscow", "kremlin", "football", "goal", "penalty"]
@@ -54,7 +54,7 @@ def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
     assert features.n_dense_ == 10
     items = [("The Kremlin will sign", "Moscow and Islamabad agree", "")]
     assert 0.0 <= model.predict_proba(items)[0, 1] <= 1.0
-    from moderation.explain import on_topic_spans
+    from moderation.learning.explain import on_topic_spans
 
     (spans,) = on_topic_spans(model, items)
     for span in spans:

@@ -26,7 +26,7 @@ def upgrade():
         batch_op.create_index("ix_decisions_xid_id", ["xid", "id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         # New rows written by any means get their transaction's id; the
-        # service also raises it per comment (moderation.feed).
+        # service also raises it per comment (moderation.domain.feed).
         op.execute(
             "ALTER TABLE decisions ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint)"
         )

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from moderation.db import db
-from moderation.sites import create_site
+from moderation.domain.sites import create_site
+from moderation.infrastructure.db import db
 from tests.moderation_helpers import PASSWORD, add_moderator
 
 

@@ -1,0 +1,12 @@
+"""The ``flask --app app ...`` commands operators run, one module per subject."""
+
+from moderation.commands import (
+    account_commands,  # noqa: F401  (adds its commands to the sites and moderators groups)
+    model_commands,
+    service_commands,
+)
+
+
+def init_app(app) -> None:
+    service_commands.init_app(app)
+    model_commands.init_app(app)

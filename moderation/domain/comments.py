@@ -1,0 +1,133 @@
+"""Comments once stored: their decisions, re-scoring, the site's feed.
+
+New comments arrive through ``submission``. Nothing here commits. Each
+status a comment takes, including its first, writes a ``Decision``.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from moderation.domain.authors import standings
+from moderation.domain.orm import Article, Comment, Decision, Site, Status
+from moderation.domain.policy import Thresholds, decide
+from moderation.domain.validation import ArticleInput
+from moderation.domain.webhooks import queue_event
+from moderation.infrastructure.db import db, utcnow
+from moderation.learning.attributes import SPAM
+from moderation.learning.examples import article_text
+
+
+def upsert_article(site: Site, data: ArticleInput) -> tuple[Article, bool]:
+    article = db.session.scalar(
+        select(Article).where(Article.site_id == site.id, Article.external_id == data.id)
+    )
+    created = article is None
+    if created:
+        article = Article(site_id=site.id, external_id=data.id)
+        db.session.add(article)
+    article.title, article.body, article.url = data.title, data.body, data.url
+    article.updated_at = utcnow()
+    return article, created
+
+
+def _article_text(article: Article | None) -> str | None:
+    return article_text(article.title, article.body) if article else None
+
+
+def record_decision(comment: Comment, status, reasons, actor_type, actor, note=None) -> Decision:
+    """Change a comment's status and log it; the only way a stored comment's
+    status changes (a new comment's first decision is written with it)."""
+    decision = Decision(
+        comment=comment,
+        actor_type=actor_type,
+        actor=actor,
+        from_status=comment.status,
+        to_status=str(status),
+        reasons=list(reasons),
+        note=note,
+        decided_at=utcnow(),
+    )
+    comment.status = str(status)
+    comment.reasons = list(reasons)
+    db.session.add(decision)
+    queue_event(comment, decision)
+    return decision
+
+
+def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
+    """Score the comments the policy held with the current model, and decide
+    them again. Comments a moderator put back in the queue are left alone.
+    Returns (re-scored, changed)."""
+    held = [
+        c
+        for c in db.session.scalars(
+            select(Comment)
+            .where(Comment.status == Status.PENDING)
+            .options(selectinload(Comment.decisions), selectinload(Comment.parent))
+        )
+        if c.decisions[-1].actor_type == "model"
+    ]
+    if not held:
+        return 0, 0
+    keys = {(c.site_id, c.article_external_id) for c in held}
+    articles = {
+        (a.site_id, a.external_id): a
+        for a in db.session.scalars(
+            select(Article).where(Article.external_id.in_({k[1] for k in keys}))
+        )
+    }
+
+    from moderation.learning.scoring import load_scorer
+
+    scorer = load_scorer(model_dir)
+    scores = scorer.score(
+        [c.text for c in held],
+        [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
+        [c.parent.text if c.parent else "" for c in held],
+    )
+    sites = {c.site_id for c in held}
+    authors = {
+        (site_id, author): standing
+        for site_id in sites
+        for author, standing in standings(
+            site_id, [c.author_id for c in held if c.site_id == site_id]
+        ).items()
+    }
+    changed = 0
+    for comment, score in zip(held, scores):
+        standing = authors.get((comment.site_id, comment.author_id), "normal")
+        note = "re-scored with a new model"
+        changed += redecide(comment, score, scorer.version, thresholds, standing, note)
+    return len(held), changed
+
+
+def redecide(comment: Comment, score, version: str, thresholds, standing: str, note: str) -> bool:
+    """Give a stored comment new scores and let the policy decide it again,
+    as the model; a decision is recorded when its status or reasons change.
+    Returns whether they did."""
+    decision = decide(
+        score.abusive, score.on_topic, thresholds, standing, score.attributes.get(SPAM)
+    )
+    comment.abusive, comment.on_topic = score.abusive, score.on_topic
+    comment.model_version = version
+    if score.explanations is not None:
+        comment.explanations = score.explanations
+    if decision.status == comment.status and decision.reasons == comment.reasons:
+        return False
+    record_decision(
+        comment,
+        decision.status,
+        decision.reasons,
+        actor_type="model",
+        actor=f"policy/{version}",
+        note=note,
+    )
+    return True
+
+
+def find_comment(site: Site, external_id: str) -> Comment | None:
+    return db.session.scalar(
+        select(Comment)
+        .where(Comment.site_id == site.id, Comment.external_id == external_id)
+        .options(selectinload(Comment.decisions), selectinload(Comment.parent))
+    )

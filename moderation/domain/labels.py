@@ -1,0 +1,344 @@
+"""Labelled examples from the site itself: moderators' decisions and files.
+
+A moderator's latest decision on a comment is a label (an overturned one
+counts only as its last word): rejected as abusive → abusive 1; rejected
+as off-topic or spam → on_topic 0; approved → abusive 0 and on_topic 1.
+Files in the datasets' JSON Lines format (or CSV with the same columns)
+are imported whole or not at all, with every bad line reported.
+
+Labels belong to a site: its moderators' decisions on its comments, and
+the feedback its key sends through Perspective's suggestscore (whatever
+``communityId`` the request claims, which is kept as metadata only).
+Retraining for a site takes that site's labels and the operator's
+imported files, never another site's.
+"""
+
+import csv
+import dataclasses
+import io
+import json
+from collections import Counter
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from moderation.domain.orm import (
+    EXTERNAL_ID_LENGTH,
+    Article,
+    Comment,
+    Decision,
+    LabelledExample,
+    Report,
+    Site,
+)
+from moderation.domain.validation import unstorable_fields
+from moderation.infrastructure.db import db, utcnow
+from moderation.learning.examples import LabelledComment, article_text
+
+SITE_SOURCE = "site"
+MAX_TEXT = 20000
+FEEDBACK_SOURCE = "suggestscore"
+# The feedback attributes that set the abuse and relevance labels; feedback
+# on any other attribute (INSULT, SPAM, ...) is kept for that attribute only.
+ABUSE_ATTRIBUTE = "TOXICITY"
+OFF_TOPIC_ATTRIBUTE = "OFF_TOPIC"
+
+
+class LabelFileError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        self.problems = problems
+
+
+SITE_LICENSE = "site-own"
+
+
+def site_label(id, text, abusive, on_topic, article_id, source) -> LabelledComment:
+    """A site's label, in the same shape as the labelled datasets' rows."""
+    return LabelledComment(id, text, abusive, on_topic, article_id, source, SITE_LICENSE)
+
+
+def to_json(label: LabelledComment) -> dict:
+    """The datasets' JSON Lines format (README of the datasets)."""
+    return dataclasses.asdict(label)
+
+
+def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
+    """One label per comment whose latest decision was a moderator's (of
+    one site's comments when ``site_id`` is given)."""
+    latest = (
+        select(Decision.comment_id, func.max(Decision.id).label("last"))
+        .group_by(Decision.comment_id)
+        .subquery()
+    )
+    query = (
+        select(Decision, Comment, Site.name)
+        .join(latest, Decision.id == latest.c.last)
+        .join(Comment, Comment.id == Decision.comment_id)
+        .join(Site, Site.id == Comment.site_id)
+        .where(Decision.actor_type == "moderator")
+        .order_by(Decision.id)
+    )
+    if site_id is not None:
+        query = query.where(Comment.site_id == site_id)
+    rows = db.session.execute(query)
+    labels = []
+    for decision, comment, site in rows:
+        values = _values_of(decision)
+        if values is not None:
+            labels.append(
+                site_label(
+                    comment.external_id,
+                    comment.text,
+                    *values,
+                    comment.article_external_id,
+                    f"moderators:{site}",
+                )
+            )
+    return labels
+
+
+def from_reports(site_id: int | None = None, threshold: int | None = None) -> list[LabelledComment]:
+    """Weak labels from readers: a comment reported by at least the policy's
+    threshold of readers, that no moderator has decided since, is labelled
+    by the reason most readers gave (of one site's comments when
+    ``site_id`` is given). A moderator's decision, when there is one, is
+    the label instead (``from_decisions``)."""
+    if threshold is None:
+        threshold = current_app.config.get("MODERATION_REPORT_THRESHOLD", 3)
+    reported = (
+        select(Report.comment_id)
+        .group_by(Report.comment_id)
+        .having(func.count() >= threshold)
+        .subquery()
+    )
+    query = (
+        select(Comment)
+        .where(Comment.id.in_(select(reported.c.comment_id)))
+        .options(selectinload(Comment.decisions))
+        .order_by(Comment.id)
+    )
+    if site_id is not None:
+        query = query.where(Comment.site_id == site_id)
+    comments = db.session.scalars(query).all()
+    reasons: dict[int, Counter] = {c.id: Counter() for c in comments}
+    for comment_id, reason in db.session.execute(
+        select(Report.comment_id, Report.reason).where(Report.comment_id.in_(reasons))
+    ):
+        reasons[comment_id][reason] += 1
+    sites = dict(db.session.execute(select(Site.id, Site.name)).tuples().all())
+    labels = []
+    for comment in comments:
+        if any(d.actor_type == "moderator" for d in comment.decisions):
+            continue
+        reason = reasons[comment.id].most_common(1)[0][0]
+        values = {"abusive": (1, None), "off_topic": (None, 0), "spam": (None, 0)}.get(reason)
+        if values is not None:
+            labels.append(
+                site_label(
+                    comment.external_id,
+                    comment.text,
+                    *values,
+                    comment.article_external_id,
+                    f"reports:{sites[comment.site_id]}",
+                )
+            )
+    return labels
+
+
+def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
+    if decision.to_status == "approved":
+        return 0, 1
+    if decision.to_status == "rejected":
+        reasons = set(decision.reasons or [])
+        if "abusive" in reasons:
+            return 1, None
+        if reasons & {"off_topic", "spam"}:
+            return None, 0
+    return None  # pending again (an undo), or rejected for another reason
+
+
+def imported(site_id: int | None = None) -> list[LabelledComment]:
+    """Stored labels: with ``site_id``, that site's and the operator's files."""
+    query = select(LabelledExample).order_by(LabelledExample.id)
+    if site_id is not None:
+        query = query.where(
+            or_(LabelledExample.site_id == site_id, LabelledExample.site_id.is_(None))
+        )
+    # Feedback on other attributes only (INSULT, ...) is no abuse or relevance label.
+    query = query.where(
+        or_(LabelledExample.abusive.is_not(None), LabelledExample.on_topic.is_not(None))
+    )
+    rows = db.session.scalars(query)
+    return [
+        site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source)
+        for r in rows
+    ]
+
+
+def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dict[str, dict]]:
+    """The site's labels as training rows (source "site", so they get the
+    site's share of the training weight), and the site's articles. Without
+    ``site_id``, every site's labels (one model for the whole service)."""
+    rows = [
+        dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
+        for label in [*from_decisions(site_id), *from_reports(site_id), *imported(site_id)]
+    ]
+    articles = {
+        article.external_id: {
+            "title": article.title,
+            "body": article.body,
+            "text": article_text(article.title, article.body),
+            "source": SITE_SOURCE,
+        }
+        for article in db.session.scalars(
+            select(Article).where(Article.site_id == site_id)
+            if site_id is not None
+            else select(Article)
+        )
+    }
+    return rows, articles
+
+
+def export_lines() -> list[str]:
+    labels = [*from_decisions(), *from_reports(), *imported()]
+    return [json.dumps(to_json(label)) for label in labels]
+
+
+def parse(content: str, filename: str) -> list[LabelledComment]:
+    """Every label in the file, or LabelFileError naming every bad line."""
+    if filename.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(content))
+        records = [(n, dict(row)) for n, row in enumerate(reader, start=2)]
+    else:
+        records = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    records.append((number, f"not valid JSON ({exc.msg})"))
+    labels, problems = [], []
+    for number, record in records:
+        try:
+            labels.append(_label(record, filename))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    if not records:
+        problems.append("the file holds no labels")
+    if problems:
+        raise LabelFileError(problems)
+    return labels
+
+
+def _label(record, filename) -> LabelledComment:
+    if isinstance(record, str):
+        raise ValueError(record)
+    if not isinstance(record, dict):
+        raise ValueError("expected an object with id, text, abusive, on_topic")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"'text' is longer than {MAX_TEXT} characters")
+    abusive, on_topic = _flag(record, "abusive"), _flag(record, "on_topic")
+    if abusive is None and on_topic is None:
+        raise ValueError("give 'abusive' or 'on_topic' (0 or 1)")
+    identifier = str(record.get("id") or "").strip()
+    if not identifier:
+        raise ValueError("'id' is required")
+    article = str(record.get("article_id") or "") or None
+    source = str(record.get("source") or f"import:{filename}")
+    for name, value in (("id", identifier), ("article_id", article), ("source", source)):
+        if value and len(value) > EXTERNAL_ID_LENGTH:
+            raise ValueError(f"'{name}' is longer than {EXTERNAL_ID_LENGTH} characters")
+    for name, problem in unstorable_fields({**record, "source": source}).items():
+        raise ValueError(f"'{name}' {problem}")
+    return site_label(identifier, text, abusive, on_topic, article, source)
+
+
+def _flag(record, name) -> int | None:
+    value = record.get(name)
+    if value in (None, ""):
+        return None
+    if str(value).strip() in ("0", "1"):
+        return int(str(value).strip())
+    raise ValueError(f"'{name}' must be 0, 1 or empty")
+
+
+def site_for_import(name: str | None) -> Site | None:
+    """The named site, or the only one when no name is given."""
+    if name:
+        site = db.session.scalar(select(Site).where(Site.name == name))
+        if site is None:
+            raise ValueError(f"no site is named {name!r}")
+        return site
+    sites = db.session.scalars(select(Site).limit(2)).all()
+    if len(sites) > 1:
+        raise ValueError("several sites exist: say which one the labels belong to")
+    return sites[0] if sites else None
+
+
+def store(labels: list[LabelledComment], site: Site | None = None) -> int:
+    """Add or update the site's labels: one per (site, comment id), so a
+    file imported twice changes nothing, and a corrected file corrects.
+    Returns how many distinct labels the file held."""
+    latest = {label.id: label for label in labels}  # a later line wins
+    site_id = site.id if site is not None else None
+    same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
+    ids, stored = list(latest), {}
+    for start in range(0, len(ids), 500):  # bound the IN list
+        chunk = ids[start : start + 500]
+        for row in db.session.scalars(
+            select(LabelledExample).where(same_site, LabelledExample.external_id.in_(chunk))
+        ):
+            stored[row.external_id] = row
+    for identifier, label in latest.items():
+        row = stored.get(identifier)
+        if row is None:
+            row = LabelledExample(site_id=site_id, external_id=identifier)
+            db.session.add(row)
+        row.text, row.abusive, row.on_topic = label.text, label.abusive, label.on_topic
+        row.article_id, row.source, row.imported_at = label.article_id, label.source, utcnow()
+    return len(latest)
+
+
+def record_feedback(site_id, comment_id, text, values, community_id) -> LabelledExample:
+    """The site's label for one comment from Perspective feedback.
+
+    One row per (site, comment): later feedback updates it, attribute by
+    attribute, so approving and then rejecting leaves only the rejection.
+    TOXICITY sets the abuse label and OFF_TOPIC the relevance label; other
+    attributes are kept for their own models. ``community_id`` is metadata:
+    the row belongs to ``site_id``, the site whose key sent it."""
+    row = _feedback_row(site_id, comment_id)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = LabelledExample(
+                    site_id=site_id, source=FEEDBACK_SOURCE, external_id=comment_id, text=text
+                )
+                db.session.add(row)
+        except IntegrityError:  # a concurrent first feedback on the same comment
+            row = _feedback_row(site_id, comment_id)
+    merged = {**(row.attributes or {}), **values}
+    row.text, row.attributes, row.community_id = text, merged, community_id
+    row.imported_at = utcnow()
+    toxic, off_topic = merged.get(ABUSE_ATTRIBUTE), merged.get(OFF_TOPIC_ATTRIBUTE)
+    row.abusive = None if toxic is None else int(toxic >= 0.5)
+    row.on_topic = None if off_topic is None else int(off_topic < 0.5)
+    return row
+
+
+def _feedback_row(site_id, comment_id) -> LabelledExample | None:
+    return db.session.scalar(
+        select(LabelledExample)
+        .where(
+            LabelledExample.site_id == site_id,
+            LabelledExample.source == FEEDBACK_SOURCE,
+            LabelledExample.external_id == comment_id,
+        )
+        .with_for_update()
+    )

