@@ -38,4 +38,8 @@ if __name__ == "__main__":
             "Created an empty database. Create a site and its API key with:\n"
             "  .venv/bin/flask --app app sites create 'My News Site'"
         )
+    # One command, no other service: jobs (retraining and the like) run in a
+    # thread of this process, from the queue's SQLite file.
+    if not app.config["MODERATION_JOBS_URL"]:
+        app.extensions["jobs"].consumer(in_process=True).start()
     app.run(host=HOST, port=PORT)

@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import commands, config
-from moderation.infrastructure import db, outbound, redaction
+from moderation.domain import training_runs
+from moderation.infrastructure import db, jobs, outbound, redaction
 from moderation.web import (
     account_pages,
     admin_pages,
@@ -47,6 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbound.parse_networks(app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"])
 
     db.init_app(app)
+    jobs.init_app(
+        app,
+        {"retrain": training_runs.run_job},
+        every_minute={"fail_stopped_runs": training_runs.fail_stopped_runs},
+    )
     errors.register_error_handlers(app)
     commands.init_app(app)
     display.init_app(app)

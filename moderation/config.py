@@ -135,4 +135,10 @@ def from_environment(instance_path: str) -> dict:
             "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS", 2.0
         ),
         "MODERATION_BASE_ARTICLES": os.environ.get("MODERATION_BASE_ARTICLES") or None,
+        # Where background jobs wait: empty for a SQLite file in the instance
+        # folder, redis://host:port/db to share them between machines.
+        "MODERATION_JOBS_URL": os.environ.get("MODERATION_JOBS_URL", ""),
+        # A running retraining whose worker has not said it is alive for
+        # this long is marked failed (its worker was killed or lost).
+        "MODERATION_JOB_STALE_SECONDS": _float("MODERATION_JOB_STALE_SECONDS", 60.0),
     }

@@ -73,7 +73,7 @@ def retrain_in_the_page(admin, app, data_files) -> str:
     app.config["MODERATION_BASE_ARTICLES"] = str(articles)
     token = csrf_token(admin, "/admin/models")
     response = admin.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
-    assert "Retraining started" in response.get_data(as_text=True)
+    assert "Retraining queued" in response.get_data(as_text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         page = admin.get("/admin/models").get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from moderation.commands import (
     account_commands,  # noqa: F401  (adds its commands to the sites and moderators groups)
+    job_commands,
     model_commands,
     service_commands,
 )
@@ -10,3 +11,4 @@ from moderation.commands import (
 def init_app(app) -> None:
     service_commands.init_app(app)
     model_commands.init_app(app)
+    job_commands.init_app(app)

@@ -256,10 +256,18 @@ class TrainingRun(db.Model):
     started_by: Mapped[str] = mapped_column(String(80))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # running, promoted, kept (the gate refused it) or failed
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    # queued, running, promoted, kept (the gate refused it) or failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     progress: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[str | None] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    # Set while queued or running, cleared when finished: unique, so one
+    # retraining per site (or of every site's labels) at a time.
+    active_for: Mapped[str | None] = mapped_column(String(32), unique=True)
+    worker: Mapped[str | None] = mapped_column(String(120))
+    # The worker running it writes this every few seconds; a stale one means
+    # the worker stopped (killed, or its machine went away).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Webhook(db.Model):

@@ -1,12 +1,11 @@
 """Admin pages for the model's life: versions, labels, retraining.
 
-Retraining runs in a background thread of the worker that received the
-request; its progress is written to a ``TrainingRun`` row, so any worker
-can show it. The base data it trains on comes from configuration
+Retraining is a job (``domain.training_runs``) that a job worker runs;
+its progress is written to a ``TrainingRun`` row, so any instance can show
+it. The base data it trains on comes from configuration
 (``MODERATION_BASE_DATA``, ``MODERATION_BASE_ARTICLES``).
 """
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,14 +23,14 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from moderation.domain import labels, webhooks
+from moderation.domain import labels, training_runs, webhooks
 from moderation.domain.orm import OutboxEvent, Site, TrainingRun, Webhook
-from moderation.domain.policy import Thresholds
-from moderation.infrastructure.db import db, utcnow
+from moderation.infrastructure import jobs
+from moderation.infrastructure.db import db
 from moderation.learning import artifacts
 
 if TYPE_CHECKING:
-    from moderation.domain.retraining import Request as RetrainingRequest
+    pass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RUNS_SHOWN = 5
@@ -115,57 +114,19 @@ def rollback():
 
 @bp.post("/retrain")
 def retrain():
-    config = current_app.config
-    if not config.get("MODERATION_BASE_DATA"):
+    if not current_app.config.get("MODERATION_BASE_DATA"):
         flash("Set MODERATION_BASE_DATA (and MODERATION_BASE_ARTICLES) to retrain here.", "error")
         return redirect(url_for("admin.models"))
-    running = db.session.scalar(select(TrainingRun).where(TrainingRun.status == "running"))
-    if running is not None:
-        flash(f"A retraining started by {running.started_by} is still running.", "error")
+    try:
+        run_id = training_runs.queue_run(current_user.username).id
+    except training_runs.AlreadyRunning:
+        db.session.rollback()
+        flash("A retraining is already queued or running.", "error")
         return redirect(url_for("admin.models"))
-    run = TrainingRun(started_by=current_user.username, progress="starting")
-    db.session.add(run)
     db.session.commit()
-    from moderation.domain.retraining import Request
-
-    job = Request(
-        data=config["MODERATION_BASE_DATA"],
-        articles=config.get("MODERATION_BASE_ARTICLES"),
-        from_decisions=True,
-        by=current_user.username,
-    )
-    app = current_app._get_current_object()
-    threading.Thread(target=_retrain, args=(app, run.id, job), daemon=True).start()
-    flash("Retraining started; this page shows how far it has got.", "info")
+    jobs.enqueue("retrain", run_id)
+    flash("Retraining queued for a job worker; this page shows how far it has got.", "info")
     return redirect(url_for("admin.models"))
-
-
-def _retrain(app, run_id: int, job: "RetrainingRequest") -> None:
-    from moderation.domain import retraining
-
-    with app.app_context():
-
-        def note(message: str) -> None:
-            run = db.session.get(TrainingRun, run_id)
-            run.progress = message
-            db.session.commit()
-
-        try:
-            outcome = retraining.run(
-                Path(app.config["MODERATION_MODEL_DIR"]),
-                job,
-                Thresholds.from_config(app.config),
-                log=note,
-            )
-            status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
-        except Exception as exc:  # reported on the page, never lost in a thread
-            db.session.rollback()
-            app.logger.exception("retraining %s failed", run_id)
-            outcome, status, message = None, "failed", f"failed: {exc}"
-        run = db.session.get(TrainingRun, run_id)
-        run.status, run.progress, run.finished_at = status, message, utcnow()
-        run.version = outcome.version if outcome else None
-        db.session.commit()
 
 
 @bp.route("/labels", methods=["GET", "POST"])

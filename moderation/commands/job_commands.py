@@ -1,0 +1,35 @@
+"""``flask --app app jobs work``: a job worker, on this machine or any other.
+
+Run as many as the work needs, each with the same configuration as the app
+instances (database, ``MODERATION_JOBS_URL``, ``MODERATION_MODEL_DIR``, and
+``MODERATION_BASE_DATA`` for retraining). Ctrl+C (SIGINT) lets running jobs
+finish; SIGTERM stops at once, and a retraining it was running is marked
+failed by the next worker's periodic check.
+"""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from moderation.domain import training_runs
+
+jobs_cli = AppGroup("jobs", help="Run background jobs: retraining and the like.")
+
+
+@jobs_cli.command("work")
+@click.option("--workers", default=1, show_default=True, help="Jobs run at once (threads).")
+def jobs_work(workers):
+    """Take jobs from the queue and run them until stopped."""
+    registry = current_app.extensions["jobs"]
+    if registry.queue.immediate:
+        raise click.ClickException("MODERATION_JOBS_URL=memory:// runs jobs in the caller")
+    # Runs its worker left behind when this machine went down are settled now,
+    # not a minute from now.
+    stopped = training_runs.fail_stopped_runs()
+    if stopped:
+        click.echo(f"marked {stopped} retraining(s) of stopped workers failed", err=True)
+    registry.consumer(workers=workers).run()
+
+
+def init_app(app) -> None:
+    app.cli.add_command(jobs_cli)

@@ -1,0 +1,141 @@
+"""Retraining as a job: queued from the admin page, run by a job worker.
+
+The run's row is the truth about it: queued, running (with the worker's
+name and a heartbeat), then promoted, kept or failed. The queue may lose a
+job whose worker is killed (Huey takes a job off the queue when a worker
+starts it), so a periodic check marks a running run whose heartbeat has
+gone stale as failed, saying why: never silently lost. While a run is
+queued or running, its ``active_for`` key (unique) refuses a second one for
+the same site.
+"""
+
+import os
+import socket
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from moderation.domain.orm import TrainingRun
+from moderation.domain.policy import Thresholds
+from moderation.infrastructure.db import db, utcnow
+
+HEARTBEAT_SECONDS = 5.0
+
+
+class AlreadyRunning(ValueError):
+    pass
+
+
+def _active_key(site_id: int | None) -> str:
+    return f"site:{site_id}" if site_id is not None else "every site"
+
+
+def queue_run(by: str, site_id: int | None = None) -> TrainingRun:
+    """A new queued run, flushed (the caller commits, then enqueues its id)."""
+    run = TrainingRun(
+        started_by=by, site_id=site_id, status="queued", progress="waiting for a job worker",
+        active_for=_active_key(site_id),
+    )  # fmt: skip
+    db.session.add(run)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The caller rolls back: the session is unusable until it does.
+        raise AlreadyRunning("a retraining of these labels is already queued or running") from None
+    return run
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def run_job(run_id: int) -> None:
+    """The job: train, gate, maybe promote; the row says how far it got."""
+    from moderation.domain import retraining
+
+    run = db.session.get(TrainingRun, run_id)
+    if run is None or run.status != "queued":
+        return  # already taken, or marked failed while it waited
+    run.status, run.worker, run.heartbeat_at = "running", worker_name(), utcnow()
+    run.progress = "starting"
+    db.session.commit()
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    beating = threading.Thread(target=_heartbeat, args=(app, run_id, stop), daemon=True)
+    beating.start()
+    config = app.config
+    request = retraining.Request(
+        data=config["MODERATION_BASE_DATA"],
+        articles=config.get("MODERATION_BASE_ARTICLES"),
+        from_decisions=True,
+        by=run.started_by,
+        site_id=run.site_id,
+    )
+
+    def note(message: str) -> None:
+        db.session.execute(
+            update(TrainingRun).where(TrainingRun.id == run_id).values(progress=message)
+        )
+        db.session.commit()
+
+    try:
+        if not request.data:
+            raise ValueError("this job worker has no MODERATION_BASE_DATA to train on")
+        outcome = retraining.run(
+            Path(config["MODERATION_MODEL_DIR"]), request, Thresholds.from_config(config), log=note
+        )
+        status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
+    except Exception as exc:  # reported on the admin page, never lost in a worker's log
+        db.session.rollback()
+        app.logger.exception("retraining %s failed", run_id)
+        outcome, status, message = None, "failed", f"failed: {exc}"
+    finally:
+        stop.set()
+        beating.join()
+    _finish(run_id, status, message, outcome.version if outcome else None)
+    db.session.commit()
+
+
+def _heartbeat(app, run_id: int, stop: threading.Event) -> None:
+    # Its own connection: the job's session is busy training for minutes.
+    while not stop.wait(HEARTBEAT_SECONDS):
+        with app.app_context():
+            db.session.execute(
+                update(TrainingRun)
+                .where(TrainingRun.id == run_id, TrainingRun.status == "running")
+                .values(heartbeat_at=utcnow())
+            )
+            db.session.commit()
+
+
+def _finish(run_id: int, status: str, message: str, version: str | None) -> None:
+    db.session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.id == run_id)
+        .values(status=status, progress=message, version=version, finished_at=utcnow(),
+                active_for=None)
+    )  # fmt: skip
+
+
+def fail_stopped_runs(stale_seconds: float | None = None) -> int:
+    """Mark failed every running run whose worker stopped beating; returns how many."""
+    stale_seconds = stale_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
+    cutoff = utcnow() - timedelta(seconds=stale_seconds)
+    stopped = db.session.scalars(
+        select(TrainingRun).where(
+            TrainingRun.status == "running", TrainingRun.heartbeat_at < cutoff
+        )
+    ).all()
+    for run in stopped:
+        _finish(
+            run.id, "failed",
+            f"failed: its worker ({run.worker}) stopped during '{run.progress}'; "
+            "start the retraining again",
+            None,
+        )  # fmt: skip
+    db.session.commit()
+    return len(stopped)

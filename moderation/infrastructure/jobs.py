@@ -1,0 +1,97 @@
+"""Background jobs on Huey: work that must not run in a web request.
+
+Retraining, re-scoring held comments and webhook delivery run as jobs, so
+a web worker that is recycled or killed takes none of them with it, and
+they can run on other machines. Where the queue lives comes from
+``MODERATION_JOBS_URL``:
+
+- unset: a SQLite file in the instance folder. ``python app.py`` runs a
+  consumer thread of its own, so one command still needs no other service;
+  under gunicorn, run ``flask --app app jobs work`` beside it.
+- ``redis://host:port/db``: Redis, shared by every app instance and by
+  ``flask --app app jobs work`` processes on any machines.
+- ``memory://``: each job runs at once, in the caller (the tests).
+
+Huey removes a job from the queue when a worker takes it, so a worker
+killed mid-job loses the message; jobs whose loss matters (retraining)
+keep their state in the database with a heartbeat, and a periodic check
+marks them failed when their worker has stopped (see ``domain.jobs``).
+"""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import huey
+from flask import Flask, current_app
+from huey.consumer import Consumer
+
+logger = logging.getLogger(__name__)
+
+
+def make_queue(url: str, instance_path: str) -> huey.Huey:
+    if url == "memory://":
+        return huey.MemoryHuey("moderation", immediate=True)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return huey.RedisHuey("moderation", url=url)
+    if url.startswith("sqlite:///") or not url:
+        filename = url.removeprefix("sqlite:///") or str(Path(instance_path) / "jobs.sqlite")
+        return huey.SqliteHuey("moderation", filename=filename)
+    raise ValueError(f"MODERATION_JOBS_URL must be redis://, sqlite:/// or memory://, not {url!r}")
+
+
+class Jobs:
+    """The app's queue and the jobs registered on it, by name."""
+
+    def __init__(self, app: Flask, queue):
+        self.app = app
+        self.queue = queue
+        self.tasks: dict[str, object] = {}
+
+    def register(self, name: str, function: Callable, every_minute: bool = False) -> None:
+        """Run ``function`` as job ``name``, in an app context of its own."""
+        app = self.app
+
+        def in_app_context(*args):
+            with app.app_context():
+                return function(*args)
+
+        in_app_context.__name__ = name
+        if every_minute:
+            task = self.queue.periodic_task(huey.crontab(), name=name)(in_app_context)
+        else:
+            task = self.queue.task(name=name)(in_app_context)
+        self.tasks[name] = task
+
+    def enqueue(self, name: str, *args, delay: float | None = None) -> None:
+        task = self.tasks[name]
+        if delay:
+            task.schedule(args=args, delay=delay)
+        else:
+            task(*args)
+
+    def consumer(self, workers: int = 1, in_process: bool = False) -> Consumer:
+        # In ``python app.py`` the consumer shares the process with the web
+        # server, whose signal handling (Ctrl+C) must stay the server's.
+        kind = _QuietConsumer if in_process else Consumer
+        return kind(self.queue, workers=workers, worker_type="thread", periodic=True)
+
+
+class _QuietConsumer(Consumer):
+    def _set_signal_handlers(self):
+        pass
+
+
+def init_app(app: Flask, jobs: dict[str, Callable], every_minute: dict[str, Callable]) -> None:
+    queue = make_queue(app.config["MODERATION_JOBS_URL"], app.instance_path)
+    registry = Jobs(app, queue)
+    for name, function in jobs.items():
+        registry.register(name, function)
+    for name, function in every_minute.items():
+        registry.register(name, function, every_minute=True)
+    app.extensions["jobs"] = registry
+
+
+def enqueue(name: str, *args, delay: float | None = None) -> None:
+    """Queue job ``name`` for a worker (at once in ``memory://`` mode)."""
+    current_app.extensions["jobs"].enqueue(name, *args, delay=delay)
