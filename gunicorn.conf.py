@@ -29,20 +29,22 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 def when_ready(server):
     """In the master, after the app is loaded and before any worker starts."""
     from app import app
-    from moderation.infrastructure.db import ensure_schema
-    from moderation.learning.scoring import ModelUnavailable, load_scorer
+    from moderation.domain.live_model import live_scorer
+    from moderation.infrastructure.db import db, ensure_schema
+    from moderation.learning.scoring import ModelUnavailable
 
     ensure_schema(app)
-    try:
-        version = load_scorer(app.config["MODERATION_MODEL_DIR"]).version
-        server.log.info("model %s loaded before forking", version)
-    except ModelUnavailable as exc:
-        server.log.warning("starting degraded, comments will be held: %s", exc)
+    with app.app_context():
+        try:
+            # The live version as the database says (models/CURRENT before
+            # the first promotion); workers re-check it as they serve.
+            version = live_scorer().version
+            server.log.info("model %s loaded before forking", version)
+        except ModelUnavailable as exc:
+            server.log.warning("starting degraded, comments will be held: %s", exc)
     from moderation.learning.languages import warm
 
     warm()  # Perspective's language detection, shared by the workers like the model
     with app.app_context():
         # Connections must not be shared across the fork: each worker opens its own.
-        from moderation.infrastructure.db import db
-
         db.engine.dispose()

@@ -115,6 +115,9 @@ def from_environment(instance_path: str) -> dict:
         "MODERATION_TRUSTED_PROXIES": int(os.environ.get("MODERATION_TRUSTED_PROXIES", 0)),
         # How long a process trusts what it read of a site (key, webhook).
         "MODERATION_SITE_CACHE_SECONDS": _float("MODERATION_SITE_CACHE_SECONDS", 5.0),
+        # How long a process trusts what it read of the live model version
+        # (model_promotions): a promotion elsewhere is served here within this.
+        "MODERATION_MODEL_CHECK_SECONDS": _float("MODERATION_MODEL_CHECK_SECONDS", 2.0),
         # FULL (durable, the default) or NORMAL; see the README on durability.
         "MODERATION_SQLITE_SYNCHRONOUS": os.environ.get("MODERATION_SQLITE_SYNCHRONOUS", "FULL"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -13,6 +13,7 @@ from hypothesis import settings
 from sqlalchemy import delete
 
 from moderation import create_app
+from moderation.domain.live_model import ModelPromotion
 from moderation.domain.orm import (
     Article,
     AuthorAction,
@@ -119,6 +120,7 @@ def app(database_url, model_dir, _migrated, app_config):
             Site,
             Moderator,
             TrainingRun,
+            ModelPromotion,
         ):
             db.session.execute(delete(model))
         db.session.commit()

@@ -38,11 +38,13 @@ def test_versions_promote_and_rollback_from_the_page(admin, two_versions):
     assert "v1 <strong>(current)</strong>" in page and "Promote v2" in page
     token = csrf_token(admin, "/admin/models")
     admin.post("/admin/models/promote", data={"version": "v2", "csrf_token": token})
-    assert current_version(two_versions) == "v2"
     page = admin.get("/admin/models").get_data(as_text=True)
-    assert "v2 is now the current model" in page and "boss" in page
+    assert "v2 is now the current model" in page and "v2 <strong>(current)</strong>" in page
+    assert "<td>v2</td><td>v1</td><td>boss</td><td>from the admin page</td>" in page
     admin.post("/admin/models/rollback", data={"csrf_token": token})
-    assert current_version(two_versions) == "v1"
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "Rolled back to v1" in page and "v1 <strong>(current)</strong>" in page
+    assert "<td>v1</td><td>v2</td><td>boss</td><td>rollback from v2</td>" in page
 
 
 def test_label_upload_is_all_or_nothing(admin):

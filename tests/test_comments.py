@@ -33,8 +33,8 @@ def site(app, site_key):
         yield db.session.scalar(select(Site))
 
 
-def test_first_decision_is_logged_from_no_status(app, site, model_dir):
-    (outcome,) = submit_comments(site, [comment_input("c1")], str(model_dir), Thresholds())
+def test_first_decision_is_logged_from_no_status(app, site):
+    (outcome,) = submit_comments(site, [comment_input("c1")], Thresholds())
     db.session.commit()
     (decision,) = db.session.scalars(select(Decision)).all()
     assert decision.from_status is None
@@ -44,8 +44,8 @@ def test_first_decision_is_logged_from_no_status(app, site, model_dir):
     assert decision.reasons == outcome.comment["reasons"]
 
 
-def test_every_status_change_appends_a_decision(client, auth, app, site, model_dir):
-    submit_comments(site, [comment_input("c1")], str(model_dir), Thresholds(premoderation=True))
+def test_every_status_change_appends_a_decision(client, auth, app, site):
+    submit_comments(site, [comment_input("c1")], Thresholds(premoderation=True))
     db.session.commit()
     comment = db.session.scalar(select(Comment))
     assert comment.status == Status.PENDING
@@ -72,11 +72,10 @@ def test_every_status_change_appends_a_decision(client, auth, app, site, model_d
     assert [item["decision"]["to_status"] for item in feed] == ["pending", "approved", "rejected"]
 
 
-def test_premoderation_holds_everything_not_clearly_abusive(app, site, model_dir):
+def test_premoderation_holds_everything_not_clearly_abusive(app, site):
     outcomes = submit_comments(
         site,
         [comment_input("c1", sample_data.EXAMPLE_COMMENTS[0])],
-        str(model_dir),
         Thresholds(premoderation=True),
     )
     assert outcomes[0].comment["status"] == Status.PENDING

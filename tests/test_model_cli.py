@@ -1,7 +1,18 @@
 """Model versions: list, promote, roll back; the API follows at once."""
 
-from moderation.learning.artifacts import current_version, promotions
+from moderation.domain import live_model
 from tests import sample_data
+
+
+def live(app) -> str | None:
+    with app.app_context():
+        return live_model.live_version()
+
+
+def changes(app) -> list[tuple[str, str | None, str]]:
+    """(version, previous, by) of each promotion and rollback, oldest first."""
+    with app.app_context():
+        return [(r.version, r.previous, r.promoted_by) for r in reversed(live_model.history())]
 
 
 def model_version_of_a_new_comment(client, auth, comment_id):
@@ -9,29 +20,28 @@ def model_version_of_a_new_comment(client, auth, comment_id):
     return client.post("/api/v1/comments", json=body, headers=auth).get_json()["model_version"]
 
 
-def test_promote_and_rollback_change_what_scores_comments(runner, client, auth, two_versions):
+def test_promote_and_rollback_change_what_scores_comments(app, runner, client, auth, two_versions):
     assert model_version_of_a_new_comment(client, auth, "c1") == "v1"
     result = runner.invoke(args=["models", "promote", "v2", "--by", "li"])
     assert result.exit_code == 0, result.output
     assert model_version_of_a_new_comment(client, auth, "c2") == "v2"
     listing = runner.invoke(args=["models", "list"]).output
     assert "* v2" in listing and "promoted by li" in listing
+    assert "v2 (was v1) by li" in listing
     result = runner.invoke(args=["models", "rollback", "--by", "li"])
     assert result.exit_code == 0, result.output
-    assert current_version(two_versions) == "v1"
+    assert live(app) == "v1"
     assert model_version_of_a_new_comment(client, auth, "c3") == "v1"
-    assert [(p["version"], p["previous"], p["by"]) for p in promotions(two_versions)] == [
-        ("v2", "v1", "li"),
-        ("v1", "v2", "li"),
-    ]
+    assert changes(app) == [("v2", "v1", "li"), ("v1", "v2", "li")]
+    assert "v1 (was v2) by li: rollback from v2" in runner.invoke(args=["models", "list"]).output
 
 
-def test_promoting_an_unknown_version_or_rolling_back_too_far_fails(runner, two_versions):
+def test_promoting_an_unknown_version_or_rolling_back_too_far_fails(app, runner, two_versions):
     result = runner.invoke(args=["models", "promote", "v9"])
     assert result.exit_code != 0 and "no model version 'v9'" in result.output
     result = runner.invoke(args=["models", "rollback"])
     assert result.exit_code != 0 and "nothing to roll back to" in result.output
-    assert current_version(two_versions) == "v1"
+    assert live(app) == "v1" and changes(app) == []
 
 
 def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, two_versions):
@@ -53,19 +63,19 @@ def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, 
         assert comment["history"][-1]["actor"] == "policy/v2"
 
 
-def test_rollback_skips_a_promotion_of_the_version_already_current(runner, two_versions):
+def test_rollback_skips_a_promotion_of_the_version_already_current(app, runner, two_versions):
     runner.invoke(args=["models", "promote", "v2", "--by", "li"])
     runner.invoke(args=["models", "promote", "v2", "--by", "li"])
     result = runner.invoke(args=["models", "rollback", "--by", "li"])
     assert result.exit_code == 0, result.output
-    assert current_version(two_versions) == "v1"
+    assert live(app) == "v1"
 
 
-def test_rollback_with_no_different_previous_version_says_so(runner, two_versions):
+def test_rollback_with_no_different_previous_version_says_so(app, runner, two_versions):
     runner.invoke(args=["models", "promote", "v1", "--by", "li"])
     result = runner.invoke(args=["models", "rollback", "--by", "li"])
     assert result.exit_code != 0
     assert "nothing to roll back to: v1 was never promoted over a different version" in (
         result.output
     )
-    assert [p["version"] for p in promotions(two_versions)] == ["v1"]
+    assert changes(app) == [("v1", "v1", "li")]

@@ -231,12 +231,11 @@ def test_a_comment_stored_by_another_request_meanwhile_is_answered_as_a_repeat(
         return CommentInput(comment_id, article["id"], text, None, None, parent_id, None)
 
     thresholds = policy.Thresholds.from_config(app.config)
-    model_dir = app.config["MODERATION_MODEL_DIR"]
     with app.app_context():
         site = db.session.scalar(select(Site))
         mine = prepare(site, [item("p", "Parent"), item("q", "Mine"), item("r", "Reply", "p")])
-        score(mine, model_dir, thresholds)
-        submit_comments(site, [item("p", "Parent"), item("q", "Theirs")], model_dir, thresholds)
+        score(mine, thresholds)
+        submit_comments(site, [item("p", "Parent"), item("q", "Theirs")], thresholds)
         db.session.commit()
 
         outcomes = store(mine)

@@ -1,11 +1,11 @@
 """Commands for a model's life at a site: ``train``, ``models``, ``labels``.
 
 ``train`` builds a candidate and puts it through the evaluation gate
-(gate.py) before it goes live. ``models list|promote|rollback`` change which
-version the service scores with; running workers pick the change up at
-their next comment, because the scorer reads ``models/CURRENT`` on every
-call and keeps each version it has loaded. ``labels export|import`` move
-the site's own labels in and out.
+(gate.py) before it goes live. ``models list|promote|rollback`` show and
+change which version the service scores with, as recorded in the database
+(domain/live_model.py): every running instance serves the change within
+``MODERATION_MODEL_CHECK_SECONDS``. ``labels export|import`` move the
+site's own labels in and out.
 """
 
 import getpass
@@ -19,7 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from moderation.commands.service_commands import articles_file, data_files, policy_thresholds
-from moderation.domain import labels
+from moderation.domain import labels, live_model
 from moderation.domain.comments import rescore_pending
 from moderation.domain.orm import Site
 from moderation.infrastructure.db import db
@@ -95,6 +95,7 @@ def train_command(
             outcome = retraining.run(_model_dir(), request, policy_thresholds(), log=step)
     except (TrainingError, DatasetError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    db.session.commit()  # the promotion, if any
     click.echo(f"Trained model {outcome.version}.")
     click.echo(json.dumps(outcome.manifest["metrics"], indent=2))
     for check in (outcome.gate or {}).get("checks", []):
@@ -112,10 +113,14 @@ def train_command(
 
 @models_cli.command("list")
 def models_list():
-    """Versions with their held-out numbers; * marks the current one."""
+    """Versions with their held-out numbers, * marking the live one; then
+    the promotions and rollbacks, newest first."""
     model_dir = _model_dir()
-    current = artifacts.current_version(model_dir)
-    promoted = {p["version"]: p for p in artifacts.promotions(model_dir)}
+    current = live_model.live_version()
+    changes = [row.to_json() for row in live_model.history()]
+    promoted = {}
+    for change in reversed(changes):  # each version's latest promotion
+        promoted[change["version"]] = change
     for version in artifacts.versions(model_dir):
         metrics = artifacts.read_manifest(model_dir, version).get("metrics", {})
         abuse = metrics.get("abuse", {}).get("validation", {}).get("all", {})
@@ -126,18 +131,26 @@ def models_list():
             f"abuse AUC {abuse.get('roc_auc')}  on-topic AUC {on_topic.get('roc_auc')}"
             + (f"  promoted by {who['by']} at {who['at']}" if who else "")
         )
+    if not changes:
+        click.echo(f"No promotion recorded yet: {current} is live as {model_dir}/CURRENT names it.")
+    for change in changes:
+        click.echo(
+            f"{change['at']}  {change['version']} (was {change['previous']}) by {change['by']}"
+            + (f": {change['note']}" if change["note"] else "")
+        )
 
 
 @models_cli.command("promote")
 @click.argument("version")
 @by_option
 def models_promote(version, by):
-    """Make VERSION the one the service scores with."""
+    """Make VERSION the one every instance of the service scores with."""
     try:
-        entry = artifacts.promote(_model_dir(), version, by)
+        row = live_model.promote(version, by)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{entry['version']} is now current (was {entry['previous']}).")
+    db.session.commit()
+    click.echo(f"{row.version} is now current (was {row.previous}).")
 
 
 @models_cli.command("rollback")
@@ -145,10 +158,11 @@ def models_promote(version, by):
 def models_rollback(by):
     """Go back to the version the current one replaced."""
     try:
-        entry = artifacts.rollback(_model_dir(), by)
+        row = live_model.rollback(by)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Rolled back: {entry['version']} is current again (was {entry['previous']}).")
+    db.session.commit()
+    click.echo(f"Rolled back: {row.version} is current again (was {row.previous}).")
 
 
 @models_cli.command("rescore-pending")
@@ -156,7 +170,7 @@ def models_rescore_pending():
     """Score held comments with the current model and decide them again
     (comments a moderator put back in the queue are left alone)."""
     try:
-        scored, changed = rescore_pending(str(_model_dir()), policy_thresholds())
+        scored, changed = rescore_pending(policy_thresholds())
     except Exception as exc:
         raise click.ClickException(f"could not re-score: {exc}") from None
     db.session.commit()
@@ -200,13 +214,12 @@ def labels_import(path, site_name):
 def policy_suggest(precision):
     """Propose auto-reject and auto-approve thresholds reaching PRECISION on
     the site's abuse labels, with how many comments would go to the queue."""
-    from moderation.learning.scoring import load_scorer
     from moderation.learning.suggest import suggest
 
     rows, _ = labels.for_training()
     rows = [row for row in rows if row.abusive is not None]
     try:
-        scorer = load_scorer(_model_dir())
+        scorer = live_model.live_scorer()
         scores = [s.abusive for s in scorer.score([r.text for r in rows], [None] * len(rows))]
         proposal = suggest(scores, [r.abusive for r in rows], precision)
     except ValueError as exc:

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from moderation.domain import policy, webhooks
+from moderation.domain import live_model, policy, webhooks
 from moderation.domain.accounts import MIN_PASSWORD, ROLES, AccountError, create_moderator
 from moderation.domain.orm import Site
 from moderation.domain.sites import SiteExists, create_site
@@ -126,11 +126,10 @@ def score_command(input_path, articles, output):
     carry "explanations"; the others' do not)."""
     from moderation.learning.datasets import earlier_threads
     from moderation.learning.pairs import THREAD_SIZE
-    from moderation.learning.scoring import load_scorer
 
     ((_, comments),), article_map = read_files([input_path], articles)
     try:
-        scorer = load_scorer(current_app.config["MODERATION_MODEL_DIR"])
+        scorer = live_model.live_scorer()
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
     thresholds = policy_thresholds()
@@ -175,7 +174,10 @@ def evaluate_command(data, articles, version, held_out):
     per_file, article_map = read_files(data, articles)
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     try:
-        scorer = load_scorer(model_dir, version)
+        # Another version is measured once, not kept loaded.
+        scorer = (
+            load_scorer(model_dir, version, keep=False) if version else live_model.live_scorer()
+        )
         seed = artifacts.read_manifest(model_dir, scorer.version).get("seed", 0)
     except Exception as exc:
         raise click.ClickException(str(exc)) from None

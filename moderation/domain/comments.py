@@ -7,6 +7,7 @@ status a comment takes, including its first, writes a ``Decision``.
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from moderation.domain import live_model
 from moderation.domain.authors import standings
 from moderation.domain.orm import Article, Comment, Decision, Site, Status
 from moderation.domain.policy import Thresholds, decide
@@ -54,7 +55,7 @@ def record_decision(comment: Comment, status, reasons, actor_type, actor, note=N
     return decision
 
 
-def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
+def rescore_pending(thresholds: Thresholds) -> tuple[int, int]:
     """Score the comments the policy held with the current model, and decide
     them again. Comments a moderator put back in the queue are left alone.
     Returns (re-scored, changed)."""
@@ -77,9 +78,7 @@ def rescore_pending(model_dir: str, thresholds: Thresholds) -> tuple[int, int]:
         )
     }
 
-    from moderation.learning.scoring import load_scorer
-
-    scorer = load_scorer(model_dir)
+    scorer = live_model.live_scorer()
     scores = scorer.score(
         [c.text for c in held],
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],

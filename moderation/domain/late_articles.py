@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from moderation.domain import live_model
 from moderation.domain.authors import standings
 from moderation.domain.comments import redecide
 from moderation.domain.orm import Article, Comment, Status
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 NOTE = "decided again: its article was posted"
 
 
-def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresholds) -> int:
+def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
     """Score the comments held for want of ``article`` and decide them
     again; returns how many. A model failure leaves them held."""
     waiting = [
@@ -46,11 +47,7 @@ def decide_waiting_comments(article: Article, model_dir: str, thresholds: Thresh
         return 0
     body = article_text(article.title, article.body)
     try:
-        from moderation.learning.scoring import (
-            load_scorer,
-        )  # scikit-learn: not at every command's start
-
-        scorer = load_scorer(model_dir)
+        scorer = live_model.live_scorer()
         scores = scorer.score(
             [c.text for c in waiting],
             [body] * len(waiting),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from moderation.domain import labels
+from moderation.domain import labels, live_model
 from moderation.domain.policy import Thresholds
 from moderation.learning import artifacts, gate
 from moderation.learning.datasets import describe_file, license_notes, read_articles, read_comments
@@ -53,7 +53,8 @@ class Outcome:
 
 
 def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) -> Outcome:
-    """Needs an app context: the site's labels come from the database.
+    """Needs an app context: the site's labels come from the database, and
+    a promotion is recorded there (the caller commits).
     Raises DatasetError or TrainingError when the data cannot train."""
     per_file = [(Path(p), read_comments(p)) for p in request.data]
     article_map = read_articles(request.articles) if request.articles else {}
@@ -76,16 +77,17 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
         manifest["site_labels"] = len(site_rows)
     version = request.version or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     model_dir.mkdir(parents=True, exist_ok=True)
-    live = artifacts.current_version(model_dir)
+    live = live_model.live_version()
     artifacts.save_version(model_dir, version, pipelines, manifest, activate=False)
     log(f"saved {version}")
     if live is None:
-        artifacts.promote(model_dir, version, request.by, note="first model")
+        live_model.promote(version, request.by, note="first model")
         return Outcome(version, live, True, "first model", manifest)
     log(f"gate: comparing {version} with the live {live}")
     report = gate.compare(
-        load_scorer(model_dir, live),
-        load_scorer(model_dir, version),
+        live_model.live_scorer(),
+        # Measured once: kept loaded only if promoted (as the live one).
+        load_scorer(model_dir, version, keep=False),
         base + site_rows,
         article_map,
         thresholds,
@@ -99,7 +101,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
     failed = "; ".join(report["failed"])
     if report["passed"] or request.force:
         note = "passed the gate" if report["passed"] else f"forced past the gate ({failed})"
-        artifacts.promote(model_dir, version, request.by, note=note)
+        live_model.promote(version, request.by, note=note)
         return Outcome(version, live, True, note, manifest, report)
     note = f"refused by the gate against {live}: {failed}; kept, not promoted"
     return Outcome(version, live, False, note, manifest, report)

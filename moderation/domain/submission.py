@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from moderation.domain import live_model
 from moderation.domain.authors import standings
 from moderation.domain.discussions import articles_and_discussions
 from moderation.domain.orm import Comment, Decision, OutboxEvent, Status
@@ -216,7 +217,7 @@ def _parent_of(item: CommentInput, known: dict):
     return parent
 
 
-def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> None:
+def score(submission: Submission, thresholds: Thresholds) -> None:
     """Score and decide the new comments in one pass of the model, which
     also explains, from the same features, those the policy will not
     publish (moderators read those; explaining the rest would only cost)."""
@@ -228,9 +229,7 @@ def score(submission: Submission, model_dir: str, thresholds: Thresholds) -> Non
     threads = [c.thread for c in new]
     scorer = None
     try:
-        from moderation.learning.scoring import load_scorer
-
-        scorer = load_scorer(model_dir)
+        scorer = live_model.live_scorer()
         scores = scorer.score(texts, articles, threads, explain=lambda s: _held(s, thresholds))
         version = scorer.version
     except Exception:
@@ -344,10 +343,8 @@ def _insert_decisions(site_id: int, comments: list[NewComment]) -> None:
     db.session.execute(OutboxEvent.__table__.insert(), events)
 
 
-def submit_comments(
-    site, inputs: list[CommentInput], model_dir: str, thresholds: Thresholds
-) -> list[Outcome]:
+def submit_comments(site, inputs: list[CommentInput], thresholds: Thresholds) -> list[Outcome]:
     """Store, score and decide comments in the caller's transaction."""
     submission = prepare(site, inputs)
-    score(submission, model_dir, thresholds)
+    score(submission, thresholds)
     return store(submission)

@@ -91,6 +91,21 @@ def write_lock() -> Iterator[None]:
         _write_lock_wanted.reset(token)
 
 
+_only_reading: ContextVar[bool] = ContextVar("only_reading", default=False)
+
+
+@contextmanager
+def only_reading() -> Iterator[None]:
+    """The transaction begun inside only reads: on SQLite it does not take
+    the write lock, even in a request that writes (which would otherwise
+    wait for another writer to read one row)."""
+    token = _only_reading.set(True)
+    try:
+        yield
+    finally:
+        _only_reading.reset(token)
+
+
 def reads_before_writing(view):
     """Mark a view that ends its reading transaction and writes in a new
     one under ``write_lock()``: its reads do not take the write lock."""
@@ -111,7 +126,7 @@ def _sqlite_begin(connection):
         # A request that writes takes the write lock first: a transaction
         # that read before another writer committed could not write at all
         # ("database is locked" at once, whatever the busy timeout).
-        immediate = _write_lock_wanted.get() or _request_writes()
+        immediate = not _only_reading.get() and (_write_lock_wanted.get() or _request_writes())
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

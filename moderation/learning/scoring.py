@@ -1,13 +1,15 @@
-"""Scoring comments with the current model, loaded once per process.
+"""Scoring comments with a model version, loaded once per process.
 
 Loading a pipeline takes far longer than scoring with it, so each process
-keeps the scorer of each model directory it has used. A missing or broken
+keeps the scorers it has loaded; ``keep_only`` drops those of versions no
+longer live (domain/live_model.py calls it when the live version changes),
+so a worker does not hold every version it ever served. A missing or broken
 model is not fatal: ``ModelUnavailable`` lets callers store the comment as
 pending for a moderator instead of losing it.
 """
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -127,9 +129,13 @@ _scorers: dict[tuple[str, str], Scorer] = {}
 _lock = threading.Lock()
 
 
-def load_scorer(model_dir: str | Path, version: str | None = None) -> Scorer:
-    """The scorer for ``version`` (default: the current one) in ``model_dir``,
-    loaded once per process."""
+def load_scorer(model_dir: str | Path, version: str | None = None, keep: bool = True) -> Scorer:
+    """The scorer for ``version`` in ``model_dir``, loaded once per process.
+
+    Without a version, the one ``CURRENT`` names: for offline tools; the
+    service asks domain/live_model.py, which knows the live version.
+    ``keep=False`` loads a version without caching it (a candidate the gate
+    measures once), unless it is cached already."""
     model_dir = Path(model_dir)
     version = version or artifacts.current_version(model_dir)
     if version is None:
@@ -140,6 +146,8 @@ def load_scorer(model_dir: str | Path, version: str | None = None) -> Scorer:
     scorer = _scorers.get(key)
     if scorer is not None:
         return scorer
+    if not keep:
+        return _load(model_dir, version)
     with _lock:
         if key not in _scorers:
             _scorers[key] = _load(model_dir, version)
@@ -147,11 +155,34 @@ def load_scorer(model_dir: str | Path, version: str | None = None) -> Scorer:
 
 
 def _load(model_dir: Path, version: str) -> Scorer:
+    # The version may come from the database, written on another machine:
+    # only a version directory of this model directory is ever unpickled.
+    if version not in artifacts.versions(model_dir):
+        raise ModelUnavailable(
+            f"model version {version!r} is not in {model_dir}: every machine's model "
+            "directory must hold each version before it is promoted"
+        )
     try:
         pipelines = artifacts.load_pipelines(model_dir, version)
     except Exception as exc:  # a corrupt or incompatible artifact, of any kind
         raise ModelUnavailable(f"model {version} in {model_dir} cannot be loaded: {exc}") from exc
     return Scorer(version, pipelines["abuse"], pipelines["on_topic"])
+
+
+def keep_only(model_dir: str | Path, versions: Collection[str]) -> None:
+    """Drop every cached scorer but those of ``versions`` in ``model_dir``:
+    a version no longer live is released (its memory too, once the requests
+    still scoring with it finish)."""
+    kept = {(str(Path(model_dir).resolve()), version) for version in versions}
+    with _lock:
+        for key in [key for key in _scorers if key not in kept]:
+            del _scorers[key]
+
+
+def loaded_versions(model_dir: str | Path) -> set[str]:
+    """The versions of ``model_dir`` whose scorers this process holds."""
+    root = str(Path(model_dir).resolve())
+    return {version for directory, version in list(_scorers) if directory == root}
 
 
 def forget_loaded_models() -> None:

@@ -7,7 +7,6 @@ it. The base data it trains on comes from configuration
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flask import (
     Blueprint,
@@ -23,14 +22,11 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from moderation.domain import labels, training_runs, webhooks
+from moderation.domain import labels, live_model, training_runs, webhooks
 from moderation.domain.orm import OutboxEvent, Site, TrainingRun, Webhook
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
-
-if TYPE_CHECKING:
-    pass
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RUNS_SHOWN = 5
@@ -52,9 +48,10 @@ def _model_dir() -> Path:
 @bp.get("/models")
 def models():
     model_dir = _model_dir()
+    changes = live_model.history()
     promoted = {}
-    for entry in artifacts.promotions(model_dir):
-        promoted[entry["version"]] = entry
+    for change in reversed(changes):  # each version's latest promotion
+        promoted[change.version] = change.to_json()
     rows = []
     for version in reversed(artifacts.versions(model_dir)):
         manifest = artifacts.read_manifest(model_dir, version)
@@ -73,29 +70,20 @@ def models():
     return render_template(
         "admin_models.html",
         rows=rows,
-        current=artifacts.current_version(model_dir),
-        rollback_to=_rollback_target(model_dir),
+        current=live_model.live_version(),
+        rollback_to=live_model.rollback_target(),
+        history=[change.to_json() for change in changes],
         runs=list(runs),
         can_retrain=bool(current_app.config.get("MODERATION_BASE_DATA")),
     )
-
-
-def _rollback_target(model_dir: Path) -> str | None:
-    """The different version the current one replaced, if any."""
-    current = artifacts.current_version(model_dir)
-    for entry in reversed(artifacts.promotions(model_dir)):
-        if entry["version"] == current:
-            previous = entry.get("previous")
-            if previous and previous != current and previous in artifacts.versions(model_dir):
-                return previous
-    return None
 
 
 @bp.post("/models/promote")
 def promote():
     version = request.form.get("version", "")
     try:
-        artifacts.promote(_model_dir(), version, current_user.username, note="from the admin page")
+        live_model.promote(version, current_user.username, note="from the admin page")
+        db.session.commit()
         flash(f"{version} is now the current model.", "info")
     except ValueError as exc:
         flash(f"Not promoted: {exc}.", "error")
@@ -105,8 +93,9 @@ def promote():
 @bp.post("/models/rollback")
 def rollback():
     try:
-        entry = artifacts.rollback(_model_dir(), current_user.username)
-        flash(f"Rolled back to {entry['version']}.", "info")
+        row = live_model.rollback(current_user.username)
+        db.session.commit()
+        flash(f"Rolled back to {row.version}.", "info")
     except ValueError as exc:
         flash(f"Not rolled back: {exc}.", "error")
     return redirect(url_for("admin.models"))

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
-from moderation.domain import late_articles, policy, submission
+from moderation.domain import late_articles, live_model, policy, submission
 from moderation.domain.comments import find_comment, upsert_article
 from moderation.domain.feed import Cursor, decision_feed
 from moderation.domain.orm import HealthProbe, Status
@@ -77,7 +77,7 @@ def _submit(inputs) -> list[submission.Outcome]:
     # Nothing is written yet: give back the connection (on SQLite, the read
     # snapshot, which a later write could not upgrade).
     db.session.close()
-    submission.score(submitted, _config("MODERATION_MODEL_DIR"), thresholds())
+    submission.score(submitted, thresholds())
     with write_lock():
         outcomes = submission.store(submitted)
         db.session.commit()
@@ -92,9 +92,7 @@ def post_article():
         try:
             # Comments held until their article came are decided now, in
             # the same transaction as the article.
-            late_articles.decide_waiting_comments(
-                article, _config("MODERATION_MODEL_DIR"), thresholds()
-            )
+            late_articles.decide_waiting_comments(article, thresholds())
             db.session.commit()
             break
         except IntegrityError:
@@ -193,11 +191,9 @@ def comment_feed():
 
 @bp.post("/score")
 def score():
-    from moderation.learning.scoring import load_scorer
-
     text_, article = parse_score_request(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
     try:
-        scorer = load_scorer(_config("MODERATION_MODEL_DIR"))
+        scorer = live_model.live_scorer()
     except Exception as exc:
         raise ApiError(503, f"No model is available to score with: {exc}") from exc
     explain = request.args.get("explain", "0").lower() in {"1", "true", "yes"}
@@ -240,11 +236,8 @@ def health():
         database_ok = database_writable = False
     if database_ok:
         database_writable = _database_takes_a_write()
-    from moderation.learning.scoring import load_scorer
-
-    model_dir = _config("MODERATION_MODEL_DIR")
     try:
-        model_version = load_scorer(model_dir).version
+        model_version = live_model.live_scorer().version
     except Exception:
         model_version = None
     healthy = database_writable and model_version is not None

@@ -15,6 +15,7 @@ import hashlib
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from moderation.domain import live_model
 from moderation.domain.labels import record_feedback
 from moderation.domain.sites import site_for_key
 from moderation.infrastructure.db import db
@@ -226,10 +227,10 @@ def _context_text(data) -> str | None:
 
 def _scorer():
     # Imported here: scikit-learn is seconds of every command's start.
-    from moderation.learning.scoring import ModelUnavailable, load_scorer
+    from moderation.learning.scoring import ModelUnavailable
 
     try:
-        return load_scorer(current_app.config["MODERATION_MODEL_DIR"])
+        return live_model.live_scorer()
     except ModelUnavailable as exc:
         # The reason (with the model directory's path) goes to the log only.
         current_app.logger.error("Perspective analyze without a model: %s", exc)
