@@ -2,6 +2,7 @@
 and a site's moderators deciding comments (to retrain on)."""
 
 import re
+import time
 
 from sqlalchemy import select
 
@@ -100,3 +101,14 @@ def moderate(app, client, auth, comments, articles=None) -> int:
                 decided += 1
         db.session.commit()
     return decided
+
+
+def wait_for(condition, seconds=30.0, every=0.05) -> bool:
+    """True as soon as ``condition()`` is, False after ``seconds``: for
+    what another process (a worker, a server) does in its own time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False

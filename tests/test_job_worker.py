@@ -16,7 +16,7 @@ from moderation.config import PROJECT_ROOT
 from moderation.domain.orm import TrainingRun
 from moderation.infrastructure.db import db
 from tests import sample_data
-from tests.moderation_helpers import add_moderator, csrf_token, sign_in
+from tests.moderation_helpers import add_moderator, csrf_token, sign_in, wait_for
 
 STALE_SECONDS = 2
 
@@ -79,15 +79,6 @@ def latest_run(app) -> TrainingRun:
         return db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc())).first()
 
 
-def wait_for(condition, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_a_worker_killed_mid_retraining_leaves_the_run_failed(app, client, start_worker):
     add_moderator(app, "boss", role="admin")
     sign_in(client, "boss")
@@ -99,7 +90,7 @@ def test_a_worker_killed_mid_retraining_leaves_the_run_failed(app, client, start
     page = client.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
     assert "already queued or running" in page.get_data(as_text=True)
 
-    assert wait_for(lambda: latest_run(app).progress.startswith("abuse: fitted")), (
+    assert wait_for(lambda: latest_run(app).progress.startswith("abuse: fitted"), 90), (
         latest_run(app).progress,
         first.log.read_text(),
     )
@@ -118,7 +109,7 @@ def test_a_worker_killed_mid_retraining_leaves_the_run_failed(app, client, start
     # The failed run no longer blocks the site: the next one runs to the end.
     page = client.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
     assert "Retraining queued" in page.get_data(as_text=True)
-    assert wait_for(lambda: latest_run(app).status in ("promoted", "kept")), (
+    assert wait_for(lambda: latest_run(app).status in ("promoted", "kept"), 90), (
         latest_run(app).progress,
         second.log.read_text(),
     )

@@ -19,7 +19,7 @@ from moderation.domain.orm import TrainingRun
 from moderation.domain.webhooks import set_webhook
 from moderation.infrastructure.db import db
 from tests import sample_data
-from tests.moderation_helpers import PASSWORD, add_moderator
+from tests.moderation_helpers import PASSWORD, add_moderator, wait_for
 from tests.test_webhooks import LOOPBACK_ALLOWED, Receiver
 
 REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL")
@@ -101,15 +101,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def signed_in(base) -> requests.Session:

@@ -17,6 +17,7 @@ from moderation.domain.comments import record_decision
 from moderation.domain.orm import Comment
 from moderation.domain.webhooks import DELIVERY_HEADER
 from moderation.infrastructure.db import db, write_lock
+from tests.moderation_helpers import wait_for
 from tests.test_webhooks import LOOPBACK_ALLOWED, Receiver
 
 FIRST_RETRY = 0.5
@@ -53,15 +54,6 @@ def worker(database_url, model_dir, tmp_path):
     yield process
     process.terminate()
     process.wait(timeout=10)
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def deliveries(receiver):

@@ -15,10 +15,10 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from moderation.config import PROJECT_ROOT
+from tests.moderation_helpers import wait_for
 
 BATCH = 500
 
@@ -27,15 +27,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 def healthy(port) -> bool:
@@ -93,7 +84,8 @@ def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for(lambda: healthy(port), 60, f"gunicorn answering /health:\n{log.read_text()}")
+        answering = f"gunicorn answering /health:\n{log.read_text()}"
+        assert wait_for(lambda: healthy(port), 60), answering
         created = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "sites", "create", "Kill Test"],
             cwd=PROJECT_ROOT,
@@ -118,7 +110,7 @@ def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
 
         sender = threading.Thread(target=send)
         sender.start()
-        wait_for(marker.exists, 60, "the worker holding the batch's transaction")
+        assert wait_for(marker.exists, 60), "the worker holding the batch's transaction"
         held = json.loads(marker.read_text())
         # The whole batch is written inside the open transaction, by the one worker.
         assert held == {"pid": worker, "comments": BATCH, "decisions": BATCH}
@@ -133,8 +125,8 @@ def test_killed_worker_stores_all_of_a_batch_or_none(tmp_path, model_dir):
         assert stored_rows(database) == (0, 0), "nothing of an uncommitted batch is stored"
 
         # The master forks a replacement, which stores the batch sent again.
-        wait_for(lambda: workers(server) not in ([], [worker]), 60, "a replacement worker")
-        wait_for(lambda: healthy(port), 60, "the replacement answering /health")
+        assert wait_for(lambda: workers(server) not in ([], [worker]), 60), "a replacement worker"
+        assert wait_for(lambda: healthy(port), 60), "the replacement answering /health"
         status, body = post_batch(port, key, comments)
         assert status == 200 and body["stored"] == BATCH, body
         assert all(r["status_code"] == 201 for r in body["results"])

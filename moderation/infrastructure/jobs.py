@@ -15,7 +15,7 @@ they can run on other machines. Where the queue lives comes from
 Huey removes a job from the queue when a worker takes it, so a worker
 killed mid-job loses the message; jobs whose loss matters (retraining)
 keep their state in the database with a heartbeat, and a periodic check
-marks them failed when their worker has stopped (see ``domain.jobs``).
+marks them failed when their worker has stopped (see ``domain.training_runs``).
 """
 
 import logging
