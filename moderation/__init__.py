@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import commands, config
-from moderation.domain import training_runs
+from moderation.domain import comments, late_articles, training_runs
 from moderation.infrastructure import db, jobs, outbound, redaction
 from moderation.web import (
     account_pages,
@@ -50,7 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     jobs.init_app(
         app,
-        {"retrain": training_runs.run_job},
+        {
+            "retrain": training_runs.run_job,
+            "rescore_pending": comments.rescore_pending_job,
+            "decide_waiting_comments": late_articles.decide_waiting_job,
+        },
         every_minute={"fail_stopped_runs": training_runs.fail_stopped_runs},
     )
     errors.register_error_handlers(app)

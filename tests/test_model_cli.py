@@ -44,23 +44,41 @@ def test_promoting_an_unknown_version_or_rolling_back_too_far_fails(app, runner,
     assert live(app) == "v1" and changes(app) == []
 
 
-def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, two_versions):
+def hold_the_example_comments(app, client, auth):
+    """Both example comments, held by premoderation, which is then switched off."""
     app.config["MODERATION_PREMODERATION"] = True
     client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
     for i, text in enumerate(sample_data.EXAMPLE_COMMENTS):
         body = {"id": f"h{i}", "article_id": sample_data.EXAMPLE_ARTICLE["id"], "text": text}
         assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
     app.config["MODERATION_PREMODERATION"] = False
-    runner.invoke(args=["models", "promote", "v2"])
-    result = runner.invoke(args=["models", "rescore-pending"])
-    assert result.exit_code == 0, result.output
-    assert "Re-scored 2 held comments; 2 changed" in result.output
+
+
+def assert_decided_again_by(client, auth, version):
     for i in range(2):
         comment = client.get(f"/api/v1/comments/h{i}", headers=auth).get_json()
         assert "premoderation" not in comment["reasons"]
-        assert comment["model_version"] == "v2"
+        assert comment["model_version"] == version
         assert comment["history"][-1]["note"] == "re-scored with a new model"
-        assert comment["history"][-1]["actor"] == "policy/v2"
+        assert comment["history"][-1]["actor"] == f"policy/{version}"
+
+
+def test_a_promotion_decides_held_comments_again_with_the_new_model(
+    app, client, auth, runner, two_versions
+):
+    hold_the_example_comments(app, client, auth)
+    result = runner.invoke(args=["models", "promote", "v2"])
+    assert result.exit_code == 0 and "held comments will be re-scored" in result.output
+    # The job the promotion queued has run (tests run jobs at once).
+    assert_decided_again_by(client, auth, "v2")
+
+
+def test_rescore_pending_decides_held_comments_again(app, client, auth, runner, two_versions):
+    hold_the_example_comments(app, client, auth)
+    result = runner.invoke(args=["models", "rescore-pending"])
+    assert result.exit_code == 0, result.output
+    assert "Re-scored 2 held comments; 2 changed" in result.output
+    assert_decided_again_by(client, auth, "v1")
 
 
 def test_rollback_skips_a_promotion_of_the_version_already_current(app, runner, two_versions):

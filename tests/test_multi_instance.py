@@ -157,6 +157,19 @@ def test_two_instances_two_job_workers_two_delivery_workers(app, site_key, clust
         )
         assert delivered == [b"c0", b"c1", b"c2", b"c3"]
 
+        # The comments waited for their article; once it is posted on A, a
+        # job worker decides them again, and B shows it.
+        waiting = requests.get(f"{b}/api/v1/comments/c0", headers=key).json()
+        assert "unknown_article" in waiting["reasons"]
+        article = {**sample_data.EXAMPLE_ARTICLE, "id": "a1"}
+        assert requests.post(f"{a}/api/v1/articles", json=article, headers=key).status_code == 201
+
+        def decided_again():
+            comment = requests.get(f"{b}/api/v1/comments/c0", headers=key).json()
+            return "unknown_article" not in comment["reasons"]
+
+        assert wait_for(decided_again, 30), cluster.log("jobs1") + cluster.log("jobs2")
+
         # Rate limits are counted in Redis: wrong passwords on A count on B.
         def wrong_password(base):
             session = requests.Session()

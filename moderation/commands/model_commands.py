@@ -22,6 +22,7 @@ from moderation.commands.service_commands import articles_file, data_files, poli
 from moderation.domain import labels, live_model
 from moderation.domain.comments import rescore_pending
 from moderation.domain.orm import Site
+from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
 
@@ -96,6 +97,8 @@ def train_command(
     except (TrainingError, DatasetError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()  # the promotion, if any
+    if outcome.promoted:
+        jobs.enqueue("rescore_pending")
     click.echo(f"Trained model {outcome.version}.")
     click.echo(json.dumps(outcome.manifest["metrics"], indent=2))
     for check in (outcome.gate or {}).get("checks", []):
@@ -150,7 +153,10 @@ def models_promote(version, by):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"{row.version} is now current (was {row.previous}).")
+    jobs.enqueue("rescore_pending")
+    click.echo(
+        f"{row.version} is now current (was {row.previous}); held comments will be re-scored."
+    )
 
 
 @models_cli.command("rollback")
@@ -162,7 +168,11 @@ def models_rollback(by):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Rolled back: {row.version} is current again (was {row.previous}).")
+    jobs.enqueue("rescore_pending")
+    click.echo(
+        f"Rolled back: {row.version} is current again (was {row.previous}); "
+        "held comments will be re-scored."
+    )
 
 
 @models_cli.command("rescore-pending")

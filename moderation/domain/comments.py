@@ -1,9 +1,13 @@
 """Comments once stored: their decisions, re-scoring, the site's feed.
 
-New comments arrive through ``submission``. Nothing here commits. Each
+New comments arrive through ``submission``. Nothing here commits, but
+the job that re-scores held comments after a promotion. Each
 status a comment takes, including its first, writes a ``Decision``.
 """
 
+import logging
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +20,8 @@ from moderation.domain.webhooks import queue_event
 from moderation.infrastructure.db import db, utcnow
 from moderation.learning.attributes import SPAM
 from moderation.learning.examples import article_text
+
+log = logging.getLogger(__name__)
 
 
 def upsert_article(site: Site, data: ArticleInput) -> tuple[Article, bool]:
@@ -55,7 +61,7 @@ def record_decision(comment: Comment, status, reasons, actor_type, actor, note=N
     return decision
 
 
-def rescore_pending(thresholds: Thresholds) -> tuple[int, int]:
+def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, int]:
     """Score the comments the policy held with the current model, and decide
     them again. Comments a moderator put back in the queue are left alone.
     Returns (re-scored, changed)."""
@@ -78,7 +84,7 @@ def rescore_pending(thresholds: Thresholds) -> tuple[int, int]:
         )
     }
 
-    scorer = live_model.live_scorer()
+    scorer = live_model.live_scorer(fresh)
     scores = scorer.score(
         [c.text for c in held],
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
@@ -98,6 +104,15 @@ def rescore_pending(thresholds: Thresholds) -> tuple[int, int]:
         note = "re-scored with a new model"
         changed += redecide(comment, score, scorer.version, thresholds, standing, note)
     return len(held), changed
+
+
+def rescore_pending_job() -> None:
+    """The job queued after each promotion or rollback: held comments are
+    decided again by the model now live, as ``flask models rescore-pending``
+    would, without anyone having to run it."""
+    scored, changed = rescore_pending(Thresholds.from_config(current_app.config), fresh=True)
+    db.session.commit()
+    log.info("re-scored %d held comment(s) with the live model; %d changed", scored, changed)
 
 
 def redecide(comment: Comment, score, version: str, thresholds, standing: str, note: str) -> bool:

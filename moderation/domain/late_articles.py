@@ -9,6 +9,7 @@ a moderator has already decided (or put back) are left to the moderators.
 
 import logging
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -62,3 +63,19 @@ def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
         standing = authors.get(comment.author_id, "normal")
         redecide(comment, score, scorer.version, thresholds, standing, NOTE)
     return len(waiting)
+
+
+def decide_waiting_job(site_id: int, article_external_id: str) -> None:
+    """The job queued when an article is posted: scoring its waiting
+    comments is the model's time, kept out of the article's request."""
+    article = db.session.scalar(
+        select(Article).where(
+            Article.site_id == site_id, Article.external_id == article_external_id
+        )
+    )
+    if article is None:
+        return
+    decided = decide_waiting_comments(article, Thresholds.from_config(current_app.config))
+    db.session.commit()
+    if decided:
+        log.info("decided %d comment(s) that waited for article %s", decided, article.external_id)

@@ -77,29 +77,30 @@ def _model_dir() -> Path:
     return Path(current_app.config["MODERATION_MODEL_DIR"])
 
 
-def live_version() -> str | None:
+def live_version(fresh: bool = False) -> str | None:
     """The version to score with, as read at most
-    ``MODERATION_MODEL_CHECK_SECONDS`` ago. Needs an app context."""
+    ``MODERATION_MODEL_CHECK_SECONDS`` ago (now, when ``fresh``: a job
+    that follows a promotion must not score with what it replaced)."""
     app = current_app._get_current_object()
     model_dir = str(_model_dir())
     seen = app.extensions.get(EXTENSION)
     now = time.monotonic()
     interval = app.config.get("MODERATION_MODEL_CHECK_SECONDS", 2.0)
-    if seen is not None and seen.model_dir == model_dir and now - seen.at < interval:
+    if not fresh and seen is not None and seen.model_dir == model_dir and now - seen.at < interval:
         return seen.version
     version = _read()
     _remember(version, now)
     return version
 
 
-def live_scorer() -> "Scorer":
+def live_scorer(fresh: bool = False) -> "Scorer":
     """The live version's scorer; ``ModelUnavailable`` when there is none
     (callers hold comments for moderators rather than lose them)."""
     # Imported here: scikit-learn is seconds of every command's start.
     from moderation.learning.scoring import ModelUnavailable, load_scorer
 
     model_dir = _model_dir()
-    version = live_version()
+    version = live_version(fresh)
     if version is None:
         raise ModelUnavailable(
             f"no trained model: nothing promoted yet, and no CURRENT file in {model_dir} "

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from moderation.domain.orm import TrainingRun
 from moderation.domain.policy import Thresholds
+from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db, utcnow
 
 HEARTBEAT_SECONDS = 5.0
@@ -98,6 +99,8 @@ def run_job(run_id: int) -> None:
         beating.join()
     _finish(run_id, status, message, outcome.version if outcome else None)
     db.session.commit()
+    if status == "promoted":
+        jobs.enqueue("rescore_pending")
 
 
 def _heartbeat(app, run_id: int, stop: threading.Event) -> None:
