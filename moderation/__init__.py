@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "rescore_pending": comments.rescore_pending_job,
             "decide_waiting_comments": late_articles.decide_waiting_job,
         },
-        every_minute={"fail_stopped_runs": training_runs.fail_stopped_runs},
+        every_minute={"check_runs": training_runs.check_runs},
     )
     errors.register_error_handlers(app)
     commands.init_app(app)

@@ -8,9 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from moderation.config import PROJECT_ROOT
 from moderation.domain.orm import TrainingRun
@@ -112,4 +113,29 @@ def test_a_worker_killed_mid_retraining_leaves_the_run_failed(app, client, start
     assert wait_for(lambda: latest_run(app).status in ("promoted", "kept"), 90), (
         latest_run(app).progress,
         second.log.read_text(),
+    )
+
+
+def test_a_queued_run_whose_job_the_queue_lost_is_queued_again(app, client, start_worker):
+    """Redis restarted without its data, say: the run stays in the database
+    as queued, and a worker starting up queues it again and runs it."""
+    add_moderator(app, "boss", role="admin")
+    sign_in(client, "boss")
+    token = csrf_token(client, "/admin/models")
+    page = client.post("/admin/retrain", data={"csrf_token": token}, follow_redirects=True)
+    assert "Retraining queued" in page.get_data(as_text=True)
+    app.extensions["jobs"].queue.flush()  # the queue forgets it
+    with app.app_context():
+        run = latest_run(app)
+        # Older than the grace period a job has to reach a worker.
+        db.session.execute(
+            update(TrainingRun)
+            .where(TrainingRun.id == run.id)
+            .values(started_at=run.started_at - timedelta(seconds=STALE_SECONDS + 1))
+        )
+        db.session.commit()
+    worker = start_worker()
+    assert wait_for(lambda: latest_run(app).status in ("promoted", "kept"), 90), (
+        latest_run(app).progress,
+        worker.log.read_text(),
     )

@@ -23,11 +23,14 @@ def jobs_work(workers):
     registry = current_app.extensions["jobs"]
     if registry.queue.immediate:
         raise click.ClickException("MODERATION_JOBS_URL=memory:// runs jobs in the caller")
-    # Runs its worker left behind when this machine went down are settled now,
-    # not a minute from now.
+    # Runs a worker left behind when its machine went down, and runs whose
+    # job the queue lost, are settled now, not a minute from now.
     stopped = training_runs.fail_stopped_runs()
     if stopped:
         click.echo(f"marked {stopped} retraining(s) of stopped workers failed", err=True)
+    lost = training_runs.requeue_lost_runs()
+    if lost:
+        click.echo(f"queued {lost} retraining(s) the queue had lost again", err=True)
     registry.consumer(workers=workers).run()
 
 

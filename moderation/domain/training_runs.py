@@ -4,7 +4,8 @@ The run's row is the truth about it: queued, running (with the worker's
 name and a heartbeat), then promoted, kept or failed. The queue may lose a
 job whose worker is killed (Huey takes a job off the queue when a worker
 starts it), so a periodic check marks a running run whose heartbeat has
-gone stale as failed, saying why: never silently lost. While a run is
+gone stale as failed, saying why, and queues again a run whose job the
+queue no longer holds: never silently lost. While a run is
 queued or running, its ``active_for`` key (unique) refuses a second one for
 the same site.
 """
@@ -58,12 +59,17 @@ def run_job(run_id: int) -> None:
     """The job: train, gate, maybe promote; the row says how far it got."""
     from moderation.domain import retraining
 
-    run = db.session.get(TrainingRun, run_id)
-    if run is None or run.status != "queued":
-        return  # already taken, or marked failed while it waited
-    run.status, run.worker, run.heartbeat_at = "running", worker_name(), utcnow()
-    run.progress = "starting"
+    # Taken in one conditional update: if the job was queued twice (see
+    # requeue_lost_runs), only one worker runs it.
+    taken = db.session.execute(
+        update(TrainingRun)
+        .where(TrainingRun.id == run_id, TrainingRun.status == "queued")
+        .values(status="running", worker=worker_name(), heartbeat_at=utcnow(), progress="starting")
+    ).rowcount
     db.session.commit()
+    if not taken:
+        return  # already taken, or marked failed while it waited
+    run = db.session.get(TrainingRun, run_id)
     app = current_app._get_current_object()
     stop = threading.Event()
     beating = threading.Thread(target=_heartbeat, args=(app, run_id, stop), daemon=True)
@@ -122,6 +128,30 @@ def _finish(run_id: int, status: str, message: str, version: str | None) -> None
         .values(status=status, progress=message, version=version, finished_at=utcnow(),
                 active_for=None)
     )  # fmt: skip
+
+
+def requeue_lost_runs(grace_seconds: float | None = None) -> int:
+    """Queue again every run still queued after the grace period whose job
+    the queue no longer holds (Redis restarted without its data, say);
+    returns how many."""
+    grace_seconds = grace_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    waiting = db.session.scalars(
+        select(TrainingRun.id).where(
+            TrainingRun.status == "queued", TrainingRun.started_at < cutoff
+        )
+    ).all()
+    held = jobs.queued_arguments("retrain")
+    lost = [run_id for run_id in waiting if (run_id,) not in held]
+    for run_id in lost:
+        jobs.enqueue("retrain", run_id)
+    return len(lost)
+
+
+def check_runs() -> None:
+    """Every minute, on some worker: no run is left running or queued for ever."""
+    fail_stopped_runs()
+    requeue_lost_runs()
 
 
 def fail_stopped_runs(stale_seconds: float | None = None) -> int:

@@ -70,6 +70,10 @@ class Jobs:
         else:
             task(*args)
 
+    def queued_arguments(self, name: str) -> set[tuple]:
+        """The arguments of every job ``name`` waiting in the queue."""
+        return {tuple(task.args) for task in self.queue.pending() if task.name == name}
+
     def consumer(self, workers: int = 1, in_process: bool = False) -> Consumer:
         # In ``python app.py`` the consumer shares the process with the web
         # server, whose signal handling (Ctrl+C) must stay the server's.
@@ -95,3 +99,7 @@ def init_app(app: Flask, jobs: dict[str, Callable], every_minute: dict[str, Call
 def enqueue(name: str, *args, delay: float | None = None) -> None:
     """Queue job ``name`` for a worker (at once in ``memory://`` mode)."""
     current_app.extensions["jobs"].enqueue(name, *args, delay=delay)
+
+
+def queued_arguments(name: str) -> set[tuple]:
+    return current_app.extensions["jobs"].queued_arguments(name)
