@@ -25,6 +25,7 @@ from moderation.web import (
     perspective_api,
     perspective_discovery,
     queue_pages,
+    record_pages,  # noqa: F401  (adds the audit log and dashboard to the queue's blueprint)
     reports_api,  # noqa: F401  (adds its route to the API blueprint)
 )
 

@@ -20,14 +20,12 @@ from moderation.domain.orm import (
     AuthorStanding,
     Comment,
     Decision,
-    LabelledExample,
     Moderator,
-    OutboxEvent,
     Report,
     Site,
-    TrainingRun,
-    Webhook,
 )
+from moderation.domain.orm_learning import LabelledExample, TrainingRun
+from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.domain.sites import create_site
 from moderation.infrastructure.db import db, ensure_schema
 from moderation.learning.artifacts import save_version

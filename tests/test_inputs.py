@@ -4,7 +4,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from moderation.domain.orm import Comment, LabelledExample
+from moderation.domain.orm import Comment
+from moderation.domain.orm_learning import LabelledExample
 from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.moderation_helpers import add_moderator, csrf_token, sign_in

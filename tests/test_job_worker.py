@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from moderation.config import PROJECT_ROOT
-from moderation.domain.orm import TrainingRun
+from moderation.domain.orm_learning import TrainingRun
 from moderation.infrastructure.db import db
 from tests import sample_data
 from tests.moderation_helpers import add_moderator, csrf_token, sign_in, wait_for

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import select
 
 from moderation.config import PROJECT_ROOT
-from moderation.domain.orm import TrainingRun
+from moderation.domain.orm_learning import TrainingRun
 from moderation.domain.webhooks import set_webhook
 from moderation.infrastructure.db import db
 from tests import sample_data

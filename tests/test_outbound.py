@@ -7,7 +7,7 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from moderation.domain.orm import Webhook
+from moderation.domain.orm_webhooks import Webhook
 from moderation.infrastructure.db import db
 from tests.test_webhooks import Receiver, post_plain_comments, register_webhook, stored_events
 

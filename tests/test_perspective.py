@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from moderation.domain import labels
-from moderation.domain.orm import LabelledExample, Site
+from moderation.domain.orm import Site
+from moderation.domain.orm_learning import LabelledExample
 from moderation.domain.sites import create_site
 from moderation.infrastructure.db import db
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from moderation.config import PROJECT_ROOT
 from moderation.domain import policy
-from moderation.domain.orm import Comment, Decision, OutboxEvent, Site, Webhook
+from moderation.domain.orm import Comment, Decision, Site
+from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.infrastructure.db import db
 from moderation.learning import scoring
 from moderation.learning.examples import article_text

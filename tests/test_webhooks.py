@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, update
 
 from moderation.domain.comments import record_decision
-from moderation.domain.orm import Comment, OutboxEvent
+from moderation.domain.orm import Comment
+from moderation.domain.orm_webhooks import OutboxEvent
 from moderation.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER
 from moderation.infrastructure.db import db, utcnow
 from tests import sample_data

@@ -19,7 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from moderation.commands.service_commands import articles_file, data_files, policy_thresholds
-from moderation.domain import labels, live_model
+from moderation.domain import label_files, labels, live_model
 from moderation.domain.comments import rescore_pending
 from moderation.domain.orm import Site
 from moderation.infrastructure import jobs
@@ -209,8 +209,8 @@ def labels_import(path, site_name):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        found = labels.parse(Path(path).read_text(encoding="utf-8"), Path(path).name)
-    except labels.LabelFileError as exc:
+        found = label_files.parse(Path(path).read_text(encoding="utf-8"), Path(path).name)
+    except label_files.LabelFileError as exc:
         raise click.ClickException(f"{exc}:\n" + "\n".join(exc.problems)) from None
     except UnicodeDecodeError:
         raise click.ClickException("the file is not UTF-8 text; nothing was imported") from None

@@ -3,8 +3,7 @@
 A moderator's latest decision on a comment is a label (an overturned one
 counts only as its last word): rejected as abusive → abusive 1; rejected
 as off-topic or spam → on_topic 0; approved → abusive 0 and on_topic 1.
-Files in the datasets' JSON Lines format (or CSV with the same columns)
-are imported whole or not at all, with every bad line reported.
+Files are read by ``label_files`` and stored here, one label per (site, id).
 
 Labels belong to a site: its moderators' decisions on its comments, and
 the feedback its key sends through Perspective's suggestscore (whatever
@@ -13,9 +12,7 @@ Retraining for a site takes that site's labels and the operator's
 imported files, never another site's.
 """
 
-import csv
 import dataclasses
-import io
 import json
 from collections import Counter
 
@@ -24,32 +21,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from moderation.domain.orm import (
-    EXTERNAL_ID_LENGTH,
-    Article,
-    Comment,
-    Decision,
-    LabelledExample,
-    Report,
-    Site,
-)
-from moderation.domain.validation import unstorable_fields
+from moderation.domain.orm import Article, Comment, Decision, Report, Site
+from moderation.domain.orm_learning import LabelledExample
 from moderation.infrastructure.db import db, utcnow
 from moderation.learning.examples import LabelledComment, article_text
 
 SITE_SOURCE = "site"
-MAX_TEXT = 20000
 FEEDBACK_SOURCE = "suggestscore"
 # The feedback attributes that set the abuse and relevance labels; feedback
 # on any other attribute (INSULT, SPAM, ...) is kept for that attribute only.
 ABUSE_ATTRIBUTE = "TOXICITY"
 OFF_TOPIC_ATTRIBUTE = "OFF_TOPIC"
-
-
-class LabelFileError(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
-        self.problems = problems
 
 
 SITE_LICENSE = "site-own"
@@ -205,67 +187,6 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
 def export_lines() -> list[str]:
     labels = [*from_decisions(), *from_reports(), *imported()]
     return [json.dumps(to_json(label)) for label in labels]
-
-
-def parse(content: str, filename: str) -> list[LabelledComment]:
-    """Every label in the file, or LabelFileError naming every bad line."""
-    if filename.lower().endswith(".csv"):
-        reader = csv.DictReader(io.StringIO(content))
-        records = [(n, dict(row)) for n, row in enumerate(reader, start=2)]
-    else:
-        records = []
-        for number, line in enumerate(content.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append((number, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    records.append((number, f"not valid JSON ({exc.msg})"))
-    labels, problems = [], []
-    for number, record in records:
-        try:
-            labels.append(_label(record, filename))
-        except ValueError as exc:
-            problems.append(f"line {number}: {exc}")
-    if not records:
-        problems.append("the file holds no labels")
-    if problems:
-        raise LabelFileError(problems)
-    return labels
-
-
-def _label(record, filename) -> LabelledComment:
-    if isinstance(record, str):
-        raise ValueError(record)
-    if not isinstance(record, dict):
-        raise ValueError("expected an object with id, text, abusive, on_topic")
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("'text' must be a non-empty string")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"'text' is longer than {MAX_TEXT} characters")
-    abusive, on_topic = _flag(record, "abusive"), _flag(record, "on_topic")
-    if abusive is None and on_topic is None:
-        raise ValueError("give 'abusive' or 'on_topic' (0 or 1)")
-    identifier = str(record.get("id") or "").strip()
-    if not identifier:
-        raise ValueError("'id' is required")
-    article = str(record.get("article_id") or "") or None
-    source = str(record.get("source") or f"import:{filename}")
-    for name, value in (("id", identifier), ("article_id", article), ("source", source)):
-        if value and len(value) > EXTERNAL_ID_LENGTH:
-            raise ValueError(f"'{name}' is longer than {EXTERNAL_ID_LENGTH} characters")
-    for name, problem in unstorable_fields({**record, "source": source}).items():
-        raise ValueError(f"'{name}' {problem}")
-    return site_label(identifier, text, abusive, on_topic, article, source)
-
-
-def _flag(record, name) -> int | None:
-    value = record.get(name)
-    if value in (None, ""):
-        return None
-    if str(value).strip() in ("0", "1"):
-        return int(str(value).strip())
-    raise ValueError(f"'{name}' must be 0, 1 or empty")
 
 
 def site_for_import(name: str | None) -> Site | None:

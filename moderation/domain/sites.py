@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from moderation.domain.orm import Site, Webhook
+from moderation.domain.orm import Site
+from moderation.domain.orm_webhooks import Webhook
 from moderation.infrastructure.db import db
 
 KEY_PREFIX = "mod_"

@@ -17,7 +17,6 @@ first ``Decision`` in the same transaction.
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,12 +25,11 @@ from sqlalchemy.orm import selectinload
 from moderation.domain import live_model
 from moderation.domain.authors import standings
 from moderation.domain.discussions import articles_and_discussions
-from moderation.domain.orm import Comment, Decision, OutboxEvent, Status
+from moderation.domain.first_decisions import insert_first_decisions
+from moderation.domain.orm import Comment, Status
 from moderation.domain.policy import Thresholds, decide
 from moderation.domain.refusals import ApiError
-from moderation.domain.sites import has_webhook
 from moderation.domain.validation import CommentInput
-from moderation.domain.webhooks import event_payload
 from moderation.infrastructure.db import as_utc, db, utcnow
 from moderation.learning.attributes import SPAM
 
@@ -281,7 +279,7 @@ def store(submission: Submission) -> list[Outcome]:
             (stored if comment.id else lost).append(comment)
         if lost:
             _answer_as_repeats(submission.site_id, lost)
-    _insert_decisions(submission.site_id, stored)
+    insert_first_decisions(submission.site_id, stored)
     for comment in stored:
         for outcome in comment.outcomes:
             outcome.comment = comment.to_json()
@@ -300,47 +298,6 @@ def _answer_as_repeats(site_id: int, lost: list[NewComment]) -> None:
         for outcome in comment.outcomes:
             outcome.created = False
             _repeat(outcome, existing[comment.external_id], comment.item)
-
-
-def _insert_decisions(site_id: int, comments: list[NewComment]) -> None:
-    if not comments:
-        return
-    decided_at = utcnow()
-    rows = [
-        {
-            "comment_id": c.id,
-            "decided_at": decided_at,
-            "actor_type": "model",
-            "actor": f"policy/{c.model_version}" if c.model_version else "policy/no-model",
-            "from_status": None,
-            "to_status": c.status,
-            "reasons": c.reasons,
-            "note": None,
-        }
-        for c in comments
-    ]
-    table = Decision.__table__
-    if not has_webhook(site_id):
-        db.session.execute(table.insert(), rows)
-        return
-    returned = db.session.execute(
-        table.insert().returning(table.c.comment_id, table.c.id), rows
-    ).tuples()
-    decision_ids = dict(returned.all())
-    events = []
-    for comment, row in zip(comments, rows):
-        decision = SimpleNamespace(**row)
-        events.append(
-            {
-                "site_id": site_id,
-                "comment_id": comment.id,
-                "decision_id": decision_ids[comment.id],
-                "payload": event_payload(comment, decision),
-                "created_at": decided_at,
-                "next_attempt_at": decided_at,
-            }
-        )
-    db.session.execute(OutboxEvent.__table__.insert(), events)
 
 
 def submit_comments(site, inputs: list[CommentInput], thresholds: Thresholds) -> list[Outcome]:

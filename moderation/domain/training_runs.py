@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from moderation.domain.orm import TrainingRun
+from moderation.domain.orm_learning import TrainingRun
 from moderation.domain.policy import Thresholds
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db, utcnow

@@ -30,7 +30,8 @@ from flask import current_app
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from moderation.domain.orm import OutboxEvent, Site, Webhook
+from moderation.domain.orm import Site
+from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.domain.sites import forget_cached_sites
 from moderation.infrastructure import outbound
 from moderation.infrastructure.db import as_utc, db, utcnow, write_lock

@@ -22,8 +22,10 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from moderation.domain import labels, live_model, training_runs, webhooks
-from moderation.domain.orm import OutboxEvent, Site, TrainingRun, Webhook
+from moderation.domain import label_files, labels, live_model, training_runs, webhooks
+from moderation.domain.orm import Site
+from moderation.domain.orm_learning import TrainingRun
+from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
@@ -129,14 +131,14 @@ def labels_page():
             problems = ["Choose a file to upload."]
         else:
             try:
-                found = labels.parse(upload.read().decode("utf-8"), upload.filename)
+                found = label_files.parse(upload.read().decode("utf-8"), upload.filename)
                 site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
                 count = labels.store(found, site)
                 db.session.commit()
                 where = f" for {site.name}" if site else ""
                 flash(f"Imported {count} labels{where} from {upload.filename}.", "info")
                 return redirect(url_for("admin.labels_page"))
-            except labels.LabelFileError as exc:
+            except label_files.LabelFileError as exc:
                 problems = [f"Nothing was imported from {upload.filename}:", *exc.problems]
             except UnicodeDecodeError:
                 problems = ["The file is not UTF-8 text; nothing was imported."]

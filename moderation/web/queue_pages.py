@@ -1,4 +1,6 @@
-"""The moderators' pages: the queue, its actions, the audit log, the dashboard.
+"""The moderators' pages: the queue, its actions, and one comment's history.
+
+The audit log and the dashboard are in ``record_pages``, on the same blueprint.
 
 Pages are server-rendered; actions are small JSON posts made by the page's
 script (with the CSRF token in a header), answered with the re-rendered
@@ -6,7 +8,6 @@ card, so a moderator never waits for a full reload.
 """
 
 import re
-from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -25,11 +26,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from moderation.domain import authors, claims, reports, review
-from moderation.domain import dashboard as dashboard_figures
-from moderation.domain.orm import Comment, Moderator
+from moderation.domain.orm import Comment
 from moderation.domain.policy import Thresholds
 from moderation.infrastructure.db import db
-from moderation.web import charts
 
 bp = Blueprint("queue", __name__)
 # Comments one action may decide: four pages' worth. Every item is checked,
@@ -104,14 +103,14 @@ def _filters(args) -> tuple[review.QueueFilters, list[str]]:
         on_topic_min=number("on_topic_min"),
         on_topic_max=number("on_topic_max"),
         sort=sort if sort in review.SORTS else "oldest",
-        page=_page_number(page),
+        page=page_number(page),
         mine=args.get("mine") == "1",
         moderator=current_user.username,
     )
     return filters, problems
 
 
-def _page_number(raw: str) -> int:
+def page_number(raw: str) -> int:
     """A page number from the query string; anything odd means page 1."""
     return int(raw) if re.fullmatch(r"[0-9]{1,6}", raw) and int(raw) > 0 else 1
 
@@ -249,50 +248,6 @@ def card(comment_id: int):
     if comment is None:
         return render_template("error.html", message="No such comment."), 404
     return _card(comment)
-
-
-@bp.get("/audit")
-def audit():
-    moderator = request.args.get("moderator", "")
-    start, end, problems = _dates(request.args)
-    page = _page_number(request.args.get("page", "1"))
-    decisions, total = review.audit_log(moderator, start, end, page)
-    names = db.session.scalars(select(Moderator.username).order_by(Moderator.username))
-    return render_template(
-        "audit.html",
-        decisions=decisions,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // review.PER_PAGE)),
-        moderators=list(names),
-        chosen=moderator,
-        start=request.args.get("from", ""),
-        end=request.args.get("to", ""),
-        problems=problems,
-    )
-
-
-def _dates(args):
-    problems, parsed = [], []
-    for name in ("from", "to"):
-        raw = args.get(name, "").strip()
-        value = None
-        if raw:
-            try:
-                value = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
-            except ValueError:
-                problems.append(f"'{raw}' is not a date like 2026-11-28; that filter was ignored.")
-        parsed.append(value)
-    start, end = parsed
-    # "to" is inclusive: everything decided on that day.
-    return start, end + timedelta(days=1) if end else None, problems
-
-
-@bp.get("/dashboard")
-def dashboard():
-    return render_template(
-        "dashboard.html", stats=dashboard_figures.figures(), charts=charts, zip=zip
-    )
 
 
 @bp.get("/queue/comment/<int:comment_id>")

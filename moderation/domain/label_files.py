@@ -1,0 +1,81 @@
+"""Label files an operator imports: the datasets' JSON Lines format, or CSV
+with the same columns (id, text, abusive, on_topic, article_id, source).
+A file is taken whole or not at all: every bad line is reported at once."""
+
+import csv
+import io
+import json
+
+from moderation.domain.labels import site_label
+from moderation.domain.orm import EXTERNAL_ID_LENGTH
+from moderation.domain.validation import unstorable_fields
+from moderation.learning.examples import LabelledComment
+
+MAX_TEXT = 20000
+
+
+class LabelFileError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        self.problems = problems
+
+
+def parse(content: str, filename: str) -> list[LabelledComment]:
+    """Every label in the file, or LabelFileError naming every bad line."""
+    if filename.lower().endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(content))
+        records = [(n, dict(row)) for n, row in enumerate(reader, start=2)]
+    else:
+        records = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    records.append((number, f"not valid JSON ({exc.msg})"))
+    labels, problems = [], []
+    for number, record in records:
+        try:
+            labels.append(_label(record, filename))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    if not records:
+        problems.append("the file holds no labels")
+    if problems:
+        raise LabelFileError(problems)
+    return labels
+
+
+def _label(record, filename) -> LabelledComment:
+    if isinstance(record, str):
+        raise ValueError(record)
+    if not isinstance(record, dict):
+        raise ValueError("expected an object with id, text, abusive, on_topic")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"'text' is longer than {MAX_TEXT} characters")
+    abusive, on_topic = _flag(record, "abusive"), _flag(record, "on_topic")
+    if abusive is None and on_topic is None:
+        raise ValueError("give 'abusive' or 'on_topic' (0 or 1)")
+    identifier = str(record.get("id") or "").strip()
+    if not identifier:
+        raise ValueError("'id' is required")
+    article = str(record.get("article_id") or "") or None
+    source = str(record.get("source") or f"import:{filename}")
+    for name, value in (("id", identifier), ("article_id", article), ("source", source)):
+        if value and len(value) > EXTERNAL_ID_LENGTH:
+            raise ValueError(f"'{name}' is longer than {EXTERNAL_ID_LENGTH} characters")
+    for name, problem in unstorable_fields({**record, "source": source}).items():
+        raise ValueError(f"'{name}' {problem}")
+    return site_label(identifier, text, abusive, on_topic, article, source)
+
+
+def _flag(record, name) -> int | None:
+    value = record.get(name)
+    if value in (None, ""):
+        return None
+    if str(value).strip() in ("0", "1"):
+        return int(str(value).strip())
+    raise ValueError(f"'{name}' must be 0, 1 or empty")
