@@ -134,6 +134,8 @@ def from_environment(instance_path: str) -> dict:
         # The whole of one delivery attempt, and the first wait before a retry
         # (doubled after each failure, up to ten minutes).
         "MODERATION_WEBHOOK_DEADLINE_SECONDS": _float("MODERATION_WEBHOOK_DEADLINE_SECONDS", 10.0),
+        # "jobs": the job workers deliver; "workers": only `flask webhooks run` does.
+        "MODERATION_WEBHOOK_DELIVERY": os.environ.get("MODERATION_WEBHOOK_DELIVERY", "jobs"),
         "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS": _float(
             "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS", 2.0
         ),

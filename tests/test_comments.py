@@ -194,7 +194,7 @@ def test_a_request_that_dies_half_way_stores_nothing(client, auth, article, monk
         raise RuntimeError("worker killed")
 
     monkeypatch.setattr(
-        submission_module, "_insert_decisions", dies_after_the_comments_are_inserted
+        submission_module, "insert_first_decisions", dies_after_the_comments_are_inserted
     )
     app.config["PROPAGATE_EXCEPTIONS"] = False
     batch = [{"id": f"k{i}", "article_id": article["id"], "text": "hello"} for i in range(3)]

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from moderation.domain.orm_webhooks import Webhook
 from moderation.infrastructure.db import db
-from tests.test_webhooks import Receiver, post_plain_comments, register_webhook, stored_events
+from tests.test_webhooks import (
+    WORKERS_DELIVER,
+    Receiver,
+    post_plain_comments,
+    register_webhook,
+    stored_events,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +48,11 @@ def test_an_operator_can_allow_a_private_network(app, runner, site_key):
     register_webhook(runner, "http://10.1.2.3/hook")
     refused = runner.invoke(args=["webhooks", "set", "Example Tribune", "http://192.168.0.1/"])
     assert refused.exit_code != 0 and "private" in refused.output
+
+
+@pytest.fixture
+def app_config():
+    return dict(WORKERS_DELIVER)
 
 
 @pytest.fixture

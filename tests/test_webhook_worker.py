@@ -18,7 +18,7 @@ from moderation.domain.orm import Comment
 from moderation.domain.webhooks import DELIVERY_HEADER
 from moderation.infrastructure.db import db, write_lock
 from tests.moderation_helpers import wait_for
-from tests.test_webhooks import LOOPBACK_ALLOWED, Receiver
+from tests.test_webhooks import LOOPBACK_ALLOWED, WORKERS_DELIVER, Receiver
 
 FIRST_RETRY = 0.5
 INTERVAL = 0.1
@@ -26,7 +26,7 @@ INTERVAL = 0.1
 
 @pytest.fixture
 def app_config():
-    return dict(LOOPBACK_ALLOWED)
+    return {**LOOPBACK_ALLOWED, **WORKERS_DELIVER}
 
 
 @pytest.fixture

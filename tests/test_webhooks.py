@@ -23,11 +23,14 @@ from tests import sample_data
 # The suite's receivers listen on 127.0.0.1, which the policy refuses
 # unless an operator allows it.
 LOOPBACK_ALLOWED = {"MODERATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+# The tests that drive delivery rounds themselves (`flask webhooks run`):
+# by default the job queued at each commit would deliver first.
+WORKERS_DELIVER = {"MODERATION_WEBHOOK_DELIVERY": "workers"}
 
 
 @pytest.fixture
 def app_config():
-    return dict(LOOPBACK_ALLOWED)
+    return {**LOOPBACK_ALLOWED, **WORKERS_DELIVER}
 
 
 class Receiver:

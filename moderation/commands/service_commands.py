@@ -242,7 +242,8 @@ def webhooks_set(site_name, url):
 def webhooks_run(once, interval):
     """Deliver due events, retrying failures with exponential backoff.
 
-    Several workers may run at once, on one machine or several."""
+    For MODERATION_WEBHOOK_DELIVERY=workers; by default the job workers
+    deliver. Several may run at once, on one machine or several."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
     while True:
         try:

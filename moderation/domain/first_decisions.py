@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from moderation.domain.orm import Decision
 from moderation.domain.orm_webhooks import OutboxEvent
 from moderation.domain.sites import has_webhook
-from moderation.domain.webhooks import event_payload
+from moderation.domain.webhooks import event_payload, mark_events_written
 from moderation.infrastructure.db import db, utcnow
 
 
@@ -57,3 +57,4 @@ def insert_first_decisions(site_id: int, comments: list) -> None:
             }
         )
     db.session.execute(OutboxEvent.__table__.insert(), events)
+    mark_events_written()

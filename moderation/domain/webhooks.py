@@ -41,6 +41,8 @@ SIGNATURE_HEADER = "X-Moderation-Signature"
 DELIVERY_HEADER = "X-Moderation-Delivery"
 LONGEST_WAIT_SECONDS = 600
 BATCH = 20
+# Set in a session that wrote outbox events, until its commit or rollback.
+EVENTS_WRITTEN = "webhook_events_written"
 
 
 def _setting(name: str) -> float:
@@ -90,6 +92,12 @@ def queue_event(comment, decision) -> None:
             payload=event_payload(comment, decision),
         )
     )
+    mark_events_written()
+
+
+def mark_events_written() -> None:
+    """The session's commit will queue a delivery job (``webhook_jobs``)."""
+    db.session.info[EVENTS_WRITTEN] = True
 
 
 def event_payload(comment, decision) -> dict:

@@ -19,6 +19,7 @@ marks them failed when their worker has stopped (see ``domain.training_runs``).
 """
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,6 +71,14 @@ class Jobs:
         else:
             task(*args)
 
+    def schedule_once(self, name: str, delay: float) -> None:
+        """Run job ``name`` (no arguments) in ``delay`` seconds, unless one
+        is already set for that second: callers that reschedule the same
+        job do not multiply it."""
+        due = int(time.time() + delay)
+        if self.queue.put_if_empty(f"{name}@{due}", True, ttl=int(delay) + 60):
+            self.tasks[name].schedule(delay=delay)
+
     def queued_arguments(self, name: str) -> set[tuple]:
         """The arguments of every job ``name`` waiting in the queue."""
         return {tuple(task.args) for task in self.queue.pending() if task.name == name}
@@ -103,3 +112,7 @@ def enqueue(name: str, *args, delay: float | None = None) -> None:
 
 def queued_arguments(name: str) -> set[tuple]:
     return current_app.extensions["jobs"].queued_arguments(name)
+
+
+def schedule_once(name: str, delay: float) -> None:
+    current_app.extensions["jobs"].schedule_once(name, delay)
