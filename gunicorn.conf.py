@@ -46,5 +46,7 @@ def when_ready(server):
 
     warm()  # Perspective's language detection, shared by the workers like the model
     with app.app_context():
-        # Connections must not be shared across the fork: each worker opens its own.
+        # Connections must not be shared across the fork: each worker opens its own
+        # (the database's, and the job queue's when it is a SQLite file).
         db.engine.dispose()
+        app.extensions["jobs"].queue.storage.close()
