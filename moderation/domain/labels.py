@@ -17,7 +17,7 @@ import json
 from collections import Counter
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -212,17 +212,43 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
     ids, stored = list(latest), {}
     for start in range(0, len(ids), 500):  # bound the IN list
         chunk = ids[start : start + 500]
-        for row in db.session.scalars(
-            select(LabelledExample).where(same_site, LabelledExample.external_id.in_(chunk))
-        ):
-            stored[row.external_id] = row
-    for identifier, label in latest.items():
-        row = stored.get(identifier)
-        if row is None:
-            row = LabelledExample(site_id=site_id, external_id=identifier)
-            db.session.add(row)
-        row.text, row.abusive, row.on_topic = label.text, label.abusive, label.on_topic
-        row.article_id, row.source, row.imported_at = label.article_id, label.source, utcnow()
+        stored.update(
+            db.session.execute(
+                select(LabelledExample.external_id, LabelledExample.id).where(
+                    same_site, LabelledExample.external_id.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    now = utcnow()
+
+    def values(label: LabelledComment) -> dict:
+        return {
+            "text": label.text,
+            "abusive": label.abusive,
+            "on_topic": label.on_topic,
+            "article_id": label.article_id,
+            "source": label.source,
+            "imported_at": now,
+        }
+
+    # In bulk, not one object per label: a file of 100,000 labels is stored
+    # in seconds rather than most of a minute.
+    new = [
+        {"site_id": site_id, "external_id": identifier, **values(label)}
+        for identifier, label in latest.items()
+        if identifier not in stored
+    ]
+    changed = [
+        {"id": stored[identifier], **values(label)}
+        for identifier, label in latest.items()
+        if identifier in stored
+    ]
+    if new:
+        db.session.execute(insert(LabelledExample), new)
+    if changed:
+        db.session.execute(update(LabelledExample), changed)
     return len(latest)
 
 
