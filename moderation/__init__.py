@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import commands, config
-from moderation.domain import comments, late_articles, training_runs, webhook_jobs
+from moderation.domain import comments, late_articles, training_runs, webhook_jobs, webhooks
 from moderation.infrastructure import db, jobs, outbound, redaction
 from moderation.web import (
     account_pages,
@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "retrain": training_runs.run_job,
             "rescore_pending": comments.rescore_pending_job,
             "decide_waiting_comments": late_articles.decide_waiting_job,
-            webhook_jobs.JOB: webhook_jobs.deliver_job,
+            webhooks.DELIVERY_JOB: webhook_jobs.deliver_job,
         },
         every_minute={
             "check_runs": training_runs.check_runs,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from moderation.domain import webhook_jobs
+from moderation.domain.webhooks import DELIVERY_JOB
 from tests.test_webhooks import (
     LOOPBACK_ALLOWED,
     Receiver,
@@ -24,7 +24,7 @@ def app_config():
 
 def scheduled_deliveries(app) -> list:
     queue = app.extensions["jobs"].queue
-    return [task for task in queue.scheduled() if task.name == webhook_jobs.JOB]
+    return [task for task in queue.scheduled() if task.name == DELIVERY_JOB]
 
 
 def run_scheduled(app) -> None:

@@ -22,7 +22,6 @@ from moderation.commands.service_commands import articles_file, data_files, poli
 from moderation.domain import label_files, labels, live_model
 from moderation.domain.comments import rescore_pending
 from moderation.domain.orm import Site
-from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
 
@@ -97,8 +96,6 @@ def train_command(
     except (TrainingError, DatasetError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()  # the promotion, if any
-    if outcome.promoted:
-        jobs.enqueue("rescore_pending")
     click.echo(f"Trained model {outcome.version}.")
     click.echo(json.dumps(outcome.manifest["metrics"], indent=2))
     for check in (outcome.gate or {}).get("checks", []):
@@ -153,7 +150,6 @@ def models_promote(version, by):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    jobs.enqueue("rescore_pending")
     click.echo(
         f"{row.version} is now current (was {row.previous}); held comments will be re-scored."
     )
@@ -168,7 +164,6 @@ def models_rollback(by):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    jobs.enqueue("rescore_pending")
     click.echo(
         f"Rolled back: {row.version} is current again (was {row.previous}); "
         "held comments will be re-scored."

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, only_reading, utcnow
 from moderation.learning import artifacts
 
@@ -119,6 +120,8 @@ def promote(version: str, by: str, note: str = "") -> ModelPromotion:
     row = ModelPromotion(version=version, previous=_read(), promoted_by=by, note=note)
     db.session.add(row)
     db.session.flush()
+    # Held comments are decided again by the new model, once this commits.
+    jobs.enqueue_after_commit("rescore_pending")
     # Kept in step for offline tools (benchmarks, `load_scorer(dir)`) on
     # this machine; the database, not this file, says what is live.
     artifacts.set_current(model_dir, version)

@@ -105,8 +105,6 @@ def run_job(run_id: int) -> None:
         beating.join()
     _finish(run_id, status, message, outcome.version if outcome else None)
     db.session.commit()
-    if status == "promoted":
-        jobs.enqueue("rescore_pending")
 
 
 def _heartbeat(app, run_id: int, stop: threading.Event) -> None:

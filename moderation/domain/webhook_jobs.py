@@ -1,7 +1,8 @@
 """Webhook delivery as jobs, so the job workers (or the thread of
 ``python app.py``) deliver without a process of its own.
 
-A commit that wrote outbox events queues a delivery job; the job delivers
+A commit that wrote outbox events queues a delivery job
+(``webhooks.mark_events_written``); the job delivers
 what is due in rounds (``webhooks.deliver_due``: claims, so two workers
 never send one event twice), then schedules itself for the next retry that
 falls due. A job a second: retries due in the same second share one. A
@@ -15,17 +16,15 @@ import os
 import socket
 from datetime import timedelta
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import func, select
 
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
-from moderation.domain.webhooks import EVENTS_WRITTEN, deliver_due
+from moderation.domain.webhooks import DELIVERY_JOB, deliver_due
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, utcnow
 
 log = logging.getLogger(__name__)
-JOB = "deliver_webhooks"
 # Rounds one job runs before it leaves the rest to the next job (a flood of
 # events must not keep one worker from everything else).
 MOST_ROUNDS = 50
@@ -33,21 +32,6 @@ MOST_ROUNDS = 50
 
 def _by_jobs() -> bool:
     return current_app.config["MODERATION_WEBHOOK_DELIVERY"] == "jobs"
-
-
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    if not session.info.pop(EVENTS_WRITTEN, False) or not has_app_context() or not _by_jobs():
-        return
-    try:
-        jobs.enqueue(JOB)
-    except Exception:  # the events are stored: the minute's sweep sends them
-        log.exception("could not queue webhook delivery; the next sweep will")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(EVENTS_WRITTEN, None)
 
 
 def deliver_job() -> None:
@@ -60,13 +44,13 @@ def deliver_job() -> None:
         if not (delivered or failed):
             break
     else:
-        jobs.enqueue(JOB)  # more than one job's share: the rest at once
+        jobs.enqueue(DELIVERY_JOB)  # more than one job's share: the rest at once
         return
     wait = seconds_to_next_attempt()
     if wait is not None:
         # At least a second: an event another worker is sending right now
         # looks due until that worker records its attempt.
-        jobs.schedule_once(JOB, delay=max(wait, 1.0))
+        jobs.schedule_once(DELIVERY_JOB, delay=max(wait, 1.0))
 
 
 def seconds_to_next_attempt() -> float | None:

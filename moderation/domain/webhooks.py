@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from moderation.domain.orm import Site
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.domain.sites import forget_cached_sites
-from moderation.infrastructure import outbound
+from moderation.infrastructure import jobs, outbound
 from moderation.infrastructure.db import as_utc, db, utcnow, write_lock
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ SIGNATURE_HEADER = "X-Moderation-Signature"
 DELIVERY_HEADER = "X-Moderation-Delivery"
 LONGEST_WAIT_SECONDS = 600
 BATCH = 20
-# Set in a session that wrote outbox events, until its commit or rollback.
-EVENTS_WRITTEN = "webhook_events_written"
+DELIVERY_JOB = "deliver_webhooks"
 
 
 def _setting(name: str) -> float:
@@ -97,7 +96,8 @@ def queue_event(comment, decision) -> None:
 
 def mark_events_written() -> None:
     """The session's commit will queue a delivery job (``webhook_jobs``)."""
-    db.session.info[EVENTS_WRITTEN] = True
+    if current_app.config["MODERATION_WEBHOOK_DELIVERY"] == "jobs":
+        jobs.enqueue_after_commit(DELIVERY_JOB)
 
 
 def event_payload(comment, decision) -> dict:

@@ -24,8 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import huey
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from huey.consumer import Consumer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from moderation.infrastructure.db import db
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +120,30 @@ def queued_arguments(name: str) -> set[tuple]:
 
 def schedule_once(name: str, delay: float) -> None:
     current_app.extensions["jobs"].schedule_once(name, delay)
+
+
+# Jobs a session asks for, queued when (and only if) its transaction commits.
+AFTER_COMMIT = "jobs_after_commit"
+
+
+def enqueue_after_commit(name: str) -> None:
+    """Queue job ``name`` (no arguments) once this transaction commits: a
+    job queued before could run first and not see what it is about."""
+    db.session.info.setdefault(AFTER_COMMIT, set()).add(name)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    names = session.info.pop(AFTER_COMMIT, None)
+    if not names or not has_app_context():
+        return
+    for name in sorted(names):
+        try:
+            enqueue(name)
+        except Exception:  # what was committed stays; the periodic jobs catch up
+            logger.exception("could not queue job %s after a commit", name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(AFTER_COMMIT, None)

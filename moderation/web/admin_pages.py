@@ -86,7 +86,6 @@ def promote():
     try:
         live_model.promote(version, current_user.username, note="from the admin page")
         db.session.commit()
-        jobs.enqueue("rescore_pending")
         flash(f"{version} is now the current model.", "info")
     except ValueError as exc:
         flash(f"Not promoted: {exc}.", "error")
@@ -98,7 +97,6 @@ def rollback():
     try:
         row = live_model.rollback(current_user.username)
         db.session.commit()
-        jobs.enqueue("rescore_pending")
         flash(f"Rolled back to {row.version}.", "info")
     except ValueError as exc:
         flash(f"Not rolled back: {exc}.", "error")
