@@ -108,3 +108,65 @@ def test_figures_count_verdicts_not_holds_and_draw_the_last_days(app):
     assert (weeks["2026-11-23"]["reviewed"], weeks["2026-11-23"]["rate"]) == (1, 1.0)
     assert (weeks["2026-11-30"]["reviewed"], weeks["2026-11-30"]["rate"]) == (1, 0.0)
     assert weeks["2026-11-16"] == {"week": weeks["2026-11-16"]["week"], "reviewed": 0, "rate": None}
+
+
+def test_a_later_decision_replaces_the_earlier_and_waits_begin_before_the_window(app, monkeypatch):
+    """The override rates count only a comment's latest decision, and the
+    queue's longest wait counts a comment that was already waiting when the
+    charts' window began from its arrival (read a few ids at a time); the
+    day's arrivals come out the same however their comments are read."""
+    monkeypatch.setattr(dashboard, "IN_LIST", 1)
+    with app.app_context():
+        site = Site(name="Example Tribune", key_hash="x" * 64, key_prefix="x")
+        db.session.add(site)
+        db.session.flush()
+        # Waiting from 9 and 10 November (before the window of 17-30 November)
+        # to the 20th.
+        for name in ("long-wait", "longer-wait"):
+            add(
+                site,
+                name,
+                20 if name == "long-wait" else 21,
+                [
+                    ("model", "pending", ["off_topic"], 20 if name == "long-wait" else 21),
+                    ("moderator", "approved", [], 10),
+                ],
+            )
+        # Held as abusive, approved, then rejected after all: the model upheld.
+        add(
+            site,
+            "second-thoughts",
+            6,
+            [
+                ("model", "pending", ["abusive"], 6),
+                ("moderator", "approved", [], 5),
+                ("moderator", "rejected", [], 4),
+            ],
+        )
+        db.session.commit()
+        stats = dashboard.figures(NOW)
+        # Arrivals' comments looked up one by one (ids far apart) count the same.
+        monkeypatch.setattr(dashboard, "SPAN_FOR_A_RANGE", 0)
+        assert dashboard.figures(NOW) == stats
+
+    assert stats["reviewed"] == 3 and stats["overturn_rate"] == round(2 / 3, 3)
+    assert stats["overturn_by_reason"] == {
+        "abusive": {"reviewed": 1, "overturned": 0, "rate": 0.0},
+        "off_topic": {"reviewed": 2, "overturned": 2, "rate": 1.0},
+    }
+    weeks = {
+        row["week"].isoformat(): (row["reviewed"], row["rate"]) for row in stats["overturn_by_week"]
+    }
+    assert weeks["2026-11-23"] == (1, 0.0) and weeks["2026-11-16"] == (2, 1.0)
+    queue = {
+        row["day"].isoformat(): (row["size"], row["oldest_wait_hours"]) for row in stats["queue"]
+    }
+    # "longer-wait" arrived at noon on 9 November: 8.5 days by the 17th's end.
+    assert queue["2026-11-17"] == (2, 204.0)
+    assert queue["2026-11-19"] == (2, 252.0)
+    assert queue["2026-11-20"] == (0, None)
+    assert queue["2026-11-24"] == (1, 12.0)
+    assert queue["2026-11-25"] == (0, None)
+    by_day = {row["day"].isoformat(): row for row in stats["per_day"]}
+    assert by_day["2026-11-24"]["rejected"] == 1
+    assert sum(row["approved"] + row["pending"] + row["rejected"] for row in stats["per_day"]) == 1

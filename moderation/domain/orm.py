@@ -224,8 +224,10 @@ class Decision(db.Model):
 
     __tablename__ = "decisions"
     # The feed pages by (xid, id). The dashboard's recent days and weeks, and
-    # the audit log's dates; and moderators' decisions alone (a small part)
-    # for the override rates.
+    # the audit log's dates; moderators' decisions alone (a small part) for
+    # the override rates; first decisions (arrivals) for the recent days.
+    # A comment's decisions by id: its history, its latest and its first.
+    # On PostgreSQL the dashboard's indexes carry the columns it reads.
     __table_args__ = (
         Index("ix_decisions_xid_id", "xid", "id"),
         Index("ix_decisions_decided_at", "decided_at"),
@@ -234,6 +236,20 @@ class Decision(db.Model):
             "decided_at",
             postgresql_where=text("actor_type = 'moderator'"),
             sqlite_where=text("actor_type = 'moderator'"),
+            postgresql_include=["comment_id", "id", "to_status"],
+        ),
+        Index(
+            "ix_decisions_first_decided_at",
+            "decided_at",
+            postgresql_where=text("from_status IS NULL"),
+            sqlite_where=text("from_status IS NULL"),
+            postgresql_include=["comment_id", "to_status"],
+        ),
+        Index(
+            "ix_decisions_comment_id_id",
+            "comment_id",
+            "id",
+            postgresql_include=["from_status", "to_status", "reasons"],
         ),
     )
 
@@ -241,7 +257,7 @@ class Decision(db.Model):
     # The writing transaction's id on PostgreSQL (0 on SQLite): the feed
     # pages by (xid, id) so that no slow commit lands behind a cursor.
     xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # "model" for the automatic policy, "moderator" for a person.
     actor_type: Mapped[str] = mapped_column(String(16))
