@@ -3,13 +3,16 @@
 import pytest
 from sqlalchemy import func, select
 
-from moderation.domain.comments import record_decision
-from moderation.domain.orm import Comment, Decision, Site, Status
+from moderation.domain import live_model
+from moderation.domain.comments import record_decision, rescore_pending
+from moderation.domain.orm import AuthorStanding, Comment, Decision, Site, Status
 from moderation.domain.policy import Thresholds
 from moderation.domain.submission import submit_comments
 from moderation.domain.validation import CommentInput
 from moderation.infrastructure.db import db
 from moderation.learning import scoring
+from moderation.learning.examples import article_text
+from moderation.learning.scoring import Scores
 from tests import sample_data
 
 
@@ -70,6 +73,82 @@ def test_every_status_change_appends_a_decision(client, auth, app, site):
     assert client.get("/api/v1/comments/c1", headers=auth).get_json()["status"] == "rejected"
     feed = client.get("/api/v1/comments", headers=auth).get_json()["items"]
     assert [item["decision"]["to_status"] for item in feed] == ["pending", "approved", "rejected"]
+
+
+def test_posting_an_article_again_updates_it(client, auth):
+    article = dict(sample_data.EXAMPLE_ARTICLE)
+    assert client.post("/api/v1/articles", json=article, headers=auth).status_code == 201
+    article["title"] = "Moscow and Islamabad sign the accord"
+    again = client.post("/api/v1/articles", json=article, headers=auth)
+    assert again.status_code == 200
+    assert again.get_json()["title"] == "Moscow and Islamabad sign the accord"
+
+
+class NewModel:
+    """A new live model that gives each comment the scores named for it,
+    and notes what it was asked to score."""
+
+    version = "v2"
+
+    def __init__(self, scores):
+        self.scores = scores
+        self.asked = []
+
+    def score(self, texts, articles, threads):
+        self.asked.append(list(zip(texts, articles, threads)))
+        return [self.scores[text] for text in texts]
+
+
+CLEAN = Scores(abusive=0.05, on_topic=0.9, explanations={"abusive": [], "on_topic": []})
+DOUBTFUL = Scores(abusive=0.6, on_topic=0.9)
+
+
+def test_rescoring_decides_again_only_what_the_model_held(client, auth, app, site, monkeypatch):
+    assert rescore_pending(Thresholds()) == (0, 0), "nothing held, nothing scored"
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    texts = {f"c{i}": f"Comment number {i} on the accord." for i in range(5)}
+    held = Thresholds(premoderation=True)
+    submit_comments(site, [comment_input(c, text, author_id=c) for c, text in texts.items()], held)
+    db.session.add(AuthorStanding(site_id=site.id, author_id="c2", changed_by="li"))
+    db.session.flush()
+    db.session.scalar(select(AuthorStanding)).standing = "banned"
+    comments = {c.external_id: c for c in db.session.scalars(select(Comment))}
+    # A moderator approved c3 and put c4 back in the queue: theirs to decide.
+    record_decision(comments["c3"], Status.APPROVED, [], "moderator", "maria")
+    record_decision(comments["c4"], Status.PENDING, ["premoderation"], "moderator", "maria")
+    db.session.commit()
+    model = NewModel({texts["c0"]: CLEAN, texts["c1"]: DOUBTFUL, texts["c2"]: CLEAN})
+    monkeypatch.setattr(live_model, "live_scorer", lambda fresh=False: model)
+
+    assert rescore_pending(Thresholds()) == (3, 3)
+    db.session.commit()
+    (asked,) = model.asked
+    article = article_text(
+        sample_data.EXAMPLE_ARTICLE["title"], sample_data.EXAMPLE_ARTICLE["body"]
+    )
+    # Scored as when they arrived: with their article, and no thread (no replies).
+    assert sorted(asked) == [(texts[c], article, "") for c in ("c0", "c1", "c2")]
+    for comment_id, status, reasons in [
+        ("c0", "approved", []),
+        ("c1", "pending", ["abusive"]),  # still held, for a new reason
+        ("c2", "rejected", ["author_banned"]),
+        ("c3", "approved", []),
+        ("c4", "pending", ["premoderation"]),
+    ]:
+        stored = client.get(f"/api/v1/comments/{comment_id}", headers=auth).get_json()
+        assert (stored["status"], stored["reasons"]) == (status, reasons), comment_id
+        last = stored["history"][-1]
+        if comment_id in ("c3", "c4"):
+            assert last["actor"] == "maria"
+            continue
+        assert stored["model_version"] == "v2"
+        assert stored["scores"]["abusive"] == model.scores[texts[comment_id]].abusive
+        assert (last["actor_type"], last["actor"]) == ("model", "policy/v2")
+        assert last["note"] == "re-scored with a new model"
+    assert comments["c0"].explanations == CLEAN.explanations
+    # Scored again with the same model, the one still held stays as it is.
+    assert rescore_pending(Thresholds()) == (1, 0)
+    assert len(comments["c1"].decisions) == 2
 
 
 def test_premoderation_holds_everything_not_clearly_abusive(app, site):

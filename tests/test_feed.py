@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from moderation.domain.comments import record_decision
+from moderation.domain.feed import Cursor
 from moderation.domain.orm import Comment, Decision
 from moderation.infrastructure.db import db
 from tests import sample_data
@@ -64,6 +65,51 @@ def test_feed_rejects_bad_parameters(client, auth, query, field):
 )
 def test_feed_rejects_numbers_it_cannot_use(client, auth, query):
     assert client.get(f"/api/v1/comments?{query}", headers=auth).status_code == 400
+
+
+def test_a_full_last_page_says_there_is_nothing_more(client, auth, article):
+    for i in range(4):
+        post_comment(client, auth, comment_id=f"p{i}", text=f"{sample_data.SPAM} {i}")
+    first = client.get("/api/v1/comments?limit=2", headers=auth).get_json()
+    assert first["has_more"] is True
+    second = client.get(f"/api/v1/comments?limit=2&cursor={first['next_cursor']}", headers=auth)
+    assert [item["id"] for item in second.get_json()["items"]] == ["p2", "p3"]
+    assert second.get_json()["has_more"] is False
+
+
+def test_since_includes_decisions_made_at_that_moment(client, auth, article):
+    """A site may resume from the time of the last decision it saw."""
+    for i in range(2):
+        post_comment(client, auth, comment_id=f"t{i}", text=f"{sample_data.SPAM} {i}")
+    last = client.get("/api/v1/comments", headers=auth).get_json()["items"][-1]
+    since = {"since": last["decision"]["decided_at"]}
+    items = client.get("/api/v1/comments", query_string=since, headers=auth).get_json()["items"]
+    assert items[-1]["decision"]["id"] == last["decision"]["id"]
+
+
+@pytest.mark.parametrize(
+    "raw, cursor",
+    [("12.34", Cursor(12, 34)), ("34", Cursor(0, 34)), ("0.0", Cursor(0, 0))],
+)
+def test_a_cursor_reads_back_as_the_position_it_names(raw, cursor):
+    assert Cursor.parse(raw) == cursor
+    assert Cursor.parse(str(cursor)) == cursor
+
+
+@pytest.mark.parametrize(
+    "cursor, status",
+    [
+        # The largest transaction id and decision id the database can hold.
+        (f"{2**63 - 1}.{2**31 - 1}", 200),
+        (f"{2**63}.0", 400),
+        (f"0.{2**31}", 400),
+    ],
+)
+def test_cursors_up_to_the_largest_ids_are_accepted(client, auth, cursor, status):
+    response = client.get(f"/api/v1/comments?cursor={cursor}", headers=auth)
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json()["items"] == []
 
 
 def test_a_cursor_from_before_transaction_ids_still_pages_by_id(app, client, auth, article):

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from moderation.domain.orm import Status
-from moderation.domain.policy import PolicyDecision, Thresholds, decide, describe
+from moderation.domain.policy import STANDINGS, PolicyDecision, Thresholds, decide, describe
 
 DEFAULT = Thresholds()
 
@@ -150,3 +150,12 @@ def test_a_spam_score_at_the_threshold_holds_the_comment_as_spam():
     assert decide(0.1, 0.9, thresholds, spam=None).status == Status.APPROVED
     # Spam under an unrelated article is held for both reasons.
     assert decide(0.1, 0.1, thresholds, spam=0.9).reasons == ["off_topic", "spam"]
+
+
+def test_each_standing_moderators_can_give_is_one_the_policy_acts_on():
+    """The standings offered to moderators (and checked when they set one)."""
+    assert {standing: decide(0.1, 0.9, DEFAULT, standing) for standing in STANDINGS} == {
+        "normal": PolicyDecision(Status.APPROVED, []),
+        "trusted": PolicyDecision(Status.APPROVED, ["author_trusted"]),
+        "banned": PolicyDecision(Status.REJECTED, ["author_banned"]),
+    }

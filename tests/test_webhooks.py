@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from moderation.domain.comments import record_decision
 from moderation.domain.orm import Comment
 from moderation.domain.orm_webhooks import OutboxEvent
-from moderation.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER
-from moderation.infrastructure.db import db, utcnow
+from moderation.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, record_attempt
+from moderation.infrastructure.db import as_utc, db, utcnow
 from tests import sample_data
 
 # The suite's receivers listen on 127.0.0.1, which the policy refuses
@@ -263,3 +263,118 @@ def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth,
         assert all(event.delivered_at is not None for event in stored_events(app))
     finally:
         site.stop()
+
+
+def test_a_delivery_tells_the_site_everything_about_the_decision(app, client, auth, runner):
+    site = Receiver()
+    site.start()
+    try:
+        register_webhook(runner, site.url)
+        post_plain_comments(client, auth, 1)
+        with app.app_context():
+            comment = db.session.scalar(select(Comment))
+            first_status = comment.status
+            record_decision(comment, "rejected", ["spam"], "moderator", "maria", note="a bot")
+            db.session.commit()
+            scores = {"abusive": comment.abusive, "on_topic": comment.on_topic}
+            model_version = comment.model_version
+        assert "delivered 1, failed 0" in runner.invoke(args=["webhooks", "run", "--once"]).output
+        runner.invoke(args=["webhooks", "run", "--once"])
+        (_, _), (headers, body) = site.received
+        assert headers["Content-Type"] == "application/json"
+        payload = json.loads(body)
+        decided_at = payload["decision"].pop("decided_at")
+        assert payload == {
+            "delivery_id": int(headers[DELIVERY_HEADER]),
+            "event": "comment.status_changed",
+            "comment": {
+                "id": "c0",
+                "article_id": "a",
+                "status": "rejected",
+                "reasons": ["spam"],
+                "scores": scores,
+                "model_version": model_version,
+            },
+            "decision": {
+                "from_status": first_status,
+                "to_status": "rejected",
+                "actor_type": "moderator",
+                "actor": "maria",
+                "note": "a bot",
+            },
+        }
+        assert abs(utcnow() - datetime.fromisoformat(decided_at)) < timedelta(minutes=1)
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize(
+    "answer, error",
+    [
+        (200, None),
+        (299, None),
+        (300, "HTTP 300 (redirects are not followed)"),
+        (399, "HTTP 399 (redirects are not followed)"),
+        (400, "HTTP 400"),
+        (503, "HTTP 503"),
+    ],
+)
+def test_only_a_2xx_answer_is_a_delivery(app, client, auth, runner, answer, error):
+    site = Receiver(answers=[answer])
+    site.start()
+    try:
+        register_webhook(runner, site.url)
+        post_plain_comments(client, auth, 1)
+        runner.invoke(args=["webhooks", "run", "--once"])
+        (event,) = stored_events(app)
+        assert (event.delivered_at is not None, event.last_error) == (error is None, error)
+    finally:
+        site.stop()
+
+
+def test_failed_attempts_are_retried_after_a_doubling_wait_of_at_most_ten_minutes(app):
+    app.config["MODERATION_WEBHOOK_FIRST_RETRY_SECONDS"] = 3
+    event = OutboxEvent(attempts=0, claimed_by="w1", claimed_until=utcnow())
+    waits = []
+    with app.app_context():
+        for _ in range(10):
+            before = utcnow()
+            record_attempt(event, "HTTP 500")
+            waits.append(round((event.next_attempt_at - before).total_seconds()))
+        assert event.attempts == 10 and event.last_error == "HTTP 500"
+        assert (event.claimed_by, event.claimed_until) == (None, None)
+        record_attempt(event, None)
+    assert waits == [3, 6, 12, 24, 48, 96, 192, 384, 600, 600]
+    assert event.attempts == 11 and event.delivered_at is not None and event.last_error is None
+
+
+def test_a_delivery_the_policy_refuses_is_recorded_and_retried(app, client, auth, runner):
+    site = Receiver()
+    site.start()
+    try:
+        register_webhook(runner, site.url)
+        post_plain_comments(client, auth, 1)
+        app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = ""  # the operator takes it back
+        assert "failed 1" in runner.invoke(args=["webhooks", "run", "--once"]).output
+        (event,) = stored_events(app)
+        assert event.last_error.startswith("refused: ") and as_utc(event.next_attempt_at) > utcnow()
+        assert site.received == []
+    finally:
+        site.stop()
+
+
+def test_setting_the_webhook_again_replaces_its_url_and_secret(app, client, auth, runner):
+    old, new = Receiver(), Receiver()
+    new.start()
+    try:
+        first = runner.invoke(args=["webhooks", "set", "Example Tribune", old.url])
+        second = runner.invoke(args=["webhooks", "set", "Example Tribune", new.url])
+        secrets = [result.output.strip().splitlines()[-1] for result in (first, second)]
+        assert all(secret.startswith("whsec_") for secret in secrets)
+        assert secrets[0] != secrets[1]
+        post_plain_comments(client, auth, 1)
+        runner.invoke(args=["webhooks", "run", "--once"])
+        ((headers, body),) = new.received
+        assert verify(secrets[1], headers, body) and not verify(secrets[0], headers, body)
+    finally:
+        new.stop()

@@ -18,8 +18,6 @@ again, with the same delivery id. Where the service may connect is the
 policy in ``outbound``.
 """
 
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -33,12 +31,11 @@ from sqlalchemy.orm import aliased
 from moderation.domain.orm import Site
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.domain.sites import forget_cached_sites
+from moderation.domain.webhook_signing import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from moderation.infrastructure import jobs, outbound
 from moderation.infrastructure.db import as_utc, db, utcnow, write_lock
 
 log = logging.getLogger(__name__)
-SIGNATURE_HEADER = "X-Moderation-Signature"
-DELIVERY_HEADER = "X-Moderation-Delivery"
 LONGEST_WAIT_SECONDS = 600
 BATCH = 20
 DELIVERY_JOB = "deliver_webhooks"
@@ -46,11 +43,6 @@ DELIVERY_JOB = "deliver_webhooks"
 
 def _setting(name: str) -> float:
     return float(current_app.config[f"MODERATION_WEBHOOK_{name}"])
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
 
 
 def allowed_networks() -> list[outbound.Network]:
