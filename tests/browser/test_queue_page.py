@@ -30,6 +30,9 @@ def queue_page(app, client, auth, page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/queue$"))
+    # The shortcuts are bound by the page's script: a key pressed before it
+    # has run (a loaded machine) would be lost.
+    page.wait_for_load_state()
     return page
 
 
