@@ -10,11 +10,12 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from moderation.config import PROJECT_ROOT
 from moderation.domain.comments import record_decision
 from moderation.domain.orm import Comment
+from moderation.domain.orm_webhooks import OutboxEvent
 from moderation.domain.webhooks import DELIVERY_HEADER
 from moderation.infrastructure.db import db, write_lock
 from tests.moderation_helpers import wait_for
@@ -62,6 +63,13 @@ def deliveries(receiver):
         (int(headers[DELIVERY_HEADER]), payload["comment"]["id"], payload["comment"]["status"])
         for headers, payload in ((h, json.loads(b)) for h, b in receiver.received)
     ]
+
+
+def undelivered(app) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+        )
 
 
 def decide(app, comment_id, *statuses):
@@ -117,7 +125,10 @@ def test_worker_outlives_a_round_the_database_refuses(app, client, auth, runner,
         runner.invoke(args=["webhooks", "set", "Example Tribune", site.url])
         body = {"id": "c0", "article_id": "a", "text": "a comment"}
         assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
-        assert wait_for(lambda: len(site.received) == 1), worker.log.read_text()
+        # Delivered and recorded: were the lock taken between the POST and the
+        # record, the first event would stay claimed and the next wait for it.
+        assert wait_for(lambda: undelivered(app) == 0), worker.log.read_text()
+        assert len(site.received) == 1
         # The lock is taken when the transaction begins (see decide()), then
         # held past the worker's busy timeout until the commit.
         with app.app_context(), write_lock():
