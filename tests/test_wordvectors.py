@@ -55,7 +55,8 @@ def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
     items = [("The Kremlin will sign", "Moscow and Islamabad agree", "")]
     assert 0.0 <= model.predict_proba(items)[0, 1] <= 1.0
     from moderation.learning.explain import on_topic_spans
+    from moderation.learning.relevance import RelevanceWeights
 
-    (spans,) = on_topic_spans(model, items)
+    (spans,) = on_topic_spans(RelevanceWeights(model), items)
     for span in spans:
         assert items[0][0][span.start : span.end] == span.text

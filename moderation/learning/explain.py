@@ -21,7 +21,6 @@ from moderation.learning.textnorm import normalise_word
 WORD_RE = re.compile(r"[@$]?\w+(?:[*@$!']+\w+)*")
 SPANS_PER_AXIS = 6
 MIN_WEIGHT = 0.01
-BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -37,18 +36,6 @@ class Span:
 
 def words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
-
-
-def linear_coefficients(model) -> np.ndarray:
-    """The weight vector of a linear classifier, through calibration wrappers."""
-    while not hasattr(model, "coef_"):
-        if hasattr(model, "calibrated_classifiers_"):
-            model = model.calibrated_classifiers_[0].estimator
-        elif hasattr(model, "estimator"):
-            model = model.estimator
-        else:
-            raise TypeError(f"{type(model).__name__} is not a linear model")
-    return np.asarray(model.coef_).ravel()
 
 
 def strongest(tokens, weights, keys=None) -> list[Span]:
@@ -75,22 +62,26 @@ def abuse_spans(pipeline, texts, features) -> list[list[Span]]:
     ngrams = pipeline.named_steps["features"]
     heads = pipeline[-1]
     # In calibrated log-odds: the push a word gives the score that is shown.
-    weighted = features.multiply(heads.coef_[:, 0] * heads.scale_[0]).tocsr()
+    # Only the comment's own features' weights are read.
+    weighted = features.tocsr(copy=True)
+    weighted.data = weighted.data * heads.coef_[weighted.indices, 0] * heads.scale_[0]
     return _spans_by_word(texts, ngrams.transform, weighted, normaliser)
 
 
-def on_topic_spans(pipeline, items) -> list[list[Span]]:
-    """``items`` are the (comment, article, thread) triples that were scored."""
-    features = pipeline.named_steps["features"]
-    weighted = features.word_weights(items, linear_coefficients(pipeline[-1]))
-    return _spans_by_word([item[0] for item in items], features.word_features, weighted)
+def on_topic_spans(relevance, items) -> list[list[Span]]:
+    """``relevance`` is the on-topic model's ``RelevanceWeights``;
+    ``items`` the (comment, article, thread) triples that were scored."""
+    weighted = relevance.pushes(items)
+    return _spans_by_word([item[0] for item in items], relevance.word_features, weighted)
 
 
 def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> list[list[Span]]:
     """Sum, for every word of every text, the weighted features it has.
 
-    All words of all texts are vectorised in one call: explanation is on
-    the scoring path, and one call per word would cost more than scoring.
+    All words of all texts are vectorised in one call, and each word's
+    features are looked up in its own comment's row with one sorted search:
+    explanation is on the scoring path, where a sparse product per comment
+    would cost more than scoring.
     """
     tokens = [words(text) for text in texts]
     # Words repeat endlessly ("the", "you"): vectorise each distinct one once.
@@ -100,19 +91,23 @@ def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> 
     if not distinct:
         return [[] for _ in texts]
     present = word_features(list(distinct)).tocsr()
-    present.data[:] = 1.0
-    pushes = []
-    # Each word's features dotted with its own comment's weighted row. Done
-    # for a block of comments at a time and read off the block's diagonal:
-    # one sparse product per block instead of one per comment.
-    for start in range(0, len(texts), BLOCK):
-        block = rows[start : start + BLOCK]
-        owners = np.repeat(np.arange(len(block)), [len(r) for r in block])
-        flat = [index for r in block for index in r]
-        if not flat:
-            pushes += [np.zeros(0)] * len(block)
-            continue
-        product = (present[flat] @ weighted[start : start + BLOCK].T).toarray()
-        mine = product[np.arange(len(flat)), owners]
-        pushes += np.split(mine, np.cumsum([len(r) for r in block])[:-1])
+    flat = np.array([index for per_text in rows for index in per_text], dtype=np.int64)
+    owners = np.repeat(np.arange(len(texts)), [len(per_text) for per_text in rows])
+    # Every (word occurrence, feature of that word) pair, keyed by its
+    # comment's row and the feature's column.
+    lengths = np.diff(present.indptr)[flat]
+    occurrence = np.repeat(np.arange(len(flat)), lengths)
+    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    columns = present.indices[np.repeat(present.indptr[flat], lengths) + within]
+    width = np.int64(weighted.shape[1])
+    wanted = owners[occurrence] * width + columns
+    weighted = weighted.tocsr()
+    weighted.sum_duplicates()  # sorted, unique columns per row
+    have = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr)) * width
+    have = have + weighted.indices
+    found = np.minimum(np.searchsorted(have, wanted), max(len(have) - 1, 0))
+    hit = have[found] == wanted if len(have) else np.zeros(len(wanted), bool)
+    values = np.where(hit, weighted.data[found] if len(have) else 0.0, 0.0)
+    mine = np.bincount(occurrence, weights=values, minlength=len(flat))
+    pushes = np.split(mine, np.cumsum([len(per_text) for per_text in rows])[:-1])
     return [strongest(*args) for args in zip(tokens, pushes, keys)]

@@ -127,28 +127,6 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         to_thread = to_thread * has_thread
         return np.column_stack([to_article, to_thread])
 
-    # Explanations (see explain.py) work in the space of vocabulary terms
-    # followed by hashed comment words: a word's push is the sum, over the
-    # features it has, of that feature's weight in the comment.
-
-    def word_features(self, words):
-        return sparse.hstack(
-            [self.vectorizer_.transform(words), self.style_.transform(words)], format="csr"
-        )
-
-    def word_weights(self, X, coef):
-        comments, articles, _ = _split(X)
-        comment_terms = self.vectorizer_.transform(comments)
-        article_terms = self._terms_once(articles)
-        present = comment_terms.copy()
-        present.data[:] = 1.0
-        n_terms = np.maximum(np.asarray(present.sum(axis=1)), 1.0)
-        # Word cosine is a sum over shared terms; shared share counts them.
-        similarity = comment_terms.multiply(article_terms) * coef[WORD_COSINE]
-        sharing = present.multiply(article_terms > 0).multiply(coef[SHARED_SHARE] / n_terms)
-        style = self.style_.transform(normalise_all(comments)).multiply(coef[self.n_dense_ :])
-        return sparse.hstack([similarity + sharing, style], format="csr")
-
     def _terms_once(self, texts):
         rows = self._recent("_recent_terms", texts, self.vectorizer_.transform)
         return sparse.vstack(rows, format="csr")
@@ -179,7 +157,8 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
 
 RECENT_TEXTS = 256
 
-# Positions of the dense features that explanations decompose by word.
+# Positions of the dense features that explanations decompose by word
+# (relevance.py).
 WORD_COSINE, SHARED_SHARE, N_DENSE = 0, 2, 8
 
 

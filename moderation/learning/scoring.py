@@ -19,6 +19,7 @@ from moderation.learning import artifacts
 from moderation.learning.attributes import TOXICITY
 from moderation.learning.explain import abuse_spans as explain_abuse
 from moderation.learning.explain import on_topic_spans as explain_on_topic
+from moderation.learning.relevance import RelevanceWeights
 
 
 class ModelUnavailable(RuntimeError):
@@ -40,6 +41,7 @@ class Scorer:
         self.version = version
         self.abuse = abuse
         self.on_topic = on_topic
+        self.relevance = RelevanceWeights(on_topic)
         self.attribute_names = tuple(abuse[-1].names_)
 
     def score(
@@ -75,7 +77,7 @@ class Scorer:
         known = [i for i, article in enumerate(articles) if article]
         items = [(texts[i], articles[i], threads[i] if threads else None) for i in known]
         if known:
-            probabilities = self.on_topic.predict_proba(items)[:, 1]
+            probabilities = self.relevance.probabilities(items)
             for i, probability in zip(known, probabilities):
                 on_topic[i] = _probability(probability)
         scores = [
@@ -101,7 +103,7 @@ class Scorer:
         on_topic = dict(
             zip(
                 with_article,
-                explain_on_topic(self.on_topic, [items[position[i]] for i in with_article])
+                explain_on_topic(self.relevance, [items[position[i]] for i in with_article])
                 if with_article
                 else [],
             )

@@ -1,0 +1,82 @@
+"""The on-topic model applied directly gives the probability the fitted
+pipeline gives: the service scores with the one, training, evaluation and
+the gate with the other, and a site must get the same decision from both."""
+
+import numpy as np
+import pytest
+import sklearn
+
+from moderation.config import PROJECT_ROOT
+from moderation.learning.artifacts import current_version
+from moderation.learning.datasets import read_articles, read_comments
+from moderation.learning.relevance import RelevanceWeights
+from moderation.learning.scoring import load_scorer
+from moderation.learning.training import train_models
+from tests import sample_data
+from tests.test_wordvectors import vectors
+
+ARTICLE = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]
+OTHER = sample_data.ARTICLES[-1]["title"] + "\n\n" + sample_data.ARTICLES[-1]["body"]
+COMMENTS = [
+    *sample_data.ASSERTED,
+    "",
+    "the of and a",  # stop-words only: no vocabulary term
+    "Ｔｈｅ ｃｏｕｎｃｉｌ zero\u200bwidth soft\u00adhyphen",
+    "The Kremlin will sign the deal in Moscow; the penalty goal was late.",
+    "win win win free iphone http://spam.example/win " * 20,
+    "Ünïcödé, émojis 🙂 and 数字 mixed with council budget words",
+]
+THREADS = [None, "", "Parking downtown is a nightmare already.", sample_data.POLITE]
+
+
+def items():
+    return [
+        (comment, article, thread) if thread is not None else (comment, article)
+        for comment in COMMENTS
+        for article in (ARTICLE, OTHER)
+        for thread in THREADS
+    ]
+
+
+def assert_same_as_pipeline(pipeline):
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        expected = pipeline.predict_proba(items())[:, 1]
+    found = RelevanceWeights(pipeline).probabilities(items())
+    # Float rounding only: four decimals are what the service reports.
+    assert np.abs(found - expected).max() < 1e-6
+    # ...and the comparison is not vacuous: the items do differ in score.
+    assert expected.max() - expected.min() > 0.1
+
+
+def test_same_as_the_test_models_pipeline(model_dir):
+    assert_same_as_pipeline(load_scorer(model_dir, "test-model", keep=False).on_topic)
+
+
+def test_same_with_word_vectors(tmp_path, data_files):
+    path = tmp_path / "v.npz"
+    vectors().save(path)
+    comments, articles = data_files
+    pipelines, _ = train_models(
+        read_comments(comments),
+        read_articles(articles),
+        0,
+        {"hold_abusive": 0.5, "hold_on_topic": 0.3},
+        log=lambda _: None,
+        word_vectors=str(path),
+    )
+    assert_same_as_pipeline(pipelines["on_topic"])
+
+
+def test_same_as_the_shipped_models_pipeline():
+    shipped = PROJECT_ROOT / "models"
+    if current_version(shipped) is None:
+        pytest.skip("no shipped model")
+    assert_same_as_pipeline(load_scorer(shipped, keep=False).on_topic)
+
+
+def test_an_article_is_read_once_and_kept_among_recent_ones(model_dir):
+    weights = RelevanceWeights(load_scorer(model_dir, "test-model", keep=False).on_topic)
+    for comment in COMMENTS:
+        weights.probability(comment, ARTICLE, sample_data.POLITE)
+    info = weights.context.cache_info()
+    assert (info.misses, info.hits) == (2, 2 * len(COMMENTS) - 2)
