@@ -2,6 +2,7 @@
 
 import json
 
+from moderation import create_app
 from moderation.learning.artifacts import current_version, read_manifest
 from tests import sample_data
 
@@ -91,3 +92,22 @@ def test_score_explains_exactly_the_comments_the_policy_does_not_publish(
         assert set(line["explanations"]) == {"abusive", "on_topic"}
     abusive = [line for line in held if "abusive" in line["reasons"]]
     assert abusive and all(line["explanations"]["abusive"] for line in abusive)
+
+
+def test_score_needs_no_database(data_files, model_dir, tmp_path):
+    """A fresh checkout or a benchmark machine scores a file before any
+    ``flask db upgrade``: the model CURRENT names is used."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'never-migrated.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+        }
+    )
+    comments, articles = data_files
+    out = tmp_path / "scores.jsonl"
+    arguments = ["--input", str(comments), "--articles", str(articles), "--output", str(out)]
+    result = app.test_cli_runner().invoke(args=["score", *arguments])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == len(sample_data.labelled_comments())
+    assert f"with model {current_version(model_dir)}" in result.output

@@ -129,7 +129,7 @@ def score_command(input_path, articles, output):
 
     ((_, comments),), article_map = read_files([input_path], articles)
     try:
-        scorer = live_model.live_scorer()
+        scorer = live_model.scorer_for_files()
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
     thresholds = policy_thresholds()
@@ -169,15 +169,11 @@ def score_command(input_path, articles, output):
 def evaluate_command(data, articles, version, held_out):
     """Measure a model on labelled files and print a JSON report."""
     from moderation.learning.evaluation import evaluate
-    from moderation.learning.scoring import load_scorer
 
     per_file, article_map = read_files(data, articles)
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     try:
-        # Another version is measured once, not kept loaded.
-        scorer = (
-            load_scorer(model_dir, version, keep=False) if version else live_model.live_scorer()
-        )
+        scorer = live_model.scorer_for_files(version)
         seed = artifacts.read_manifest(model_dir, scorer.version).get("seed", 0)
     except Exception as exc:
         raise click.ClickException(str(exc)) from None

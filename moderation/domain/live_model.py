@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import DateTime, String, Text, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.infrastructure import jobs
@@ -108,6 +109,22 @@ def live_scorer(fresh: bool = False) -> "Scorer":
             "naming one of its versions"
         )
     return load_scorer(model_dir, version)
+
+
+def scorer_for_files(version: str | None = None) -> "Scorer":
+    """For commands that score files (``flask score``, ``flask evaluate``):
+    ``version`` (measured once, not kept loaded), else the live one. Scoring
+    a file needs no database: on one not created or migrated yet (a fresh
+    checkout, a benchmark machine) the live version is the one CURRENT names."""
+    from moderation.learning.scoring import load_scorer
+
+    if version:
+        return load_scorer(_model_dir(), version, keep=False)
+    try:
+        return live_scorer()
+    except (OperationalError, ProgrammingError):
+        db.session.rollback()
+        return load_scorer(_model_dir())
 
 
 def promote(version: str, by: str, note: str = "") -> ModelPromotion:
