@@ -86,7 +86,10 @@ def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> 
     tokens = [words(text) for text in texts]
     # Words repeat endlessly ("the", "you"): vectorise each distinct one once.
     distinct: dict[str, int] = {}
-    keys = [[normalise(token) for token, _, _ in per_text] for per_text in tokens]
+    # ...and normalise each distinct token once.
+    distinct_tokens = {token for per_text in tokens for token, _, _ in per_text}
+    normalised = {token: normalise(token) for token in distinct_tokens}
+    keys = [[normalised[token] for token, _, _ in per_text] for per_text in tokens]
     rows = [[distinct.setdefault(key, len(distinct)) for key in per_text] for per_text in keys]
     if not distinct:
         return [[] for _ in texts]

@@ -62,6 +62,8 @@ class RelevanceWeights:
         self._hashes: dict[str, int] = {}
         self._hashes_lock = threading.Lock()
         self.context = functools.lru_cache(maxsize=RECENT_CONTEXTS)(self._context)
+        # A comment the policy holds is read again to explain it.
+        self.read = functools.lru_cache(maxsize=RECENT_CONTEXTS)(self._read)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -70,8 +72,8 @@ class RelevanceWeights:
         return np.array([self.probability(*item) for item in items])
 
     def probability(self, comment: str, article: str, thread: str | None = None) -> float:
-        text = normalise(comment)
-        terms = self._terms(text)
+        mine = self.read(comment)
+        terms = mine.terms
         topics = self._topics(terms)
         own = self.context(article)
         n_terms = len(terms)
@@ -91,10 +93,11 @@ class RelevanceWeights:
         else:
             dense += [0.0, 0.0, 0.0]
         if self.word_index is not None:
-            meaning = self._meaning(text)
+            meaning = self._meaning(mine.text)
             dense.append(float(meaning @ own.meaning))
             dense.append(float(meaning @ around.meaning) if thread else 0.0)
-        margin = float(np.dot(self.dense_coef, dense)) + self._style(text) + self.intercept
+        style = sum(weight * self.style_coef[index] for index, weight in mine.style.items())
+        margin = float(np.dot(self.dense_coef, dense)) + style + self.intercept
         return 1.0 / (1.0 + math.exp(-margin))
 
     # Explanations (explain.py) work in the space of vocabulary terms followed
@@ -108,18 +111,15 @@ class RelevanceWeights:
         columns, values, pointers = [], [], [0]
         offset = len(self.vocabulary)
         for comment, article, *_ in items:
-            text = normalise(comment)
-            terms, own = self._terms(text), self.context(article)
-            sharing = self.shared_share_coef / max(len(terms), 1)
-            for term, weight in terms.items():
+            mine, own = self.read(comment), self.context(article)
+            sharing = self.shared_share_coef / max(len(mine.terms), 1)
+            for term, weight in mine.terms.items():
                 if term in own.terms:
                     columns.append(term)
                     values.append(weight * own.terms[term] * self.word_cosine_coef + sharing)
-            counts = self._style_counts(text)
-            norm = math.sqrt(sum(n * n for n in counts.values())) or 1.0
-            for index, count in sorted(counts.items()):
+            for index, weight in sorted(mine.style.items()):
                 columns.append(offset + index)
-                values.append(count / norm * self.style_coef[index])
+                values.append(weight * self.style_coef[index])
             pointers.append(len(columns))
         return self._rows(values, columns, pointers)
 
@@ -142,6 +142,12 @@ class RelevanceWeights:
         return sparse.csr_matrix(
             (np.asarray(values, float), np.asarray(columns, np.int64), pointers), shape=shape
         )
+
+    def _read(self, comment: str) -> "Reading":
+        text = normalise(comment)
+        counts = self._style_counts(text)
+        norm = math.sqrt(sum(n * n for n in counts.values())) or 1.0
+        return Reading(text, self._terms(text), {i: n / norm for i, n in counts.items()})
 
     def _context(self, text: str) -> "Context":
         normalised = normalise(text)
@@ -182,15 +188,6 @@ class RelevanceWeights:
         weights = np.log1p(np.fromiter(counts.values(), np.float32)) * self.word_idf[indices]
         return _unit(weights @ self.word_matrix[indices])
 
-    def _style(self, normalised: str) -> float:
-        """The hashed words and word pairs of the comment (HashingVectorizer,
-        l2-normalised, no sign) times their weights."""
-        counts = self._style_counts(normalised)
-        if not counts:
-            return 0.0
-        norm = math.sqrt(sum(n * n for n in counts.values()))
-        return float(np.fromiter(counts.values(), float) @ self.style_coef[list(counts)]) / norm
-
     def _style_counts(self, normalised: str) -> dict[int, int]:
         tokens = self.style_pattern.findall(normalised.lower())
         counts: dict[int, int] = {}
@@ -208,6 +205,16 @@ class RelevanceWeights:
                     self._hashes = {}
                 self._hashes[feature] = index
         return index
+
+
+class Reading:
+    """A comment's side: its normalised text, its vocabulary terms and its
+    hashed words (each with its weight in the unit-length row)."""
+
+    __slots__ = ("text", "terms", "style")
+
+    def __init__(self, text, terms, style):
+        self.text, self.terms, self.style = text, terms, style
 
 
 class Context:
