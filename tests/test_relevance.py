@@ -79,4 +79,4 @@ def test_an_article_is_read_once_and_kept_among_recent_ones(model_dir):
     for comment in COMMENTS:
         weights.probability(comment, ARTICLE, sample_data.POLITE)
     info = weights.context.cache_info()
-    assert (info.misses, info.hits) == (2, 2 * len(COMMENTS) - 2)
+    assert (info.misses, info.hits) == (1, len(COMMENTS) - 1), "threads are not kept"

@@ -23,9 +23,11 @@ from sklearn.utils import murmurhash3_32
 from moderation.learning.features import SHARED_SHARE, WORD_COSINE
 from moderation.learning.textnorm import normalise
 
-# Articles (and threads) whose vectors are kept: a site's comments arrive
-# under its few current stories.
-RECENT_CONTEXTS = 512
+# Articles whose vectors are kept (tens of kilobytes each): a site's comments
+# arrive under its few current stories. Threads are not kept: each post's
+# thread differs from the last.
+RECENT_ARTICLES = 256
+RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
 MAX_HASHED_TOKENS = 300_000
 
@@ -61,9 +63,9 @@ class RelevanceWeights:
             self.word_index = None
         self._hashes: dict[str, int] = {}
         self._hashes_lock = threading.Lock()
-        self.context = functools.lru_cache(maxsize=RECENT_CONTEXTS)(self._context)
+        self.context = functools.lru_cache(maxsize=RECENT_ARTICLES)(self._context)
         # A comment the policy holds is read again to explain it.
-        self.read = functools.lru_cache(maxsize=RECENT_CONTEXTS)(self._read)
+        self.read = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._read)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -88,7 +90,7 @@ class RelevanceWeights:
             topic_cosine * length,
         ]
         if thread:
-            around = self.context(thread)
+            around = self._context(thread)
             dense += [_dot(terms, around.terms), float(topics @ around.topics), 1.0]
         else:
             dense += [0.0, 0.0, 0.0]
