@@ -26,7 +26,13 @@ COMMENTS = [
     "win win win free iphone http://spam.example/win " * 20,
     "Ünïcödé, émojis 🙂 and 数字 mixed with council budget words",
 ]
-THREADS = [None, "", "Parking downtown is a nightmare already.", sample_data.POLITE]
+THREADS = [
+    None,
+    "",
+    "Parking downtown is a nightmare already.",
+    # As the service joins a thread: its comments, one per line.
+    "\n".join([sample_data.POLITE, "Parking downtown is a nightmare already.", COMMENTS[-1]]),
+]
 
 
 def items():

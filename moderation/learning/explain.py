@@ -55,10 +55,11 @@ def strongest(tokens, weights, keys=None) -> list[Span]:
     return sorted(chosen, key=lambda span: span.start)
 
 
-def abuse_spans(pipeline, texts, features) -> list[list[Span]]:
+def abuse_spans(pipeline, texts, features, normaliser=None) -> list[list[Span]]:
     """``features`` is the pipeline's feature matrix for ``texts``; the
-    spans explain its first head (abuse)."""
-    normaliser = pipeline.named_steps["normalise"].normaliser_
+    spans explain its first head (abuse). ``normaliser`` is the pipeline's
+    own, or a cached form of it."""
+    normaliser = normaliser or pipeline.named_steps["normalise"].normaliser_
     ngrams = pipeline.named_steps["features"]
     heads = pipeline[-1]
     # In calibrated log-odds: the push a word gives the score that is shown.

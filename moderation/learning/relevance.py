@@ -66,6 +66,7 @@ class RelevanceWeights:
         self.context = functools.lru_cache(maxsize=RECENT_ARTICLES)(self._context)
         # A comment the policy holds is read again to explain it.
         self.read = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._read)
+        self.line_counts = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._line_counts)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -90,7 +91,7 @@ class RelevanceWeights:
             topic_cosine * length,
         ]
         if thread:
-            around = self._context(thread)
+            around = self._thread(thread)
             dense += [_dot(terms, around.terms), float(topics @ around.topics), 1.0]
         else:
             dense += [0.0, 0.0, 0.0]
@@ -153,19 +154,40 @@ class RelevanceWeights:
 
     def _context(self, text: str) -> "Context":
         normalised = normalise(text)
-        terms = self._terms(normalised)
-        meaning = self._meaning(normalised) if self.word_index is not None else None
+        return self._context_of(self._term_counts(normalised), self._vector_counts(normalised))
+
+    def _thread(self, thread: str) -> "Context":
+        """A thread is its comments one per line, most of them in the
+        thread of the previous post too: counted line by line, each line
+        once. (The pipeline reads the joined text; only a word spelled out
+        in single letters across two lines would count differently.)"""
+        terms: dict[int, int] = {}
+        vectors: dict[int, int] = {}
+        for line in thread.split("\n"):
+            line_terms, line_vectors = self.line_counts(line)
+            for index, n in line_terms.items():
+                terms[index] = terms.get(index, 0) + n
+            for index, n in line_vectors.items():
+                vectors[index] = vectors.get(index, 0) + n
+        return self._context_of(terms, vectors)
+
+    def _line_counts(self, line: str) -> tuple[dict[int, int], dict[int, int]]:
+        normalised = normalise(line)
+        return self._term_counts(normalised), self._vector_counts(normalised)
+
+    def _context_of(self, term_counts, vector_counts) -> "Context":
+        terms = self._term_weights(term_counts)
+        meaning = self._meaning_of(vector_counts) if self.word_index is not None else None
         return Context(terms, self._topics(terms), meaning)
 
     def _terms(self, normalised: str) -> dict[int, float]:
+        return self._term_weights(self._term_counts(normalised))
+
+    def _term_counts(self, normalised: str) -> dict[int, int]:
+        return _counts(self.term_pattern.findall(normalised), self.vocabulary, self.stop_words)
+
+    def _term_weights(self, counts: dict[int, int]) -> dict[int, float]:
         """The vectoriser's row: sublinear TF-IDF of vocabulary words, unit length."""
-        counts: dict[int, int] = {}
-        vocabulary, stop_words = self.vocabulary, self.stop_words
-        for word in self.term_pattern.findall(normalised):
-            if word not in stop_words:
-                index = vocabulary.get(word)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
         weights = {i: (1.0 + math.log(n)) * self.idf[i] for i, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {i: w / norm for i, w in weights.items()}
@@ -177,13 +199,16 @@ class RelevanceWeights:
         return _unit(vector)
 
     def _meaning(self, normalised: str) -> np.ndarray:
+        return self._meaning_of(self._vector_counts(normalised))
+
+    def _vector_counts(self, normalised: str) -> dict[int, int]:
+        if self.word_index is None:
+            return {}
+        words = self.term_pattern.findall(normalised)
+        return _counts(words, self.word_index, self.vector_stop_words)
+
+    def _meaning_of(self, counts: dict[int, int]) -> np.ndarray:
         """The word-vector embedding: IDF-weighted mean of known words."""
-        counts: dict[int, int] = {}
-        for word in self.term_pattern.findall(normalised):
-            if word not in self.vector_stop_words:
-                index = self.word_index.get(word)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
         if not counts:
             return np.zeros(self.word_matrix.shape[1], dtype=np.float32)
         indices = list(counts)
@@ -226,6 +251,16 @@ class Context:
 
     def __init__(self, terms, topics, meaning):
         self.terms, self.topics, self.meaning = terms, topics, meaning
+
+
+def _counts(words, index: dict[str, int], stop_words) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for word in words:
+        if word not in stop_words:
+            position = index.get(word)
+            if position is not None:
+                counts[position] = counts.get(position, 0) + 1
+    return counts
 
 
 def _dot(left: dict[int, float], right: dict[int, float]) -> float:

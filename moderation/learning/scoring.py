@@ -8,6 +8,7 @@ model is not fatal: ``ModelUnavailable`` lets callers store the comment as
 pending for a moderator instead of losing it.
 """
 
+import functools
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,8 @@ from moderation.learning.attributes import TOXICITY
 from moderation.learning.explain import abuse_spans as explain_abuse
 from moderation.learning.explain import on_topic_spans as explain_on_topic
 from moderation.learning.relevance import RelevanceWeights
+
+WORDS_KEPT = 65_536
 
 
 class ModelUnavailable(RuntimeError):
@@ -42,6 +45,9 @@ class Scorer:
         self.abuse = abuse
         self.on_topic = on_topic
         self.relevance = RelevanceWeights(on_topic)
+        # Explanations normalise comments word by word; words repeat.
+        normaliser = abuse.named_steps["normalise"].normaliser_
+        self.normalise_word = functools.lru_cache(maxsize=WORDS_KEPT)(normaliser)
         self.attribute_names = tuple(abuse[-1].names_)
 
     def score(
@@ -97,7 +103,9 @@ class Scorer:
     def _explained(self, scores, chosen, texts, features, known, items) -> list[Scores]:
         if not chosen:
             return scores
-        abuse = explain_abuse(self.abuse, [texts[i] for i in chosen], features[chosen])
+        abuse = explain_abuse(
+            self.abuse, [texts[i] for i in chosen], features[chosen], self.normalise_word
+        )
         position = {i: k for k, i in enumerate(known)}
         with_article = [i for i in chosen if i in position]
         on_topic = dict(
