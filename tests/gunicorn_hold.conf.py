@@ -30,8 +30,8 @@ def post_fork(server, worker):
     def hold(session):
         # Comments are written with multi-row INSERTs (no ORM objects): a
         # transaction that is about to commit comments sees them counted.
-        if marker.exists():
-            return
+        if marker.exists() or session.in_nested_transaction():
+            return  # a savepoint released, not the transaction's commit
         count = {
             table: session.scalar(text(f"SELECT count(*) FROM {table}"))
             for table in ("comments", "decisions")

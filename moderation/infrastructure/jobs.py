@@ -132,8 +132,14 @@ def enqueue_after_commit(name: str) -> None:
     db.session.info.setdefault(AFTER_COMMIT, set()).add(name)
 
 
+# Both events also fire when a savepoint is released or rolled back; the
+# jobs wait for the transaction itself.
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     names = session.info.pop(AFTER_COMMIT, None)
     if not names or not has_app_context():
         return
@@ -146,4 +152,5 @@ def _enqueue_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(AFTER_COMMIT, None)
+    if not session.in_nested_transaction():
+        session.info.pop(AFTER_COMMIT, None)
