@@ -28,9 +28,8 @@ def test_a_job_waits_for_the_commit_not_a_savepoint(app, ran):
 def test_a_savepoint_rolled_back_keeps_the_jobs_of_its_transaction(app, ran):
     with app.app_context():
         jobs.enqueue_after_commit("note_it")
-        with pytest.raises(ValueError):
-            with db.session.begin_nested():
-                raise ValueError("the savepoint's work is undone")
+        with pytest.raises(ValueError), db.session.begin_nested():
+            raise ValueError("the savepoint's work is undone")
         db.session.commit()
         assert ran == ["ran"]
 
