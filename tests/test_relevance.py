@@ -8,12 +8,10 @@ import sklearn
 
 from moderation.config import PROJECT_ROOT
 from moderation.learning.artifacts import current_version
-from moderation.learning.datasets import read_articles, read_comments
 from moderation.learning.relevance import RelevanceWeights
 from moderation.learning.scoring import load_scorer
-from moderation.learning.training import train_models
 from tests import sample_data
-from tests.test_wordvectors import vectors
+from tests.test_wordvectors import on_topic_model_with_vectors
 
 ARTICLE = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]
 OTHER = sample_data.ARTICLES[-1]["title"] + "\n\n" + sample_data.ARTICLES[-1]["body"]
@@ -59,18 +57,7 @@ def test_same_as_the_test_models_pipeline(model_dir):
 
 
 def test_same_with_word_vectors(tmp_path, data_files):
-    path = tmp_path / "v.npz"
-    vectors().save(path)
-    comments, articles = data_files
-    pipelines, _ = train_models(
-        read_comments(comments),
-        read_articles(articles),
-        0,
-        {"hold_abusive": 0.5, "hold_on_topic": 0.3},
-        log=lambda _: None,
-        word_vectors=str(path),
-    )
-    assert_same_as_pipeline(pipelines["on_topic"])
+    assert_same_as_pipeline(on_topic_model_with_vectors(tmp_path, data_files))
 
 
 def test_same_as_the_shipped_models_pipeline():

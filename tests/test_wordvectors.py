@@ -37,7 +37,8 @@ def test_save_load_and_pickle_keep_the_vectors(tmp_path):
     assert np.allclose(copy.embed(texts), loaded.embed(texts))
 
 
-def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
+def on_topic_model_with_vectors(tmp_path, data_files):
+    """The on-topic pipeline trained on the sample data with ``vectors()``."""
     path = tmp_path / "v.npz"
     vectors().save(path)
     comments, articles = data_files
@@ -49,7 +50,11 @@ def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
         log=lambda _: None,
         word_vectors=str(path),
     )
-    model = pipelines["on_topic"]
+    return pipelines["on_topic"]
+
+
+def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
+    model = on_topic_model_with_vectors(tmp_path, data_files)
     features = model.named_steps["features"]
     assert features.n_dense_ == 10
     items = [("The Kremlin will sign", "Moscow and Islamabad agree", "")]
