@@ -29,7 +29,7 @@ from moderation.learning.textnorm import normalise
 RECENT_ARTICLES = 256
 RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
-MAX_HASHED_TOKENS = 300_000
+MAX_HASHED_TOKENS = 100_000
 
 
 class RelevanceWeights:
