@@ -113,25 +113,33 @@ def run_load(server: Server, clients: int, seconds: float, make_body, per_reques
     (path, body) for each request. Requests under way at the end finish
     and count."""
     latencies, errors, stop = [], [0], time.monotonic() + seconds
+    # Each answer other than 200/201 by status (0: no answer), with the
+    # first body of each: an error row says what the errors were.
+    statuses: dict[int, int] = {}
+    examples: dict[int, str] = {}
     lock = threading.Lock()
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-        mine, failed = [], 0
+        mine, failed = [], []
         while time.monotonic() < stop:
             path, body = make_body()
             data = json.dumps(body).encode()
             started = time.perf_counter()
             try:
-                status, _ = server.request("POST", path, data, connection)
-            except OSError:
-                status = 0
+                status, payload = server.request("POST", path, data, connection)
+            except OSError as exc:
+                status, payload = 0, str(exc).encode()
                 connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
             mine.append(time.perf_counter() - started)
-            failed += status not in (200, 201)
+            if status not in (200, 201):
+                failed.append((status, payload))
         with lock:
             latencies.extend(mine)
-            errors[0] += failed
+            errors[0] += len(failed)
+            for status, payload in failed:
+                statuses[status] = statuses.get(status, 0) + 1
+                examples.setdefault(status, payload[:300].decode("utf-8", "replace"))
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     began = time.monotonic()
@@ -160,4 +168,6 @@ def run_load(server: Server, clients: int, seconds: float, make_body, per_reques
         "max_ms": ms(latencies[-1]),
         "over_ms": sum(latency * 1000 > SLOW_MS for latency in latencies),
         "errors": errors[0],
+        "error_statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "error_examples": {str(k): v for k, v in sorted(examples.items())},
     }

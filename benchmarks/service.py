@@ -234,6 +234,9 @@ def print_row(row) -> None:
             f" {row['over_ms']} of {row['n']}",
             flush=True,
         )
+    for status, count in row.get("error_statuses", {}).items():
+        example = " ".join(row["error_examples"][status].split())[:120]
+        print(f"{'':<10} {row['app']:<9} errors: {count} x HTTP {status}, e.g. {example}")
 
 
 def postgres_url(given: str | None) -> tuple[str | None, str | None]:

@@ -107,34 +107,39 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         cache = self.__dict__.setdefault("_tokens", {})
         if len(cache) > MAX_TOKEN_CACHE:
             cache.clear()
-        word_ids, char_ids, word_rows, char_rows = [], [], [0], [0]
+        word_ids, char_parts, word_rows, char_rows = [], [], [0], [0]
         n_words = self.word_features
         for text in texts:
             hashes: list[int] = []
+            n_chars = char_rows[-1]
             for token in text.split():
                 entry = cache.get(token)
                 if entry is None:
                     entry = cache[token] = self._token(token)
                 hashes.extend(entry[0])
-                char_ids.extend(entry[1])
+                char_parts.append(entry[1])
+                n_chars += entry[1].size
             word_ids.extend(h % n_words for h in hashes)
             word_ids.extend(
                 ((a * BIGRAM_MIX + b) & 0xFFFFFFFF) % n_words for a, b in zip(hashes, hashes[1:])
             )
             word_rows.append(len(word_ids))
-            char_rows.append(len(char_ids))
+            char_rows.append(n_chars)
+        char_ids = np.concatenate(char_parts) if char_parts else np.empty(0, np.int32)
         index = np.arange(len(texts), dtype=np.int64)
         rows = np.concatenate(
             [np.repeat(index, np.diff(word_rows)), np.repeat(index, np.diff(char_rows))]
         )
         columns = np.concatenate(
-            [np.asarray(word_ids, np.int64), np.asarray(char_ids, np.int64) + n_words]
+            [np.asarray(word_ids, np.int64), char_ids.astype(np.int64) + n_words]
         )
         keys, counts = np.unique(rows * self.n_features_ + columns, return_counts=True)
         return keys // self.n_features_, keys % self.n_features_, counts
 
-    def _token(self, token: str) -> tuple[list[int], list[int]]:
-        hashes = [murmurhash3_32(w, positive=True) for w in WORD_RE.findall(token)]
+    def _token(self, token: str) -> tuple[tuple[int, ...], np.ndarray]:
+        """A token's word hashes and character n-gram columns: kept for every
+        token seen (up to MAX_TOKEN_CACHE), so stored compactly."""
+        hashes = tuple(murmurhash3_32(w, positive=True) for w in WORD_RE.findall(token))
         padded = f" {token} "
         grams = {
             padded[i : i + n]
@@ -145,7 +150,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         # A set: char_wb counts each n-gram of a token once per occurrence of
         # the token; repeats within one token are rare enough to ignore.
         chars = [murmurhash3_32(g, positive=True) % self.char_features for g in grams]
-        return hashes, chars
+        return hashes, np.array(chars, dtype=np.int32)
 
     def __getstate__(self):
         state = dict(self.__dict__)
