@@ -98,12 +98,15 @@ class Server:
             connection.close()
         return response.status, payload
 
-    def worker_memory_mb(self) -> list[float]:
+    def worker_memory_mb(self, field: str = "Rss") -> list[float]:
+        """Each worker's resident memory (``Rss``), or its proportional share
+        (``Pss``: pages shared with the master and the other workers, such
+        as the model loaded before forking, counted once across them)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         sizes = []
         for pid in children.read_text().split():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith(f"{field}:"):
                     sizes.append(round(int(line.split()[1]) / 1024, 1))
         return sizes
 

@@ -206,9 +206,11 @@ def measure_database(name, urls, args, articles, comments, results, prefix) -> N
             for app in ("service", "reference"):
                 results.append(pair[app])
                 print_row(pair[app])
-        memory = service.worker_memory_mb()
-        print(f"{name:<10} service memory per worker (MB): {memory}", flush=True)
-        results.append({"app": "service", "database": name, "worker_memory_mb": memory})
+        memory, share = service.worker_memory_mb(), service.worker_memory_mb("Pss")
+        print(f"{name:<10} service memory per worker (MB): resident {memory}, proportional {share}")
+        results.append(
+            {"app": "service", "database": name, "worker_memory_mb": memory, "worker_pss_mb": share}
+        )
 
 
 HEADER = (
