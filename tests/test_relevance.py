@@ -73,3 +73,10 @@ def test_an_article_is_read_once_and_kept_among_recent_ones(model_dir):
         weights.probability(comment, ARTICLE, sample_data.POLITE)
     info = weights.context.cache_info()
     assert (info.misses, info.hits) == (1, len(COMMENTS) - 1), "threads are not kept"
+
+
+def test_a_margin_beyond_floating_point_range_still_gives_a_probability(model_dir):
+    weights = RelevanceWeights(load_scorer(model_dir, "test-model", keep=False).on_topic)
+    for intercept, expected in ((-1000.0, 0.0), (1000.0, 1.0)):
+        weights.intercept = intercept
+        assert weights.probability(sample_data.POLITE, ARTICLE) == pytest.approx(expected)

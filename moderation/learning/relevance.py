@@ -101,7 +101,10 @@ class RelevanceWeights:
             dense.append(float(meaning @ around.meaning) if thread else 0.0)
         style = sum(weight * self.style_coef[index] for index, weight in mine.style.items())
         margin = float(np.dot(self.dense_coef, dense)) + style + self.intercept
-        return 1.0 / (1.0 + math.exp(-margin))
+        # Either form overflows math.exp for a large margin of its sign.
+        if margin >= 0:
+            return 1.0 / (1.0 + math.exp(-margin))
+        return math.exp(margin) / (1.0 + math.exp(margin))
 
     # Explanations (explain.py) work in the space of vocabulary terms followed
     # by hashed words: a word's push is the sum, over the features it has on
