@@ -4,7 +4,7 @@ import joblib
 import pytest
 
 from moderation.learning import scoring
-from moderation.learning.artifacts import current_version, read_manifest
+from moderation.learning.artifacts import current_version, read_manifest, save_version
 from moderation.learning.datasets import read_comments
 from tests import sample_data
 
@@ -74,6 +74,16 @@ def test_corrupt_artifact_is_unavailable(model_dir, tmp_path):
     artifact.write_bytes(b"not a model")
     with pytest.raises(scoring.ModelUnavailable, match="checksum"):
         scoring.load_scorer(copy)
+
+
+def test_artifact_of_another_shape_is_unavailable(model_dir, tmp_path):
+    """An on-topic artifact scoring cannot read (here: the abuse pipeline in
+    its place) holds comments for moderators instead of failing requests."""
+    loaded = scoring.load_scorer(model_dir, "test-model", keep=False)
+    pipelines = {"abuse": loaded.abuse, "on_topic": loaded.abuse}
+    save_version(tmp_path, "odd", pipelines, read_manifest(model_dir, "test-model"))
+    with pytest.raises(scoring.ModelUnavailable, match="cannot be loaded"):
+        scoring.load_scorer(tmp_path, "odd", keep=False)
 
 
 def test_many_distinct_articles_score_as_one_at_a_time(model_dir):

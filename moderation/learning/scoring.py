@@ -174,9 +174,11 @@ def _load(model_dir: Path, version: str) -> Scorer:
         )
     try:
         pipelines = artifacts.load_pipelines(model_dir, version)
+        # Reading the fitted steps (relevance.py) fails too on an artifact
+        # of another shape.
+        return Scorer(version, pipelines["abuse"], pipelines["on_topic"])
     except Exception as exc:  # a corrupt or incompatible artifact, of any kind
         raise ModelUnavailable(f"model {version} in {model_dir} cannot be loaded: {exc}") from exc
-    return Scorer(version, pipelines["abuse"], pipelines["on_topic"])
 
 
 def keep_only(model_dir: str | Path, versions: Collection[str]) -> None:
