@@ -10,9 +10,8 @@ import pytest
 from moderation.domain.webhooks import DELIVERY_JOB
 from tests.test_webhooks import (
     LOOPBACK_ALLOWED,
-    Receiver,
+    listening_site,
     post_plain_comments,
-    register_webhook,
     stored_events,
 )
 
@@ -35,24 +34,16 @@ def run_scheduled(app) -> None:
 
 
 def test_a_decision_reaches_the_site_with_no_worker_running(app, client, auth, runner):
-    site = Receiver()
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner) as site:
         post_plain_comments(client, auth, 2)
         # Delivered by the job the commit queued: nobody ran `webhooks run`.
         assert len(site.received) == 2
         assert all(event.delivered_at for event in stored_events(app))
         assert scheduled_deliveries(app) == []  # nothing left to retry
-    finally:
-        site.stop()
 
 
 def test_a_failed_delivery_is_retried_by_a_scheduled_job(app, client, auth, runner):
-    site = Receiver(answers=[500, 204])
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner, answers=[500, 204]) as site:
         post_plain_comments(client, auth, 1)
         (event,) = stored_events(app)
         assert event.delivered_at is None and event.last_error == "HTTP 500"
@@ -62,18 +53,11 @@ def test_a_failed_delivery_is_retried_by_a_scheduled_job(app, client, auth, runn
         (event,) = stored_events(app)
         assert event.delivered_at is not None and event.attempts == 2
         assert len(site.received) == 2
-    finally:
-        site.stop()
 
 
 def test_delivery_jobs_can_be_left_to_delivery_workers(app, client, auth, runner):
     app.config["MODERATION_WEBHOOK_DELIVERY"] = "workers"
-    site = Receiver()
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner) as site:
         post_plain_comments(client, auth, 1)
         assert site.received == [] and stored_events(app)[0].delivered_at is None
         assert "delivered 1" in runner.invoke(args=["webhooks", "run", "--once"]).output
-    finally:
-        site.stop()

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -190,6 +191,19 @@ def register_webhook(runner, url):
     assert result.exit_code == 0, result.output
 
 
+@contextmanager
+def listening_site(runner, **behaviour):
+    """A site that receives deliveries (see ``Receiver``), registered as the
+    webhook of the test site, and stopped afterwards."""
+    site = Receiver(**behaviour)
+    site.start()
+    try:
+        register_webhook(runner, site.url)
+        yield site
+    finally:
+        site.stop()
+
+
 def post_plain_comments(client, auth, count, prefix="c"):
     for i in range(count):
         body = {"id": f"{prefix}{i}", "article_id": "a", "text": f"comment {i}"}
@@ -202,10 +216,7 @@ def stored_events(app):
 
 
 def test_a_redirect_is_not_followed_and_is_not_a_delivery(app, client, auth, runner):
-    site = Receiver(answers=[302, 204])
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner, answers=[302, 204]) as site:
         post_plain_comments(client, auth, 1)
         runner.invoke(args=["webhooks", "run", "--once"])
         (event,) = stored_events(app)
@@ -216,18 +227,13 @@ def test_a_redirect_is_not_followed_and_is_not_a_delivery(app, client, auth, run
         runner.invoke(args=["webhooks", "run", "--once"])
         (event,) = stored_events(app)
         assert event.delivered_at is not None
-    finally:
-        site.stop()
 
 
 def test_a_site_that_trickles_its_answer_is_cut_off_at_the_deadline(app, client, auth, runner):
     """The receiver would take 25 s to send its headers; the attempt ends at
     the one-second deadline and counts as failed."""
     app.config["MODERATION_WEBHOOK_DEADLINE_SECONDS"] = 1
-    site = Receiver(trickle=True)
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner, trickle=True):
         post_plain_comments(client, auth, 1)
         started = time.monotonic()
         runner.invoke(args=["webhooks", "run", "--once"])
@@ -235,17 +241,12 @@ def test_a_site_that_trickles_its_answer_is_cut_off_at_the_deadline(app, client,
         (event,) = stored_events(app)
         assert event.delivered_at is None
         assert event.last_error == "too slow: no complete answer within 1 s"
-    finally:
-        site.stop()
 
 
 def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth, runner):
     from moderation.domain.webhooks import deliver_due
 
-    site = Receiver(delay=0.05)
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner, delay=0.05) as site:
         post_plain_comments(client, auth, 12)
 
         def work(name):
@@ -261,15 +262,10 @@ def test_two_workers_at_once_deliver_every_event_exactly_once(app, client, auth,
         ids = [headers[DELIVERY_HEADER] for headers, _ in site.received]
         assert len(ids) == len(set(ids)) == 12
         assert all(event.delivered_at is not None for event in stored_events(app))
-    finally:
-        site.stop()
 
 
 def test_a_delivery_tells_the_site_everything_about_the_decision(app, client, auth, runner):
-    site = Receiver()
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner) as site:
         post_plain_comments(client, auth, 1)
         with app.app_context():
             comment = db.session.scalar(select(Comment))
@@ -304,8 +300,6 @@ def test_a_delivery_tells_the_site_everything_about_the_decision(app, client, au
             },
         }
         assert abs(utcnow() - datetime.fromisoformat(decided_at)) < timedelta(minutes=1)
-    finally:
-        site.stop()
 
 
 @pytest.mark.parametrize(
@@ -320,16 +314,11 @@ def test_a_delivery_tells_the_site_everything_about_the_decision(app, client, au
     ],
 )
 def test_only_a_2xx_answer_is_a_delivery(app, client, auth, runner, answer, error):
-    site = Receiver(answers=[answer])
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner, answers=[answer]):
         post_plain_comments(client, auth, 1)
         runner.invoke(args=["webhooks", "run", "--once"])
         (event,) = stored_events(app)
         assert (event.delivered_at is not None, event.last_error) == (error is None, error)
-    finally:
-        site.stop()
 
 
 def test_failed_attempts_are_retried_after_a_doubling_wait_of_at_most_ten_minutes(app):
@@ -349,18 +338,13 @@ def test_failed_attempts_are_retried_after_a_doubling_wait_of_at_most_ten_minute
 
 
 def test_a_delivery_the_policy_refuses_is_recorded_and_retried(app, client, auth, runner):
-    site = Receiver()
-    site.start()
-    try:
-        register_webhook(runner, site.url)
+    with listening_site(runner) as site:
         post_plain_comments(client, auth, 1)
         app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = ""  # the operator takes it back
         assert "failed 1" in runner.invoke(args=["webhooks", "run", "--once"]).output
         (event,) = stored_events(app)
         assert event.last_error.startswith("refused: ") and as_utc(event.next_attempt_at) > utcnow()
         assert site.received == []
-    finally:
-        site.stop()
 
 
 def test_setting_the_webhook_again_replaces_its_url_and_secret(app, client, auth, runner):
