@@ -16,11 +16,10 @@ import os
 import socket
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
-from moderation.domain.webhooks import DELIVERY_JOB, deliver_due
+from moderation.domain.webhooks import DELIVERY_JOB, deliver_due, delivered_by_jobs
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, utcnow
 
@@ -30,13 +29,9 @@ log = logging.getLogger(__name__)
 MOST_ROUNDS = 50
 
 
-def _by_jobs() -> bool:
-    return current_app.config["MODERATION_WEBHOOK_DELIVERY"] == "jobs"
-
-
 def deliver_job() -> None:
     """Deliver what is due, then be back when the next retry falls due."""
-    if not _by_jobs():
+    if not delivered_by_jobs():
         return
     worker = f"{socket.gethostname()}:{os.getpid()}"
     for _ in range(MOST_ROUNDS):

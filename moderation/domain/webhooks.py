@@ -86,9 +86,15 @@ def queue_event(comment, decision) -> None:
     mark_events_written()
 
 
+def delivered_by_jobs() -> bool:
+    """Whether the job workers deliver (the default), rather than only
+    ``flask webhooks run`` (MODERATION_WEBHOOK_DELIVERY=workers)."""
+    return current_app.config["MODERATION_WEBHOOK_DELIVERY"] == "jobs"
+
+
 def mark_events_written() -> None:
     """The session's commit will queue a delivery job (``webhook_jobs``)."""
-    if current_app.config["MODERATION_WEBHOOK_DELIVERY"] == "jobs":
+    if delivered_by_jobs():
         jobs.enqueue_after_commit(DELIVERY_JOB)
 
 

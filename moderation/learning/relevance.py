@@ -56,9 +56,8 @@ class RelevanceWeights:
         if vectors is not None:
             self.word_index = {word: i for i, word in enumerate(vectors.vocabulary)}
             self.word_idf = vectors.idf
-            self.word_matrix = vectors._matrix
-            vector_stop_words = vectors._counter.get_stop_words() or ()
-            self.vector_stop_words = frozenset(vector_stop_words)
+            self.word_matrix = vectors.matrix
+            self.vector_stop_words = vectors.stop_words
         else:
             self.word_index = None
         self._hashes: dict[str, int] = {}

@@ -46,6 +46,16 @@ class WordVectors:
         )
         self._matrix = self.vectors.astype(np.float32)
 
+    @property
+    def matrix(self) -> np.ndarray:
+        """The vectors as they are multiplied: float32, one row per word."""
+        return self._matrix
+
+    @property
+    def stop_words(self) -> frozenset[str]:
+        """Words never counted in a text's embedding."""
+        return frozenset(self._counter.get_stop_words() or ())
+
     def embed(self, texts) -> np.ndarray:
         """Unit vectors of ``texts``; zero for a text with no known word."""
         counts = self._counter.transform(texts).astype(np.float32)
