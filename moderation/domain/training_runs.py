@@ -78,6 +78,8 @@ def run_job(run_id: int) -> None:
     request = retraining.Request(
         data=config["MODERATION_BASE_DATA"],
         articles=config.get("MODERATION_BASE_ARTICLES"),
+        word_vectors=config.get("MODERATION_BASE_WORD_VECTORS"),
+        encoder=config.get("MODERATION_BASE_ENCODER"),
         from_decisions=True,
         by=run.started_by,
         site_id=run.site_id,

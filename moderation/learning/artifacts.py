@@ -5,6 +5,7 @@ Layout of a model directory (``MODERATION_MODEL_DIR``, default ``models/``)::
     CURRENT                 the version the service scores with
     <version>/abuse.joblib  fitted Pipeline: text -> P(abusive)
     <version>/on_topic.joblib  fitted Pipeline: (comment, article) -> P(on topic)
+    <version>/second_stage.joblib  (optional) sentence encoder refining on_topic
     <version>/manifest.json what it was trained on, with which libraries, how well
 
 A version directory is written completely before CURRENT points at it, so a
@@ -24,6 +25,9 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 ARTIFACT_NAMES = ("abuse", "on_topic")
+# Loaded when the version has one: older versions and models trained
+# without a sentence encoder do not.
+OPTIONAL_ARTIFACTS = ("second_stage",)
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 # Append-only: one JSON line per change of the current version, with who.
@@ -128,7 +132,8 @@ def load_pipelines(model_dir: Path, version: str) -> dict:
 
     manifest = read_manifest(model_dir, version)
     pipelines = {}
-    for name in ARTIFACT_NAMES:
+    names = [*ARTIFACT_NAMES, *(n for n in OPTIONAL_ARTIFACTS if n in manifest["artifacts"])]
+    for name in names:
         entry = manifest["artifacts"][name]
         path = Path(model_dir) / version / entry["file"]
         if file_sha256(path) != entry["sha256"]:

@@ -122,6 +122,7 @@ def _measure_on_topic(scorer, comments, articles, thresholds, seed, extras=True)
             [1] * len(own) + [0] * len(other), own + other, thresholds.hold_on_topic
         )
         result["own_vs_other_roc_auc"] = result.pop("roc_auc")
+        result.update(_second_stage_share(scorer, placed, others, articles))
         if extras:
             result.update(_with_threads(scorer, placed, articles, rng))
             result.update(_top1(scorer, placed, articles, by_source, rng))
@@ -204,6 +205,19 @@ def _top1(scorer, placed, articles, by_source, rng) -> dict:
         offset += len(field)
     total = len(fields)
     return {"top1_comments": total, "top1_accuracy": round(hits / total, 4) if total else None}
+
+
+def _second_stage_share(scorer, placed, others, articles) -> dict:
+    """How many of these pairs the sentence encoder read: its cost."""
+    if scorer.second_stage is None:
+        return {}
+    items = [
+        (c.text, articles[a]["text"], None)
+        for c, a in zip(placed + placed, [c.article_id for c in placed] + others)
+    ]
+    first = np.clip(scorer.relevance.probabilities(items), 1e-12, 1 - 1e-12)
+    read = scorer.second_stage.in_band(np.log(first / (1 - first)))
+    return {"second_stage_read_share": round(float(read.mean()), 4)}
 
 
 def _on_topic(scorer, pairs, articles) -> list[float]:

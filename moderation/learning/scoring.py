@@ -40,10 +40,13 @@ class Scores:
 
 
 class Scorer:
-    def __init__(self, version: str, abuse, on_topic):
+    def __init__(self, version: str, abuse, on_topic, second_stage=None):
         self.version = version
         self.abuse = abuse
         self.on_topic = on_topic
+        # The sentence encoder for the on-topic scores the first stage is
+        # unsure of (second_stage.py); None in models trained without one.
+        self.second_stage = second_stage
         self.relevance = RelevanceWeights(on_topic)
         # Explanations normalise comments word by word; words repeat.
         normaliser = abuse.named_steps["normalise"].normaliser_
@@ -84,6 +87,10 @@ class Scorer:
         items = [(texts[i], articles[i], threads[i] if threads else None) for i in known]
         if known:
             probabilities = self.relevance.probabilities(items)
+            if self.second_stage is not None:
+                probabilities, _ = self.second_stage.refine(
+                    probabilities, [item[0] for item in items], [item[1] for item in items]
+                )
             for i, probability in zip(known, probabilities):
                 on_topic[i] = _probability(probability)
         scores = [
@@ -176,7 +183,9 @@ def _load(model_dir: Path, version: str) -> Scorer:
         pipelines = artifacts.load_pipelines(model_dir, version)
         # Reading the fitted steps (relevance.py) fails too on an artifact
         # of another shape.
-        return Scorer(version, pipelines["abuse"], pipelines["on_topic"])
+        return Scorer(
+            version, pipelines["abuse"], pipelines["on_topic"], pipelines.get("second_stage")
+        )
     except Exception as exc:  # a corrupt or incompatible artifact, of any kind
         raise ModelUnavailable(f"model {version} in {model_dir} cannot be loaded: {exc}") from exc
 

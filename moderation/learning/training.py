@@ -25,10 +25,13 @@ from moderation.learning.heads import (
 )
 from moderation.learning.metrics import binary_report, threshold_for_precision
 from moderation.learning.pairs import on_topic_pairs
+from moderation.learning.second_stage import THRESHOLDS_SERVED, SecondStage
 from moderation.learning.splits import VALIDATION_SHARE, group_of, held_out, in_validation
 from moderation.learning.textfeatures import LinearAttributes
 
 CALIBRATION_SHARE = 0.25
+# Training groups kept from the on-topic first stage to fit the second.
+STACKING_SHARE = 0.25
 KEYWORD_SAMPLED = {"hateval", "davidson"}
 HASHTAG_RE = re.compile(r"#\w+")
 NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
@@ -200,26 +203,80 @@ def _held_out_report(pipeline, held, threshold) -> dict:
     return report
 
 
-def train_on_topic(comments, articles, seed: int, threshold: float, word_vectors=None):
+def train_on_topic(
+    comments, articles, seed: int, threshold: float, word_vectors=None, encoder=None
+):
+    """Fit the first stage and, given a sentence ``encoder``, the second.
+
+    With an encoder, a quarter of the training groups is kept from the first
+    stage to fit the second: its weights must be learnt on first-stage
+    scores of pairs the first stage never saw, or they would trust it too
+    much."""
     pairs, labels, groups, sources = on_topic_pairs(comments, articles, random.Random(seed))
     if len(set(labels)) < 2:
         raise TrainingError(
             "the on-topic model needs comments whose article_id is in the --articles file"
         )
     validation = np.array([in_validation(g, seed) for g in groups])
+    stacking = (
+        np.array(
+            [encoder is not None and in_validation(g, seed + 2, STACKING_SHARE) for g in groups]
+        )
+        & ~validation
+    )
+    first = ~validation & ~stacking
     pick = lambda items, mask: [x for x, m in zip(items, mask) if m]  # noqa: E731
     pipeline = build_on_topic_pipeline(word_vectors)
-    pipeline.fit(pick(pairs, ~validation), pick(labels, ~validation))
-    report = {"train_pairs": int((~validation).sum()), "validation_pairs": int(validation.sum())}
+    pipeline.fit(pick(pairs, first), pick(labels, first))
+    report = {"train_pairs": int(first.sum()), "validation_pairs": int(validation.sum())}
+    second = None
+    if encoder is not None:
+        second, report["second_stage"] = _fit_second_stage(
+            pipeline, encoder, pick(pairs, stacking), pick(labels, stacking)
+        )
     if validation.any():
-        probabilities = pipeline.predict_proba(pick(pairs, validation))[:, 1]
+        held = pick(pairs, validation)
+        probabilities = pipeline.predict_proba(held)[:, 1]
+        if second is not None:
+            first_stage = _report_by_source(
+                pick(labels, validation), probabilities, pick(sources, validation), threshold
+            )
+            report["first_stage_validation"] = first_stage
+            probabilities, read = second.refine(
+                probabilities, [c for c, _, _ in held], [a for _, a, _ in held]
+            )
+            report["second_stage"]["validation_share_encoded"] = round(float(read.mean()), 4)
         report["validation"] = _report_by_source(
             pick(labels, validation), probabilities, pick(sources, validation), threshold
         )
-    return pipeline, report
+    return pipeline, second, report
 
 
-def train_models(comments, articles, seed: int, thresholds: dict, log=print, word_vectors=None):
+def _fit_second_stage(pipeline, encoder, pairs, labels):
+    if len(set(labels)) < 2:
+        raise TrainingError("too few on-topic pairs to fit the second stage")
+    p = np.clip(pipeline.predict_proba(pairs)[:, 1], 1e-12, 1 - 1e-12)
+    second = SecondStage(encoder)
+    similarities = second.similarities([c for c, _, _ in pairs], [a for _, a, _ in pairs])
+    second.fit(np.log(p / (1 - p)), similarities, labels)
+    facts = {
+        "pairs": len(pairs),
+        "coef": {
+            "first_stage_logit": round(second.coef_[0], 4),
+            "similarity": round(second.coef_[1], 4),
+        },
+        "intercept": round(second.intercept_, 4),
+        "typical_similarity": round(second.typical_similarity_, 4),
+        # None: unbounded (every comment is read).
+        "band_first_stage_logit": [round(x, 4) if np.isfinite(x) else None for x in second.band_],
+        "thresholds_served": list(THRESHOLDS_SERVED),
+    }
+    return second, facts
+
+
+def train_models(
+    comments, articles, seed: int, thresholds: dict, log=print, word_vectors=None, encoder=None
+):
     """Fit both pipelines; return them with the manifest fields describing them."""
     if not articles:
         raise TrainingError("the on-topic model needs articles: pass --articles FILE")
@@ -227,8 +284,8 @@ def train_models(comments, articles, seed: int, thresholds: dict, log=print, wor
     log(f"abuse: {sum(c.abusive is not None for c in comments)} labelled comments")
     abuse, abuse_report = train_abuse(comments, seed, thresholds["hold_abusive"])
     log(f"abuse: fitted in {time.perf_counter() - started:.1f}s")
-    on_topic, on_topic_report = train_on_topic(
-        comments, articles, seed, thresholds["hold_on_topic"], word_vectors
+    on_topic, second_stage, on_topic_report = train_on_topic(
+        comments, articles, seed, thresholds["hold_on_topic"], word_vectors, encoder
     )
     log(f"on_topic: fitted in {time.perf_counter() - started:.1f}s")
     manifest = {
@@ -240,4 +297,7 @@ def train_models(comments, articles, seed: int, thresholds: dict, log=print, wor
         "metrics": {"abuse": abuse_report, "on_topic": on_topic_report},
         "training_seconds": round(time.perf_counter() - started, 1),
     }
-    return {"abuse": abuse, "on_topic": on_topic}, manifest
+    models = {"abuse": abuse, "on_topic": on_topic}
+    if second_stage is not None:
+        models["second_stage"] = second_stage
+    return models, manifest

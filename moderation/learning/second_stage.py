@@ -1,0 +1,113 @@
+"""The on-topic second stage: a sentence encoder on the comments the first
+stage is unsure of.
+
+The first stage (``relevance.py``) sees shared words; the encoder
+(``encoder.py``) sees meaning, at 10-40 ms a comment against the first
+stage's one. So the encoder runs only where it can change a decision: where
+the first stage's logit lies in the band in which some similarity the
+encoder gives could move the final score across a threshold a site may use
+(``THRESHOLDS_SERVED``). Elsewhere the final score uses the typical
+similarity, which leaves the decision where the first stage put it.
+
+The final score is a logistic regression on two numbers — the first stage's
+logit and the cosine between the comment's and the article's sentence
+vectors — fitted on pairs the first stage never saw, so its weights say how
+far to trust each.
+"""
+
+import functools
+import math
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from moderation.learning.encoder import SentenceEncoder
+
+# The on-topic thresholds the band keeps exact: the policy's default is 0.3.
+THRESHOLDS_SERVED = (0.1, 0.6)
+# Similarities beyond these quantiles of the fitting pairs are rare enough
+# not to widen the band.
+SIMILARITY_QUANTILES = (0.02, 0.98)
+ARTICLES_KEPT = 256
+
+
+def _logit(probability: float) -> float:
+    return math.log(probability / (1.0 - probability))
+
+
+class SecondStage:
+    """Fitted attributes: ``coef_`` (first-stage logit, similarity),
+    ``intercept_``, ``typical_similarity_``, ``band_`` (first-stage logits
+    between which the encoder runs)."""
+
+    def __init__(self, encoder: SentenceEncoder):
+        self.encoder = encoder
+        self._prepare()
+
+    def _prepare(self) -> None:
+        # An article is scored against hundreds of comments: encode it once.
+        self._article_vector = functools.lru_cache(maxsize=ARTICLES_KEPT)(
+            lambda article: self.encoder.encode([article])[0]
+        )
+
+    def fit(self, first_logits, similarities, labels) -> "SecondStage":
+        features = np.column_stack([first_logits, similarities])
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(features, labels)
+        self.coef_ = model.coef_[0].astype(float)
+        self.intercept_ = float(model.intercept_[0])
+        self.typical_similarity_ = float(np.median(similarities))
+        low, high = np.quantile(similarities, SIMILARITY_QUANTILES)
+        w_first, w_similarity = self.coef_
+        if w_first <= 0:
+            # The first stage adds nothing here: every comment is read.
+            self.band_ = (-math.inf, math.inf)
+            return self
+        # Final logit = w_first * z + w_similarity * s + b crosses a served
+        # threshold t for some s in [low, high] only for z in this band.
+        reach = sorted([w_similarity * low, w_similarity * high])
+        self.band_ = (
+            (_logit(THRESHOLDS_SERVED[0]) - self.intercept_ - reach[1]) / w_first,
+            (_logit(THRESHOLDS_SERVED[1]) - self.intercept_ - reach[0]) / w_first,
+        )
+        return self
+
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "_article_vector"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._prepare()
+
+    def in_band(self, first_logits) -> np.ndarray:
+        first_logits = np.asarray(first_logits, dtype=float)
+        return (first_logits >= self.band_[0]) & (first_logits <= self.band_[1])
+
+    def similarities(self, comments, articles) -> np.ndarray:
+        """Cosine between each comment's sentence vector and its article's."""
+        if not comments:
+            return np.zeros(0)
+        mine = self.encoder.encode(comments)
+        theirs = np.vstack([self._article_vector(article) for article in articles])
+        return np.einsum("ij,ij->i", mine, theirs).astype(float)
+
+    def final_logits(self, first_logits, similarities) -> np.ndarray:
+        w_first, w_similarity = self.coef_
+        return (
+            w_first * np.asarray(first_logits)
+            + w_similarity * np.asarray(similarities)
+            + self.intercept_
+        )
+
+    def refine(self, first_probabilities, comments, articles) -> tuple[np.ndarray, np.ndarray]:
+        """Final probabilities, and which comments the encoder read."""
+        p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
+        first_logits = np.log(p / (1.0 - p))
+        chosen = self.in_band(first_logits)
+        similarity = np.full(len(p), self.typical_similarity_)
+        picked = np.flatnonzero(chosen)
+        if len(picked):
+            similarity[picked] = self.similarities(
+                [comments[i] for i in picked], [articles[i] for i in picked]
+            )
+        final = self.final_logits(first_logits, similarity)
+        return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen

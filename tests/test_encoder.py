@@ -1,0 +1,104 @@
+"""The numpy sentence encoder: BERT's tokenisation, a forward pass that
+padding cannot change, and the shipped encoder's agreement with upstream."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moderation.learning import encoder_build
+from moderation.learning.artifacts import current_version, load_pipelines
+from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder, basic_words
+from moderation.learning.encoder_build import from_upstream
+from tests.encoders import VOCABULARY, tiny_encoder
+
+ROOT = Path(__file__).resolve().parent.parent
+# Sentence vectors computed by sentence-transformers 6.2.0 with the upstream
+# all-MiniLM-L6-v2 (see the file's "command").
+UPSTREAM_VECTORS = Path(__file__).parent / "fixtures" / "minilm_vectors.json"
+
+
+def pieces(encoder, text):
+    return [encoder.vocabulary[i] for i in encoder.token_ids(text)]
+
+
+def test_words_are_lowercased_unaccented_and_split_at_punctuation():
+    assert basic_words("Café, NAÏVE!don't\u200b 東京") == [
+        "cafe",
+        ",",
+        "naive",
+        "!",
+        "don",
+        "'",
+        "t",
+        "東",
+        "京",
+    ]
+
+
+def test_wordpiece_takes_the_longest_pieces_and_marks_the_rest_unknown():
+    encoder = tiny_encoder()
+    assert pieces(encoder, "Unaffable, hello!") == [
+        "[CLS]",
+        "un",
+        "##aff",
+        "##able",
+        ",",
+        "hello",
+        "!",
+        "[SEP]",
+    ]
+    assert pieces(encoder, "votes unknowable") == ["[CLS]", "vote", "##s", "[UNK]", "[SEP]"]
+
+
+def test_long_texts_are_cut_to_the_models_length():
+    ids = tiny_encoder().token_ids("hello " * 1000)
+    assert len(ids) == MAX_TOKENS
+    assert ids[-1] == VOCABULARY.index("[SEP]")
+
+
+def test_vectors_are_unit_length_and_do_not_depend_on_their_batch():
+    encoder = tiny_encoder()
+    alone = encoder.encode(["the budget vote"])
+    batched = encoder.encode(["the budget vote", "hello world " * 30, "buy cheap now"])
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    # Padding to the longest text in the batch must not change a vector.
+    assert np.allclose(alone[0], batched[0], atol=1e-5)
+    assert not np.allclose(batched[0], batched[2], atol=1e-2)
+
+
+def test_saved_encoder_gives_the_same_vectors(tmp_path):
+    encoder = tiny_encoder()
+    encoder.save(tmp_path / "encoder.npz")
+    loaded = SentenceEncoder.load(tmp_path / "encoder.npz")
+    texts = ["the council vote", "spam spam"]
+    assert np.array_equal(encoder.encode(texts), loaded.encode(texts))
+
+
+def test_weights_that_are_not_the_published_model_are_refused(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\x00" * 64)
+    (tmp_path / "vocab.txt").write_text("[PAD]\n")
+    with pytest.raises(ValueError, match="not the published"):
+        from_upstream(tmp_path)
+
+
+def test_safetensors_are_read_without_pytorch(tmp_path):
+    tensor = np.arange(6, dtype=np.float32).reshape(2, 3)
+    header = json.dumps(
+        {"bert.x": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, tensor.nbytes]}}
+    ).encode()
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + tensor.tobytes())
+    assert np.array_equal(encoder_build._read_safetensors(path)["x"], tensor)
+
+
+def test_shipped_encoder_agrees_with_upstream_sentence_transformers():
+    models = ROOT / "models"
+    pipelines = load_pipelines(models, current_version(models))
+    if "second_stage" not in pipelines:
+        pytest.skip("the shipped model has no second stage")
+    reference = json.loads(UPSTREAM_VECTORS.read_text())
+    ours = pipelines["second_stage"].encoder.encode(reference["texts"])
+    cosine = np.sum(ours * np.array(reference["vectors"]), axis=1)
+    assert cosine.min() > 0.9999

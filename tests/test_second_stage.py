@@ -1,0 +1,98 @@
+"""The on-topic second stage: how it weighs the first stage against sentence
+similarity, and that the encoder reads only the comments it could change."""
+
+import pickle
+
+import numpy as np
+
+from moderation.learning.second_stage import THRESHOLDS_SERVED, SecondStage, _logit
+from tests.encoders import tiny_encoder
+
+
+class CountingEncoder:
+    """Stands in for the sentence encoder: counts what it reads, and says a
+    comment is like its article when they share their first word."""
+
+    def __init__(self):
+        self.read = []
+
+    def encode(self, texts):
+        self.read.extend(texts)
+        return np.array([[1.0, 0.0] if t.split()[0] == "budget" else [0.0, 1.0] for t in texts])
+
+
+def fitted(encoder=None) -> SecondStage:
+    rng = np.random.default_rng(0)
+    n = 600
+    labels = rng.integers(0, 2, n)
+    # The first stage is weakly right; similarity is strongly right.
+    first = rng.normal(0, 1, n) + 0.5 * (2 * labels - 1)
+    similarity = np.clip(rng.normal(0.2 + 0.4 * labels, 0.1), -1, 1)
+    return SecondStage(encoder or CountingEncoder()).fit(first, similarity, labels)
+
+
+def test_fit_learns_to_trust_similarity_where_it_predicts_the_label():
+    stage = fitted()
+    assert stage.coef_[0] > 0 and stage.coef_[1] > 1.0
+    low, high = stage.band_
+    # Where a typical comment would cross each served threshold lies inside
+    # the band, with room on both sides for less and more similar ones.
+    for threshold in THRESHOLDS_SERVED:
+        crossing = (
+            _logit(threshold) - stage.intercept_ - stage.coef_[1] * stage.typical_similarity_
+        ) / stage.coef_[0]
+        assert low + 0.5 < crossing < high - 0.5
+
+
+def test_the_encoder_reads_only_comments_inside_the_band():
+    encoder = CountingEncoder()
+    stage = fitted(encoder)
+    low, high = stage.band_
+    sure_no, unsure, sure_yes = (
+        1 / (1 + np.exp(-z)) for z in (low - 3, (low + high) / 2, high + 3)
+    )
+    probabilities, read = stage.refine(
+        [sure_no, unsure, sure_yes],
+        ["budget one", "budget two", "budget three"],
+        ["budget article", "budget article", "budget article"],
+    )
+    assert list(read) == [False, True, False]
+    assert encoder.read == ["budget two", "budget article"]
+    # Outside the band the decision at every served threshold is the first
+    # stage's: the typical similarity cannot carry a score across.
+    assert probabilities[0] < THRESHOLDS_SERVED[0] and probabilities[2] > THRESHOLDS_SERVED[1]
+
+
+def test_similar_comments_score_higher_than_dissimilar_ones_in_the_band():
+    stage = fitted()
+    middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
+    probabilities, _ = stage.refine(
+        [middle, middle], ["budget talk", "cheap watches"], ["budget article", "budget article"]
+    )
+    assert probabilities[0] > probabilities[1] + 0.2
+
+
+def test_articles_are_encoded_once_for_many_comments():
+    encoder = CountingEncoder()
+    stage = fitted(encoder)
+    middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
+    stage.refine([middle] * 3, ["budget a", "budget b", "budget c"], ["budget article"] * 3)
+    assert encoder.read.count("budget article") == 1
+
+
+def test_a_first_stage_that_adds_nothing_has_every_comment_read():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 400)
+    first = -(2 * labels - 1) + rng.normal(0, 0.5, 400)  # the first stage is backwards
+    encoder = CountingEncoder()
+    stage = SecondStage(encoder).fit(first, rng.normal(0, 0.1, 400), labels)
+    _, read = stage.refine([0.001, 0.5, 0.999], ["a", "b", "c"], ["x", "x", "x"])
+    assert read.all() and encoder.read == ["a", "b", "c", "x"]
+
+
+def test_pickled_stage_scores_the_same():
+    stage = fitted(tiny_encoder())
+    restored = pickle.loads(pickle.dumps(stage))
+    middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
+    args = ([middle, 0.5], ["the budget vote", "buy cheap now"], ["the council"] * 2)
+    assert np.array_equal(stage.refine(*args)[0], restored.refine(*args)[0])
