@@ -75,7 +75,7 @@ def from_environment(instance_path: str) -> dict:
         # The shipped model's recommended thresholds (its manifest's
         # metrics.abuse.recommended_thresholds): reject where 90% of news
         # calibration comments so scored were abusive, hold at 30%.
-        "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.89),
+        "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.98),
         "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
         "MODERATION_HOLD_SPAM": _float("MODERATION_HOLD_SPAM", 0.5),

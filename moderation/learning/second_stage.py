@@ -86,7 +86,10 @@ class SecondStage:
         """Cosine between each comment's sentence vector and its article's."""
         if not comments:
             return np.zeros(0)
-        mine = self.encoder.encode(comments)
+        # A comment weighed against several articles is encoded once.
+        unique = list(dict.fromkeys(comments))
+        where = {text: i for i, text in enumerate(unique)}
+        mine = self.encoder.encode(unique)[[where[text] for text in comments]]
         theirs = np.vstack([self._article_vector(article) for article in articles])
         return np.einsum("ij,ij->i", mine, theirs).astype(float)
 

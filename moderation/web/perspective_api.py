@@ -106,7 +106,8 @@ def analyze():
     attribute_scores = {}
     if scored:
         texts = [comment.text] + [comment.text[start:end] for start, end in spans]
-        scores = scorer.score(texts, [context] * len(texts))
+        article = context if OFF_TOPIC in scored else None  # the encoder reads it only then
+        scores = scorer.score(texts, [article] * len(texts))
         units = utf16_offsets(comment.original)
         for name, params in scored.items():
             entry = _attribute_entry(name, params, scores, spans, comment, units)
