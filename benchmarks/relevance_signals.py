@@ -31,19 +31,29 @@ DATA = ROOT.parent / "shared" / "datasets" / "ontopic"
 CANDIDATES = 20
 
 
-def signals(weights, comment: str, article: str) -> dict[str, float]:
+def signals(scorer, comment: str, candidates: list[str]) -> dict[str, list[float]]:
+    """Each signal's value for ``comment`` against every candidate article."""
+    weights = scorer.relevance
     mine = weights.read(comment)
-    own = weights.context(article)
     topics = weights._topics(mine.terms)
-    shared = [term for term in mine.terms if term in own.terms]
-    found = {
-        "model": weights.probability(comment, article),
-        "word cosine (TF-IDF)": _dot(mine.terms, own.terms),
-        "topic cosine (LSA)": float(topics @ own.topics),
-        "shared words, IDF summed": float(sum(weights.idf[t] for t in shared)),
-    }
-    if weights.word_index is not None:
-        found["word-vector cosine"] = float(weights._meaning(mine.text) @ own.meaning)
+    found = defaultdict(list)
+    if scorer.second_stage is not None:
+        # One call each: the comment is encoded once for all its candidates.
+        found["model (both stages)"] = [
+            s.on_topic for s in scorer.score([comment] * len(candidates), candidates)
+        ]
+        found["sentence cosine (MiniLM)"] = list(
+            scorer.second_stage.similarities([comment] * len(candidates), candidates)
+        )
+    for article in candidates:
+        own = weights.context(article)
+        shared = [term for term in mine.terms if term in own.terms]
+        found["first stage"].append(weights.probability(comment, article))
+        found["word cosine (TF-IDF)"].append(_dot(mine.terms, own.terms))
+        found["topic cosine (LSA)"].append(float(topics @ own.topics))
+        found["shared words, IDF summed"].append(float(sum(weights.idf[t] for t in shared)))
+        if weights.word_index is not None:
+            found["word-vector cosine"].append(float(weights._meaning(mine.text) @ own.meaning))
     return found
 
 
@@ -69,12 +79,8 @@ def main() -> None:
         if not others:
             continue
         n += 1
-        ranked = defaultdict(list)
-        for article_id in [comment.article_id, *others]:
-            text = articles[article_id]["text"]
-            for name, value in signals(scorer.relevance, comment.text, text).items():
-                ranked[name].append(value)
-        for name, values in ranked.items():
+        texts = [articles[a]["text"] for a in [comment.article_id, *others]]
+        for name, values in signals(scorer, comment.text, texts).items():
             firsts[name] += int(values[0] > np.max(values[1:]))
     print(f"model {scorer.version}; {n} held-out comments, each against up to {CANDIDATES - 1}")
     print(f"other articles of its source\n\n{'signal':<28} top-1")

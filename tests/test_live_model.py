@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from moderation import create_app
+from moderation.config import PROJECT_ROOT
 from moderation.domain import live_model
 from moderation.domain.live_model import ModelPromotion
 from moderation.infrastructure.db import db
@@ -142,3 +143,17 @@ def test_a_live_version_missing_from_this_machine_holds_comments_and_says_why(
     comment = client.post("/api/v1/comments", json=body, headers=auth).get_json()
     assert comment["status"] == "pending" and comment["model_version"] is None
     assert client.get("/health").get_json()["model_version"] is None
+
+
+def test_the_sentence_encoder_can_be_turned_off_for_speed(app):
+    app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")  # it has a second stage
+    article, comment = "The council voted to close two schools.", "Which schools will close?"
+    with app.app_context():
+        (both,) = live_model.live_scorer().score([comment], [article])
+        app.config["MODERATION_ON_TOPIC_ENCODER"] = False
+        scorer = live_model.live_scorer()
+        (first,) = scorer.score([comment], [article])
+    assert scorer.second_stage is None
+    (expected,) = scorer.relevance.probabilities([(comment, article, None)])
+    assert first.on_topic == pytest.approx(expected, abs=1e-4)
+    assert first.on_topic != both.on_topic

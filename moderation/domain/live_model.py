@@ -108,7 +108,10 @@ def live_scorer(fresh: bool = False) -> "Scorer":
             f"no trained model: nothing promoted yet, and no CURRENT file in {model_dir} "
             "naming one of its versions"
         )
-    return load_scorer(model_dir, version)
+    scorer = load_scorer(model_dir, version)
+    if not current_app.config.get("MODERATION_ON_TOPIC_ENCODER", True):
+        return scorer.first_stage_only
+    return scorer
 
 
 def scorer_for_files(version: str | None = None) -> "Scorer":

@@ -8,6 +8,7 @@ model is not fatal: ``ModelUnavailable`` lets callers store the comment as
 pending for a moderator instead of losing it.
 """
 
+import copy
 import functools
 import threading
 from collections.abc import Callable, Collection, Sequence
@@ -52,6 +53,16 @@ class Scorer:
         normaliser = abuse.named_steps["normalise"].normaliser_
         self.normalise_word = functools.lru_cache(maxsize=WORDS_KEPT)(normaliser)
         self.attribute_names = tuple(abuse[-1].names_)
+
+    @functools.cached_property
+    def first_stage_only(self) -> "Scorer":
+        """This scorer without the on-topic second stage (its caches shared):
+        for sites that turn the sentence encoder off for speed."""
+        if self.second_stage is None:
+            return self
+        alone = copy.copy(self)
+        alone.second_stage = None
+        return alone
 
     def score(
         self,
