@@ -80,7 +80,10 @@ def from_environment(instance_path: str) -> dict:
         # The on-topic second stage's sentence encoder: better relevance for
         # ~10x the scoring time of a comment with a known article (README).
         "MODERATION_ON_TOPIC_ENCODER": _bool("MODERATION_ON_TOPIC_ENCODER", True),
-        "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.3),
+        # The shipped model's recommended_hold_on_topic: as many on-topic
+        # comments held as its first stage held at 0.3 (use 0.3 with the
+        # sentence encoder turned off).
+        "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.11),
         "MODERATION_HOLD_SPAM": _float("MODERATION_HOLD_SPAM", 0.5),
         # How far a candidate model's worst identity-group AUC may fall
         # below the live model's before the gate refuses it.

@@ -83,6 +83,7 @@ def _make_app(database_url, model_dir, **overrides):
             # The tiny test model's scale, not the shipped model's defaults.
             "MODERATION_HOLD_ABUSIVE": 0.5,
             "MODERATION_REJECT_ABUSIVE": 0.9,
+            "MODERATION_HOLD_ON_TOPIC": 0.3,
             # Jobs run at once, in the caller; tests of job workers override it.
             "MODERATION_JOBS_URL": "memory://",
             **overrides,

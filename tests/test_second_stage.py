@@ -4,8 +4,14 @@ similarity, and that the encoder reads only the comments it could change."""
 import pickle
 
 import numpy as np
+import pytest
 
-from moderation.learning.second_stage import THRESHOLDS_SERVED, SecondStage, _logit
+from moderation.learning.second_stage import (
+    THRESHOLDS_SERVED,
+    SecondStage,
+    _logit,
+    fit_second_stage,
+)
 from tests.encoders import tiny_encoder
 
 
@@ -96,3 +102,25 @@ def test_pickled_stage_scores_the_same():
     middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
     args = ([middle, 0.5], ["the budget vote", "buy cheap now"], ["the council"] * 2)
     assert np.array_equal(stage.refine(*args)[0], restored.refine(*args)[0])
+
+
+def test_recommended_threshold_holds_as_many_on_topic_comments_as_the_first_stage_did():
+    rng = np.random.default_rng(2)
+    n = 800
+    labels = rng.integers(0, 2, n)
+    first = 1 / (1 + np.exp(-(rng.normal(0, 1.2, n) + 0.8 * (2 * labels - 1))))
+    # Comments under their own article start with "budget" more often.
+    pairs = [
+        ("budget talk" if rng.random() < 0.3 + 0.5 * y else "other talk", "budget article", None)
+        for y in labels
+    ]
+    stage, facts = fit_second_stage(CountingEncoder(), first, pairs, labels, 0.3)
+    own = labels == 1
+    comments = [pairs[i][0] for i in np.flatnonzero(own)]
+    probabilities, _ = stage.refine(first[own], comments, ["budget article"] * len(comments))
+    held_now = np.mean(probabilities < facts["recommended_hold_on_topic"])
+    assert facts["own_article_held"]["share"] == pytest.approx(np.mean(first[own] < 0.3), abs=1e-4)
+    assert held_now == pytest.approx(facts["own_article_held"]["share"], abs=2 / own.sum())
+    # At that equal cost, the second stage catches more comments of other articles.
+    caught = facts["other_article_held"]
+    assert caught["second_stage"] > caught["first_stage"]

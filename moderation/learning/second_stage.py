@@ -114,3 +114,46 @@ class SecondStage:
             )
         final = self.final_logits(first_logits, similarity)
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
+
+
+def fit_second_stage(encoder, first_probabilities, pairs, labels, first_threshold: float):
+    """Fit the second stage on (comment, article, thread) ``pairs`` the first
+    stage never saw; return it with the facts the manifest records.
+
+    The facts include the hold threshold that holds as many of these pairs'
+    own-article comments as the first stage held at ``first_threshold``:
+    the two stages' scores are on different scales, and a site's moderators
+    should not find more on-topic comments in their queue because the
+    model changed (``recommended_hold_on_topic``)."""
+    p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
+    first_logits = np.log(p / (1 - p))
+    stage = SecondStage(encoder)
+    similarities = stage.similarities([c for c, _, _ in pairs], [a for _, a, _ in pairs])
+    stage.fit(first_logits, similarities, labels)
+    served = np.where(stage.in_band(first_logits), similarities, stage.typical_similarity_)
+    final = 0.5 * (1.0 + np.tanh(0.5 * stage.final_logits(first_logits, served)))
+    own, other = np.asarray(labels) == 1, np.asarray(labels) == 0
+    held_before = float(np.mean(p[own] < first_threshold))
+    threshold = float(np.quantile(final[own], held_before)) if held_before > 0 else 0.0
+    facts = {
+        "pairs": len(pairs),
+        "coef": {
+            "first_stage_logit": round(stage.coef_[0], 4),
+            "similarity": round(stage.coef_[1], 4),
+        },
+        "intercept": round(stage.intercept_, 4),
+        "typical_similarity": round(stage.typical_similarity_, 4),
+        # None: unbounded (every comment is read).
+        "band_first_stage_logit": [round(x, 4) if math.isfinite(x) else None for x in stage.band_],
+        "thresholds_served": list(THRESHOLDS_SERVED),
+        "recommended_hold_on_topic": round(threshold, 4),
+        "own_article_held": {
+            "first_stage_at": first_threshold,
+            "share": round(held_before, 4),
+        },
+        "other_article_held": {
+            "first_stage": round(float(np.mean(p[other] < first_threshold)), 4),
+            "second_stage": round(float(np.mean(final[other] < threshold)), 4),
+        },
+    }
+    return stage, facts

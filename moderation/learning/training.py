@@ -25,7 +25,7 @@ from moderation.learning.heads import (
 )
 from moderation.learning.metrics import binary_report, threshold_for_precision
 from moderation.learning.pairs import on_topic_pairs
-from moderation.learning.second_stage import THRESHOLDS_SERVED, SecondStage
+from moderation.learning.second_stage import fit_second_stage
 from moderation.learning.splits import VALIDATION_SHARE, group_of, held_out, in_validation
 from moderation.learning.textfeatures import LinearAttributes
 
@@ -231,8 +231,11 @@ def train_on_topic(
     report = {"train_pairs": int(first.sum()), "validation_pairs": int(validation.sum())}
     second = None
     if encoder is not None:
-        second, report["second_stage"] = _fit_second_stage(
-            pipeline, encoder, pick(pairs, stacking), pick(labels, stacking)
+        fitting, fitting_labels = pick(pairs, stacking), pick(labels, stacking)
+        if len(set(fitting_labels)) < 2:
+            raise TrainingError("too few on-topic pairs to fit the second stage")
+        second, report["second_stage"] = fit_second_stage(
+            encoder, pipeline.predict_proba(fitting)[:, 1], fitting, fitting_labels, threshold
         )
     if validation.any():
         held = pick(pairs, validation)
@@ -250,28 +253,6 @@ def train_on_topic(
             pick(labels, validation), probabilities, pick(sources, validation), threshold
         )
     return pipeline, second, report
-
-
-def _fit_second_stage(pipeline, encoder, pairs, labels):
-    if len(set(labels)) < 2:
-        raise TrainingError("too few on-topic pairs to fit the second stage")
-    p = np.clip(pipeline.predict_proba(pairs)[:, 1], 1e-12, 1 - 1e-12)
-    second = SecondStage(encoder)
-    similarities = second.similarities([c for c, _, _ in pairs], [a for _, a, _ in pairs])
-    second.fit(np.log(p / (1 - p)), similarities, labels)
-    facts = {
-        "pairs": len(pairs),
-        "coef": {
-            "first_stage_logit": round(second.coef_[0], 4),
-            "similarity": round(second.coef_[1], 4),
-        },
-        "intercept": round(second.intercept_, 4),
-        "typical_similarity": round(second.typical_similarity_, 4),
-        # None: unbounded (every comment is read).
-        "band_first_stage_logit": [round(x, 4) if np.isfinite(x) else None for x in second.band_],
-        "thresholds_served": list(THRESHOLDS_SERVED),
-    }
-    return second, facts
 
 
 def train_models(
