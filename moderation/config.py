@@ -77,12 +77,12 @@ def from_environment(instance_path: str) -> dict:
         # calibration comments so scored were abusive, hold at 30%.
         "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.98),
         "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
-        # The on-topic second stage's sentence encoder: better relevance for
-        # ~10x the scoring time of a comment with a known article (README).
+        # The on-topic second stage's sentence encoder, for comments posted
+        # one at a time: better relevance for ~10x the scoring time of a
+        # comment with a known article (README). Batches never use it.
         "MODERATION_ON_TOPIC_ENCODER": _bool("MODERATION_ON_TOPIC_ENCODER", True),
         # The shipped model's recommended_hold_on_topic: as many on-topic
-        # comments held as its first stage held at 0.3 (use 0.3 with the
-        # sentence encoder turned off).
+        # comments held as its first stage held at 0.3.
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.11),
         "MODERATION_HOLD_SPAM": _float("MODERATION_HOLD_SPAM", 0.5),
         # How far a candidate model's worst identity-group AUC may fall

@@ -7,6 +7,7 @@ directory, as two machines (or two gunicorn workers) would be.
 import time
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from moderation import create_app
@@ -145,15 +146,21 @@ def test_a_live_version_missing_from_this_machine_holds_comments_and_says_why(
     assert client.get("/health").get_json()["model_version"] is None
 
 
-def test_the_sentence_encoder_can_be_turned_off_for_speed(app):
+def test_the_sentence_encoder_reads_single_comments_unless_turned_off(app):
     app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")  # it has a second stage
-    article, comment = "The council voted to close two schools.", "Which schools will close?"
+    article = "The council voted to close two schools."
+    comment = "Parents will drive further every morning."  # inside the band
     with app.app_context():
-        (both,) = live_model.live_scorer().score([comment], [article])
+        (read,) = live_model.live_scorer().score([comment], [article])
+        batch = live_model.live_scorer(comments=2)
+        (in_batch, _) = batch.score([comment, comment], [article, article])
         app.config["MODERATION_ON_TOPIC_ENCODER"] = False
-        scorer = live_model.live_scorer()
-        (first,) = scorer.score([comment], [article])
-    assert scorer.second_stage is None
-    (expected,) = scorer.relevance.probabilities([(comment, article, None)])
-    assert first.on_topic == pytest.approx(expected, abs=1e-4)
-    assert first.on_topic != both.on_topic
+        (off,) = live_model.live_scorer().score([comment], [article])
+    # Unread, a comment gets the typical similarity: the second stage's
+    # scale (one threshold for both), the first stage's judgement.
+    stage = batch.second_stage
+    (first,) = batch.relevance.probabilities([(comment, article, None)])
+    z = np.log(first / (1 - first))
+    typical = 1 / (1 + np.exp(-stage.final_logits(z, stage.typical_similarity_)))
+    assert in_batch.on_topic == off.on_topic == pytest.approx(typical, abs=1e-4)
+    assert read.on_topic != off.on_topic

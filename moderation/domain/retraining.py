@@ -96,7 +96,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
     report = gate.compare(
         live_model.live_scorer(),
         # Measured once: kept loaded only if promoted (as the live one).
-        load_scorer(model_dir, version, keep=False),
+        live_model.as_served(load_scorer(model_dir, version, keep=False)),
         base + site_rows,
         article_map,
         thresholds,

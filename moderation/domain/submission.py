@@ -140,7 +140,7 @@ def score(submission: Submission, thresholds: Thresholds) -> None:
     threads = [c.thread for c in new]
     scorer = None
     try:
-        scorer = live_model.live_scorer()
+        scorer = live_model.live_scorer(comments=len(new))
         scores = scorer.score(texts, articles, threads, explain=lambda s: _held(s, thresholds))
         version = scorer.version
     except Exception:

@@ -48,6 +48,7 @@ class Scorer:
         # The sentence encoder for the on-topic scores the first stage is
         # unsure of (second_stage.py); None in models trained without one.
         self.second_stage = second_stage
+        self.encoder_reads = True
         self.relevance = RelevanceWeights(on_topic)
         # Explanations normalise comments word by word; words repeat.
         normaliser = abuse.named_steps["normalise"].normaliser_
@@ -55,13 +56,15 @@ class Scorer:
         self.attribute_names = tuple(abuse[-1].names_)
 
     @functools.cached_property
-    def first_stage_only(self) -> "Scorer":
-        """This scorer without the on-topic second stage (its caches shared):
-        for sites that turn the sentence encoder off for speed."""
+    def without_encoder(self) -> "Scorer":
+        """This scorer with the on-topic second stage's encoder not reading
+        (its caches shared): each comment gets the typical similarity, so its
+        score stays on the second stage's scale and the same threshold
+        applies. For batches, and sites that turn the encoder off."""
         if self.second_stage is None:
             return self
         alone = copy.copy(self)
-        alone.second_stage = None
+        alone.encoder_reads = False
         return alone
 
     def score(
@@ -100,7 +103,10 @@ class Scorer:
             probabilities = self.relevance.probabilities(items)
             if self.second_stage is not None:
                 probabilities, _ = self.second_stage.refine(
-                    probabilities, [item[0] for item in items], [item[1] for item in items]
+                    probabilities,
+                    [item[0] for item in items],
+                    [item[1] for item in items],
+                    read=self.encoder_reads,
                 )
             for i, probability in zip(known, probabilities):
                 on_topic[i] = _probability(probability)

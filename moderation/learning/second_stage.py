@@ -101,11 +101,14 @@ class SecondStage:
             + self.intercept_
         )
 
-    def refine(self, first_probabilities, comments, articles) -> tuple[np.ndarray, np.ndarray]:
-        """Final probabilities, and which comments the encoder read."""
+    def refine(
+        self, first_probabilities, comments, articles, read: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Final probabilities, and which comments the encoder read
+        (``read=False``: none, each scored with the typical similarity)."""
         p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
         first_logits = np.log(p / (1.0 - p))
-        chosen = self.in_band(first_logits)
+        chosen = self.in_band(first_logits) & read
         similarity = np.full(len(p), self.typical_similarity_)
         picked = np.flatnonzero(chosen)
         if len(picked):
