@@ -134,3 +134,22 @@ def test_a_sentence_encoder_adds_a_second_stage_that_the_scorer_uses(data_files,
     final = [s.on_topic for s in scorer.score(texts, [article] * 3)]
     expected, _ = second.refine(first, texts, [article] * 3)
     assert final == pytest.approx(list(expected), abs=1e-4)
+
+
+def test_recommended_on_topic_threshold_does_not_follow_the_sites_current_one(data_files):
+    comments, articles = data_files
+
+    def recommended(hold_on_topic):
+        _, manifest = train_models(
+            read_comments(comments),
+            read_articles(articles),
+            0,
+            {**THRESHOLDS, "hold_on_topic": hold_on_topic},
+            log=lambda _: None,
+            encoder=WordOverlapEncoder(),
+        )
+        return manifest["metrics"]["on_topic"]["second_stage"]["recommended_hold_on_topic"]
+
+    # Anchored to the first stage's own threshold: retraining under the
+    # recommended threshold must not move it again.
+    assert recommended(0.3) == recommended(0.11)

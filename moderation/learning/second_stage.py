@@ -7,7 +7,9 @@ stage's one. So the encoder runs only where it can change a decision: where
 the first stage's logit lies in the band in which some similarity the
 encoder gives could move the final score across a threshold a site may use
 (``THRESHOLDS_SERVED``). Elsewhere the final score uses the typical
-similarity, which leaves the decision where the first stage put it.
+similarity, which leaves the decision where the first stage put it; so do
+comments scored where the encoder is not run (batches: see
+``live_model.as_served``).
 
 The final score is a logistic regression on two numbers — the first stage's
 logit and the cosine between the comment's and the article's sentence
@@ -23,12 +25,18 @@ from sklearn.linear_model import LogisticRegression
 
 from moderation.learning.encoder import SentenceEncoder
 
-# The on-topic thresholds the band keeps exact: the policy's default is 0.3.
+# The on-topic thresholds the band keeps exact (the policy's default, the
+# shipped model's recommended_hold_on_topic, is 0.11).
 THRESHOLDS_SERVED = (0.1, 0.6)
 # Similarities beyond these quantiles of the fitting pairs are rare enough
 # not to widen the band.
 SIMILARITY_QUANTILES = (0.02, 0.98)
 ARTICLES_KEPT = 256
+# The first stage's on-topic hold threshold (the policy's default before the
+# second stage): the recommended threshold holds as many on-topic comments
+# as the first stage held here, whatever threshold the site uses today, so
+# that retraining does not drift it.
+FIRST_STAGE_HOLD_ON_TOPIC = 0.3
 
 
 def _logit(probability: float) -> float:
@@ -119,7 +127,9 @@ class SecondStage:
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
 
 
-def fit_second_stage(encoder, first_probabilities, pairs, labels, first_threshold: float):
+def fit_second_stage(
+    encoder, first_probabilities, pairs, labels, first_threshold: float = FIRST_STAGE_HOLD_ON_TOPIC
+):
     """Fit the second stage on (comment, article, thread) ``pairs`` the first
     stage never saw; return it with the facts the manifest records.
 

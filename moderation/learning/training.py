@@ -235,7 +235,7 @@ def train_on_topic(
         if len(set(fitting_labels)) < 2:
             raise TrainingError("too few on-topic pairs to fit the second stage")
         second, report["second_stage"] = fit_second_stage(
-            encoder, pipeline.predict_proba(fitting)[:, 1], fitting, fitting_labels, threshold
+            encoder, pipeline.predict_proba(fitting)[:, 1], fitting, fitting_labels
         )
     if validation.any():
         held = pick(pairs, validation)
