@@ -80,7 +80,8 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         svd = TruncatedSVD(n_components=n_components, random_state=0).fit(terms)
         # Kept as a C-ordered (terms x topics) matrix: projecting with the SVD's
         # own transposed components copies the whole matrix on every call.
-        self.topics_ = np.ascontiguousarray(svd.components_.T)
+        # float32: half the artifact, and topic cosines need no more.
+        self.topics_ = np.ascontiguousarray(svd.components_.T, dtype=np.float32)
         self.style_ = HashingVectorizer(
             ngram_range=(1, 2), n_features=STYLE_FEATURES, alternate_sign=False
         )
