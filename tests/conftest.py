@@ -32,7 +32,7 @@ from moderation.learning.artifacts import save_version
 from moderation.learning.datasets import read_articles, read_comments
 from moderation.learning.training import train_models
 from moderation.web.limits import limiter
-from tests import sample_data
+from tests import language_data, sample_data
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
 
@@ -65,6 +65,23 @@ def model_dir(tmp_path_factory, data_files):
         read_comments(comments), read_articles(articles), 0, THRESHOLDS, log=lambda _: None
     )
     save_version(folder, "test-model", pipelines, manifest)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def multilingual_model_dir(tmp_path_factory, data_files):
+    """The sample data's model with German and Portuguese rows added: it has
+    an abuse model for each of those languages."""
+    folder = tmp_path_factory.mktemp("multilingual-models")
+    comments, articles = data_files
+    pipelines, manifest = train_models(
+        read_comments(comments) + language_data.comments(),
+        read_articles(articles),
+        0,
+        THRESHOLDS,
+        log=lambda _: None,
+    )
+    save_version(folder, "multilingual-model", pipelines, manifest)
     return folder
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from moderation.learning.multilingual import STOP_WORDS, folded, hashed
 from moderation.learning.textnorm import normalise_word
 
 # Words as a reader sees them, obfuscations included: "f*ck", "sh!t", "@user".
@@ -38,13 +39,13 @@ def words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
 
 
-def strongest(tokens, weights, keys=None) -> list[Span]:
+def strongest(tokens, weights, keys=None, stop_words=ENGLISH_STOP_WORDS) -> list[Span]:
     """The spans with the largest pushes, in reading order: one per distinct
     word (its first occurrence), never a stop-word on its own."""
     keys = keys or [normalise_word(text) for text, _, _ in tokens]
     first: dict[str, int] = {}
     for i, key in enumerate(keys):
-        if key not in ENGLISH_STOP_WORDS:
+        if key not in stop_words:
             first.setdefault(key, i)
     ranked = sorted(first.values(), key=lambda i: -abs(weights[i]))
     chosen = [
@@ -69,6 +70,27 @@ def abuse_spans(pipeline, texts, features, normaliser=None) -> list[list[Span]]:
     return _spans_by_word(texts, ngrams.transform, weighted, normaliser)
 
 
+def language_spans(pipeline, texts, spoken) -> list[list[Span]]:
+    """Spans of comments in other languages, from their language's model
+    (multilingual.py): each word's hashed n-grams weighted as in its comment."""
+    model = pipeline[-1]
+    spans: list[list[Span]] = [[] for _ in texts]
+    for language in set(spoken):
+        mine = [i for i, s in enumerate(spoken) if s == language]
+        features = model.features([folded(texts[i]) for i in mine], language)
+        weighted = model.pushes(features, language)
+        found = _spans_by_word(
+            [texts[i] for i in mine],
+            hashed,
+            weighted,
+            folded,
+            STOP_WORDS.get(language, frozenset()),
+        )
+        for i, why in zip(mine, found):
+            spans[i] = why
+    return spans
+
+
 def on_topic_spans(relevance, items) -> list[list[Span]]:
     """``relevance`` is the on-topic model's ``RelevanceWeights``;
     ``items`` the (comment, article, thread) triples that were scored."""
@@ -76,7 +98,9 @@ def on_topic_spans(relevance, items) -> list[list[Span]]:
     return _spans_by_word([item[0] for item in items], relevance.word_features, weighted)
 
 
-def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> list[list[Span]]:
+def _spans_by_word(
+    texts, word_features, weighted, normalise=normalise_word, stop_words=ENGLISH_STOP_WORDS
+) -> list[list[Span]]:
     """Sum, for every word of every text, the weighted features it has.
 
     All words of all texts are vectorised in one call, and each word's
@@ -114,4 +138,4 @@ def _spans_by_word(texts, word_features, weighted, normalise=normalise_word) -> 
     values = np.where(hit, weighted.data[found] if len(have) else 0.0, 0.0)
     mine = np.bincount(occurrence, weights=values, minlength=len(flat))
     pushes = np.split(mine, np.cumsum([len(per_text) for per_text in rows])[:-1])
-    return [strongest(*args) for args in zip(tokens, pushes, keys)]
+    return [strongest(*args, stop_words) for args in zip(tokens, pushes, keys)]

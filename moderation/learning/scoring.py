@@ -18,9 +18,11 @@ from pathlib import Path
 import sklearn
 
 from moderation.learning import artifacts
-from moderation.learning.attributes import TOXICITY
+from moderation.learning.attributes import SPAM, TOXICITY
 from moderation.learning.explain import abuse_spans as explain_abuse
+from moderation.learning.explain import language_spans as explain_language
 from moderation.learning.explain import on_topic_spans as explain_on_topic
+from moderation.learning.multilingual import language_of
 from moderation.learning.relevance import RelevanceWeights
 
 WORDS_KEPT = 65_536
@@ -38,12 +40,17 @@ class Scores:
     explanations: dict | None = None
     # Perspective attribute -> probability, for each attribute with a model.
     attributes: dict[str, float] = field(default_factory=dict)
+    # The language the abuse score was read in (ISO 639-1).
+    language: str = "en"
 
 
 class Scorer:
-    def __init__(self, version: str, abuse, on_topic, second_stage=None):
+    def __init__(self, version: str, abuse, on_topic, second_stage=None, languages=None):
         self.version = version
         self.abuse = abuse
+        # Abuse in other languages (multilingual.py); None in models trained
+        # on English only, which read every comment as English.
+        self.languages = languages
         self.on_topic = on_topic
         # The sentence encoder for the on-topic scores the first stage is
         # unsure of (second_stage.py); None in models trained without one.
@@ -119,17 +126,51 @@ class Scorer:
             )
             for i in range(len(texts))
         ]
+        spoken = self.languages_of(texts)
+        elsewhere = [i for i, language in enumerate(spoken) if language != "en"]
+        if elsewhere:
+            read = self.languages.predict_proba([(texts[i], spoken[i]) for i in elsewhere])
+            for i, probability in zip(elsewhere, read[:, 1]):
+                scores[i] = _read_in(scores[i], _probability(probability), spoken[i])
         if not explain:
             return scores
         chosen = [i for i, s in enumerate(scores) if explain is True or explain(s)]
-        return self._explained(scores, chosen, texts, features, known, items)
+        return self._explained(scores, chosen, texts, features, known, items, spoken)
 
-    def _explained(self, scores, chosen, texts, features, known, items) -> list[Scores]:
+    def languages_of(self, texts) -> list[str]:
+        """The language each comment's abuse is read in: one the model has
+        weights for, or English."""
+        if self.languages is None:
+            return ["en"] * len(texts)
+        model = self.languages[-1]
+        return [language if model.reads(language := language_of(t)) else "en" for t in texts]
+
+    def _explained(self, scores, chosen, texts, features, known, items, spoken) -> list[Scores]:
         if not chosen:
             return scores
-        abuse = explain_abuse(
-            self.abuse, [texts[i] for i in chosen], features[chosen], self.normalise_word
+        english = [i for i in chosen if spoken[i] == "en"]
+        elsewhere = [i for i in chosen if spoken[i] != "en"]
+        abuse = dict(
+            zip(
+                english,
+                explain_abuse(
+                    self.abuse, [texts[i] for i in english], features[english], self.normalise_word
+                )
+                if english
+                else [],
+            )
         )
+        if elsewhere:
+            abuse.update(
+                zip(
+                    elsewhere,
+                    explain_language(
+                        self.languages,
+                        [texts[i] for i in elsewhere],
+                        [spoken[i] for i in elsewhere],
+                    ),
+                )
+            )
         position = {i: k for k, i in enumerate(known)}
         with_article = [i for i in chosen if i in position]
         on_topic = dict(
@@ -140,9 +181,20 @@ class Scorer:
                 else [],
             )
         )
-        for i, why in zip(chosen, abuse):
-            scores[i] = replace(scores[i], explanations=_explanations(why, on_topic.get(i, [])))
+        for i in chosen:
+            why = _explanations(abuse[i], on_topic.get(i, []))
+            scores[i] = replace(scores[i], explanations=why)
         return scores
+
+
+def _read_in(scores: Scores, abusive: float, language: str) -> Scores:
+    """Scores of a comment in another language: abuse from that language's
+    model; of the English heads only SPAM (links and offers read much the
+    same in any language), never INSULT or PROFANITY."""
+    attributes = {TOXICITY: abusive}
+    if SPAM in scores.attributes:
+        attributes[SPAM] = scores.attributes[SPAM]
+    return replace(scores, abusive=abusive, attributes=attributes, language=language)
 
 
 def _probability(value) -> float:
@@ -201,7 +253,11 @@ def _load(model_dir: Path, version: str) -> Scorer:
         # Reading the fitted steps (relevance.py) fails too on an artifact
         # of another shape.
         return Scorer(
-            version, pipelines["abuse"], pipelines["on_topic"], pipelines.get("second_stage")
+            version,
+            pipelines["abuse"],
+            pipelines["on_topic"],
+            pipelines.get("second_stage"),
+            pipelines.get("abuse_languages"),
         )
     except Exception as exc:  # a corrupt or incompatible artifact, of any kind
         raise ModelUnavailable(f"model {version} in {model_dir} cannot be loaded: {exc}") from exc

@@ -10,6 +10,9 @@ Where a source comes with an official test split (Civil Comments' SemEval
 test set, the Impermium insults test and verification sets, the Unhealthy
 Comments test set), that split is the held-out side, whatever the seed: a
 number on a split of a training file is not a number on the official test.
+The files in other languages come without their official test rows (kept
+aside by whoever publishes the data, for evaluation): what they hold is all
+"train", so they are split by hash like a source without a test split.
 """
 
 import hashlib
@@ -38,6 +41,14 @@ def held_out(comment, seed: int) -> bool:
     """Whether ``comment`` is on the held-out side: its source's official
     test split when it has one, otherwise its group's hash."""
     split = official_split(comment)
-    if split is not None:
+    if split is not None and language_of_row(comment) == "en":
         return split in OFFICIAL_TEST_SPLITS
     return in_validation(group_of(comment), seed)
+
+
+def language_of_row(comment) -> str:
+    """A labelled row's language: its ``meta.language`` (ISO 639-1), English
+    when the file does not say."""
+    meta = getattr(comment, "meta", None) or {}
+    language = meta.get("language")
+    return language.split("-")[0].lower() if isinstance(language, str) and language else "en"

@@ -23,6 +23,11 @@ from moderation.learning.heads import (
     NATURAL_RATE_SOURCES,
     fit_head,
 )
+from moderation.learning.language_training import (
+    news_rate,
+    other_languages,
+    train_language_abuse,
+)
 from moderation.learning.metrics import binary_report, threshold_for_precision
 from moderation.learning.pairs import on_topic_pairs
 from moderation.learning.second_stage import fit_second_stage
@@ -262,9 +267,15 @@ def train_models(
     if not articles:
         raise TrainingError("the on-topic model needs articles: pass --articles FILE")
     started = time.perf_counter()
+    comments, elsewhere = other_languages(comments)
     log(f"abuse: {sum(c.abusive is not None for c in comments)} labelled comments")
     abuse, abuse_report = train_abuse(comments, seed, thresholds["hold_abusive"])
     log(f"abuse: fitted in {time.perf_counter() - started:.1f}s")
+    languages, languages_report = train_language_abuse(
+        elsewhere, seed, news_rate(comments, seed), thresholds["hold_abusive"], english=abuse
+    )
+    if languages is not None:
+        log(f"abuse in {', '.join(languages[-1].languages_)}: fitted")
     on_topic, second_stage, on_topic_report = train_on_topic(
         comments, articles, seed, thresholds["hold_on_topic"], word_vectors, encoder
     )
@@ -275,10 +286,16 @@ def train_models(
         "validation_share": VALIDATION_SHARE,
         "abuse_source_shares": ABUSE_SOURCE_SHARES,
         "policy_thresholds": thresholds,
-        "metrics": {"abuse": abuse_report, "on_topic": on_topic_report},
+        "metrics": {
+            "abuse": abuse_report,
+            "on_topic": on_topic_report,
+            **({"abuse_languages": languages_report} if languages is not None else {}),
+        },
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     models = {"abuse": abuse, "on_topic": on_topic}
     if second_stage is not None:
         models["second_stage"] = second_stage
+    if languages is not None:
+        models["abuse_languages"] = languages
     return models, manifest
