@@ -128,9 +128,7 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         idf = np.where(documents > 0, np.log((1 + fit_rows.sum()) / (1 + documents)) + 1, 0)
         self.idf_[language] = idf.astype(np.float16)
         features = self._weigh(counts, language)
-        classifier = LogisticRegression(
-            C=self.C, solver="liblinear", max_iter=1000, random_state=0
-        )
+        classifier = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000, random_state=0)
         classifier.fit(features[fit_rows], y[rows][fit_rows])
         self.coef_[language] = classifier.coef_.ravel().astype(np.float16)
         self.intercept_[language] = float(classifier.intercept_[0])

@@ -80,6 +80,7 @@ class Scorer:
         articles: Sequence[str | None],
         threads: Sequence[str | None] | None = None,
         explain: bool | Callable[[Scores], bool] = False,
+        spoken: Sequence[str] | None = None,
     ) -> list[Scores]:
         """Score many comments at once.
 
@@ -88,6 +89,8 @@ class Scorer:
         ``explain`` is True to explain every comment, or a test of a comment's
         scores (such as "the policy would hold it"): the explanations come
         from the same feature vectors as the scores, in the same pass.
+        ``spoken[i]`` is the language to read ``texts[i]`` in, when the
+        caller knows it (Perspective's ``languages``); otherwise detected.
         """
         if not texts:
             return []
@@ -95,9 +98,9 @@ class Scorer:
         # scikit-learn's re-validation of each step cuts a third of the time
         # of scoring one comment.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            return self._score(list(texts), articles, threads, explain)
+            return self._score(list(texts), articles, threads, explain, spoken)
 
-    def _score(self, texts, articles, threads, explain) -> list[Scores]:
+    def _score(self, texts, articles, threads, explain, spoken) -> list[Scores]:
         # The abuse pipeline's steps called directly: each is a dictionary
         # lookup per token and one sparse product (textfeatures.py).
         normalised = self.abuse.named_steps["normalise"].transform(texts)
@@ -126,7 +129,7 @@ class Scorer:
             )
             for i in range(len(texts))
         ]
-        spoken = self.languages_of(texts)
+        spoken = self.languages_of(texts, spoken)
         elsewhere = [i for i, language in enumerate(spoken) if language != "en"]
         if elsewhere:
             read = self.languages.predict_proba([(texts[i], spoken[i]) for i in elsewhere])
@@ -137,13 +140,24 @@ class Scorer:
         chosen = [i for i, s in enumerate(scores) if explain is True or explain(s)]
         return self._explained(scores, chosen, texts, features, known, items, spoken)
 
-    def languages_of(self, texts) -> list[str]:
+    def languages_of(self, texts, spoken=None) -> list[str]:
         """The language each comment's abuse is read in: one the model has
-        weights for, or English."""
+        weights for (as given, or detected), or English."""
         if self.languages is None:
             return ["en"] * len(texts)
         model = self.languages[-1]
-        return [language if model.reads(language := language_of(t)) else "en" for t in texts]
+        spoken = spoken or [language_of(text) for text in texts]
+        return [language if model.reads(language) else "en" for language in spoken]
+
+    def reads(self, language: str, attribute: str) -> bool:
+        """Whether ``attribute`` has a model for comments in ``language``."""
+        if language == "en":
+            return attribute in self.attribute_names
+        return (
+            attribute == TOXICITY
+            and self.languages is not None
+            and (self.languages[-1].reads(language))
+        )
 
     def _explained(self, scores, chosen, texts, features, known, items, spoken) -> list[Scores]:
         if not chosen:
