@@ -72,6 +72,31 @@ def test_undo_of_a_model_decision_is_refused_on_the_card(queue_page, client, aut
     expect(queue_page.locator("#cards > .card")).to_have_count(3)
 
 
+def test_undo_of_another_moderators_decision_is_refused_on_the_card(app, client, auth, page):
+    add_moderator(app, "maria")
+    add_moderator(app, "li")
+    post_comments(client, auth, TEXTS[:2])
+    other = app.test_client()
+    sign_in(other, "li")
+    seen = re.findall(r'data-id="(\d+)" data-version="(\d+)"', other.get("/queue").text)
+    decided = other.post(
+        "/queue/decide",
+        json={"items": [{"id": int(i), "version": int(v)} for i, v in seen], "action": "approve"},
+        headers={"X-CSRFToken": csrf_token(other, "/queue")},
+    )
+    assert [r["status"] for r in decided.get_json()["results"]] == ["approved", "approved"]
+    open_queue(page)
+    page.goto("/queue?tab=approved")
+    card_of(page, "c0").focus()
+    page.keyboard.press("u")
+    expect(card_of(page, "c0").locator(".card-message")).to_contain_text(
+        "only li or an admin can undo li's decision"
+    )
+    expect(card_of(page, "c0")).to_be_focused()
+    expect(page.locator("#notice")).not_to_contain_text("updated")
+    assert status_of(client, auth, "c0") == "approved"
+
+
 def test_enter_rejects_with_the_chosen_reason_and_escape_cancels(queue_page, client, auth):
     card_of(queue_page, "c0").focus()
     queue_page.keyboard.press("r")
