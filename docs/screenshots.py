@@ -67,9 +67,16 @@ def _fill(app) -> None:
         db.session.commit()
     client, auth = app.test_client(), {"Authorization": f"Bearer {key}"}
     client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
-    authors = [("u7", "Saamia"), ("u12", "Ahmed"), ("u99", "promo-bot")]
-    texts = [*sample_data.EXAMPLE_COMMENTS, sample_data.SPAM]
-    for i, (text, (author_id, name)) in enumerate(zip(texts, authors)):
+    # As in the README's walk-through: c-1 is Saamia's "Oh, please!...", c-2
+    # Ahmed's "There is more to come..." (the order of EXAMPLE_COMMENTS is
+    # the other way round).
+    saamia, ahmed = sample_data.EXAMPLE_COMMENTS[1], sample_data.EXAMPLE_COMMENTS[0]
+    comments = [
+        (saamia, "u7", "Saamia"),
+        (ahmed, "u12", "Ahmed"),
+        (sample_data.SPAM, "u99", "promo-bot"),
+    ]
+    for i, (text, author_id, name) in enumerate(comments):
         body = {
             "id": f"c-{i + 1}",
             "article_id": sample_data.EXAMPLE_ARTICLE["id"],

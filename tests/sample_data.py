@@ -5,7 +5,7 @@ project uses for demos (a 2011 report on a Pakistan-Russia counter-terrorism
 accord); everything else is written for the tests.
 
 The texts tests assert a model's behaviour on (``ASSERTED``: the example
-comments, the insult, the spam and a polite remark) are never training rows:
+comments, the insults, the spam and a polite remark) are never training rows:
 the fixture model must generalise to them from other rows that share their
 words, so a model that only memorised its training data fails those tests.
 """
@@ -35,7 +35,13 @@ EXAMPLE_COMMENTS = [
 INSULT = "You are a worthless idiot and should shut up"
 SPAM = "Check out my channel and subscribe!!! www.example.com"
 POLITE = "I hope the council spends the money on schools and buses"
-ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE]
+# Stop-words, one insult three times and more insults than there are spans:
+# what a noisy highlight would mark.
+REPEATED_INSULT = (
+    "You stupid moron, you pathetic loser, you worthless idiot, a troll, a disgusting pig: "
+    "this garbage should shut up, MORON. Moron!"
+)
+ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE, REPEATED_INSULT]
 
 ARTICLES = [
     EXAMPLE_ARTICLE,

@@ -3,10 +3,13 @@
 import pytest
 
 from moderation.learning import scoring
-from moderation.learning.explain import words
+from moderation.learning.explain import strongest, words
+from moderation.learning.textnorm import normalise_word
 from tests import sample_data
 
 ARTICLE = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMPLE_ARTICLE["body"]
+# The words issue 14 saw highlighted: stop-words, never meaningful alone.
+STOP_WORDS = {"a", "should", "up", "you", "this"}
 TRICKY = [
     sample_data.INSULT,
     "Ce n'est pas ça — you ID1OT, f*ck off!!! 🙄 @USER www.example.com",
@@ -28,6 +31,31 @@ def test_words_keep_obfuscations_whole():
         "id1ot",
         "sh!t",
     ]
+
+
+def test_spans_are_the_six_strongest_distinct_words_and_no_stop_word():
+    text = (
+        "You idiot, you IDIOT: this should shut you up, a fool, a clown, a liar, a cheat, a troll"
+    )
+    # Stop-words pushed hardest, as "you" can in a model that learned insults.
+    push = {word: 9.0 for word in STOP_WORDS}
+    push.update(idiot=5, fool=4, clown=3.5, liar=3, cheat=2.5, troll=2, shut=1.5)
+    tokens = words(text)
+    spans = strongest(tokens, [push[token.lower()] for token, _, _ in tokens])
+    assert [span.text for span in spans] == ["idiot", "fool", "clown", "liar", "cheat", "troll"]
+    assert spans[0].start == text.index("idiot"), "a repeated word: its first occurrence"
+
+
+def test_model_highlights_distinct_meaningful_words_of_an_unseen_comment(scorer):
+    (scores,) = scorer.score([sample_data.REPEATED_INSULT], [ARTICLE], explain=True)
+    for axis in ("abusive", "on_topic"):
+        marked = [normalise_word(span["text"]) for span in scores.explanations[axis]]
+        assert len(marked) <= 6
+        assert len(set(marked)) == len(marked), f"{axis}: a word marked twice: {marked}"
+        assert not STOP_WORDS & set(marked), f"{axis}: a stop-word marked: {marked}"
+    marked = [span["text"] for span in scores.explanations["abusive"]]
+    assert len(marked) == 6, "more than six insults: the six strongest"
+    assert [word.lower() for word in marked].count("moron") == 1
 
 
 @pytest.mark.parametrize("text", TRICKY)

@@ -93,6 +93,6 @@ def page(request, browser, live_server):
 @pytest.fixture
 def screenshot_dir(tmp_path):
     """Where deliberate screenshots go: a temporary folder, so running the
-    tests never rewrites a tracked file (``flask docs screenshots`` makes
-    the README's)."""
+    tests never rewrites a tracked file (``.venv/bin/python docs/screenshots.py``
+    makes the README's)."""
     return tmp_path

@@ -43,3 +43,30 @@ def test_dashboard_draws_its_charts_from_this_service_only(app, client, auth, pa
     expect(page.get_by_role("img", name="Queue size over time")).to_contain_text("2")
     expect(page.locator("dl.stats")).to_contain_text(re.compile(r"Pending\s*2"))
     assert hosts == {urlsplit(live_server).netloc}
+
+
+def test_dashboard_counts_a_moderator_overturning_the_model(app, client, auth, page):
+    add_moderator(app)
+    # Rejected by the model as abusive: a verdict a moderator can overturn.
+    (insult,) = post_comments(client, auth, [sample_data.INSULT])
+    assert insult["status"] == "rejected"
+    # Held only because its article is unknown: approving it overturns nothing.
+    waiting = {"id": "late", "article_id": "not-posted-yet", "text": "Drone attacks go on."}
+    assert client.post("/api/v1/comments", json=waiting, headers=auth).status_code == 201
+    page.goto("/login")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    card = page.locator('.card[aria-label^="Comment late,"]')
+    card.get_by_role("button", name="Approve").click()
+    expect(card.locator(".badge")).to_have_text("approved")
+    page.goto("/queue?tab=rejected")
+    card = page.locator('.card[aria-label^="Comment c0,"]')
+    card.get_by_role("button", name="Approve").click()
+    expect(card.locator(".badge")).to_have_text("approved")
+    page.get_by_role("link", name="Dashboard").click()
+    overturned = page.locator("dl.stats > div", has_text="Moderators overturned the model")
+    expect(overturned.locator("dd")).to_have_text("100.0% of 1 reviewed")
+    expect(page.get_by_role("row", name=re.compile("^abusive"))).to_have_text(
+        re.compile(r"abusive\s*1\s*1\s*100\.0%")
+    )

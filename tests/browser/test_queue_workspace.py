@@ -1,12 +1,14 @@
 """The queue page tells moderators the truth: refusals on the card, Enter
 rejects, live counts, decided cards out of the list, claims explained, a
-batch bar in view and a visible selection."""
+batch bar in view, a visible selection and highlights that mark only
+meaningful words."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import sample_data
 from tests.moderation_helpers import PASSWORD, add_moderator, csrf_token, post_comments, sign_in
 
 TEXTS = [
@@ -70,6 +72,31 @@ def test_undo_of_a_model_decision_is_refused_on_the_card(queue_page, client, aut
     )
     expect(card_of(queue_page, "c1")).to_be_focused()
     expect(queue_page.locator("#cards > .card")).to_have_count(3)
+
+
+def test_undo_of_another_moderators_decision_is_refused_on_the_card(app, client, auth, page):
+    add_moderator(app, "maria")
+    add_moderator(app, "li")
+    post_comments(client, auth, TEXTS[:2])
+    other = app.test_client()
+    sign_in(other, "li")
+    seen = re.findall(r'data-id="(\d+)" data-version="(\d+)"', other.get("/queue").text)
+    decided = other.post(
+        "/queue/decide",
+        json={"items": [{"id": int(i), "version": int(v)} for i, v in seen], "action": "approve"},
+        headers={"X-CSRFToken": csrf_token(other, "/queue")},
+    )
+    assert [r["status"] for r in decided.get_json()["results"]] == ["approved", "approved"]
+    open_queue(page)
+    page.goto("/queue?tab=approved")
+    card_of(page, "c0").focus()
+    page.keyboard.press("u")
+    expect(card_of(page, "c0").locator(".card-message")).to_contain_text(
+        "only li or an admin can undo li's decision"
+    )
+    expect(card_of(page, "c0")).to_be_focused()
+    expect(page.locator("#notice")).not_to_contain_text("updated")
+    assert status_of(client, auth, "c0") == "approved"
 
 
 def test_enter_rejects_with_the_chosen_reason_and_escape_cancels(queue_page, client, auth):
@@ -151,8 +178,6 @@ def test_a_comment_waiting_for_its_article_leaves_the_wait_when_it_comes(app, cl
     waiting = card_of(page, "c0")
     expect(waiting).to_contain_text("unknown article")
     expect(waiting).to_contain_text("not known to the service")
-    from tests import sample_data
-
     client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
     page.reload()
     # Premoderation holds it still, now for that reason alone, judged on the article.
@@ -162,6 +187,20 @@ def test_a_comment_waiting_for_its_article_leaves_the_wait_when_it_comes(app, cl
     expect(card_of(page, "c0").locator(".history")).to_contain_text(
         "decided again: its article was posted"
     )
+
+
+def test_highlights_mark_each_meaningful_word_once(app, client, auth, page):
+    add_moderator(app)
+    post_comments(client, auth, [sample_data.REPEATED_INSULT])
+    open_queue(page)
+    page.goto("/queue?tab=all")
+    marks = card_of(page, "c0").locator(".text mark")
+    expect(marks.first).to_be_visible()
+    marked = [word.lower() for word in marks.all_inner_texts()]
+    assert 0 < len(marked) <= 6
+    assert len(set(marked)) == len(marked), f"a word marked twice: {marked}"
+    assert not {"a", "should", "up", "you", "this"} & set(marked), marked
+    assert marked.count("moron") == 1
 
 
 def test_times_say_their_zone_and_the_audit_log_links_decisions(queue_page):
