@@ -60,6 +60,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         every_minute={
             "check_runs": training_runs.check_runs,
             "sweep_webhooks": webhook_jobs.deliver_job,
+            # Re-scoring and late articles keep no row of their own: these
+            # find what a lost job left undone from the comments themselves.
+            "recover_rescoring": comments.requeue_lost_rescoring,
+            "recover_waiting_comments": late_articles.requeue_lost_waiting,
         },
     )
     errors.register_error_handlers(app)

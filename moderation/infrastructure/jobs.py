@@ -13,9 +13,13 @@ they can run on other machines. Where the queue lives comes from
 - ``memory://``: each job runs at once, in the caller (the tests).
 
 Huey removes a job from the queue when a worker takes it, so a worker
-killed mid-job loses the message; jobs whose loss matters (retraining)
-keep their state in the database with a heartbeat, and a periodic check
-marks them failed when their worker has stopped (see ``domain.training_runs``).
+killed mid-job loses the message. No job's loss goes unnoticed: retraining
+keeps its state in the database with a heartbeat, and a periodic check
+marks it failed when its worker has stopped (``domain.training_runs``);
+re-scoring and deciding comments that waited for their article are found
+undone from the comments themselves and queued again by periodic checks
+(``comments.requeue_lost_rescoring``, ``late_articles.requeue_lost_waiting``);
+webhook delivery is swept every minute (``domain.webhook_jobs``).
 """
 
 import logging
@@ -57,9 +61,11 @@ class Jobs:
         """Run ``function`` as job ``name``, in an app context of its own."""
         app = self.app
 
-        def in_app_context(*args):
+        def in_app_context(*args) -> None:
+            # What a job did is in the database; a value returned here would
+            # sit in Huey's result store until someone read it.
             with app.app_context():
-                return function(*args)
+                function(*args)
 
         in_app_context.__name__ = name
         if every_minute:
