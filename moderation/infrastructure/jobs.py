@@ -23,19 +23,24 @@ webhook delivery is swept every minute (``domain.webhook_jobs``).
 """
 
 import logging
+import os
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import huey
 from flask import Flask, current_app, has_app_context
 from huey.consumer import Consumer
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.orm import Session
 
 from moderation.infrastructure.db import db
 
 logger = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5.0
 
 
 def make_queue(url: str, instance_path: str) -> huey.Huey:
@@ -126,6 +131,40 @@ def queued_arguments(name: str) -> set[tuple]:
 
 def schedule_once(name: str, delay: float) -> None:
     current_app.extensions["jobs"].schedule_once(name, delay)
+
+
+def worker_name() -> str:
+    """This thread of this process on this machine, as the job's row names it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+@contextmanager
+def heartbeat(statement: Callable[[], Executable]) -> Iterator[None]:
+    """While the block runs, execute ``statement()`` and commit every few
+    seconds, on a connection of its own: the job's session may be busy for
+    minutes. A periodic check tells a job whose worker died by its stale
+    heartbeat. A job that writes should commit inside the block: on
+    SQLite a beat waits for the job's write lock."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            with app.app_context():
+                try:
+                    db.session.execute(statement())
+                    db.session.commit()
+                except Exception:  # a locked database, say: the next beat may pass
+                    db.session.rollback()
+                    logger.warning("a job's heartbeat was not written", exc_info=True)
+
+    beating = threading.Thread(target=beat, daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
 
 
 # Jobs a session asks for, queued when (and only if) its transaction commits.
