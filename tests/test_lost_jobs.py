@@ -14,6 +14,7 @@ from moderation.domain.live_model import ModelPromotion
 from moderation.domain.orm import Article
 from moderation.infrastructure.db import db, utcnow
 from tests import sample_data
+from tests.job_helpers import lose_the_queued_jobs, queued, run_the_queued_jobs, waiting_queue
 from tests.test_model_cli import assert_decided_again_by, hold_the_example_comments
 
 ARTICLE = sample_data.EXAMPLE_ARTICLE
@@ -22,24 +23,7 @@ LONG_AGO = timedelta(minutes=5)
 
 @pytest.fixture
 def app_config(tmp_path):
-    # A real queue: jobs wait in it for a worker instead of running at once.
-    return {"MODERATION_JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite'}"}
-
-
-def queued(app) -> list[str]:
-    return [task.name for task in app.extensions["jobs"].queue.pending()]
-
-
-def lose_the_queued_jobs(app) -> None:
-    """What a worker that took them and died leaves: nothing in the queue."""
-    app.extensions["jobs"].queue.flush()
-
-
-def run_the_queued_jobs(app) -> None:
-    """What a worker does with the queue."""
-    queue = app.extensions["jobs"].queue
-    while (task := queue.dequeue()) is not None:
-        queue.execute(task)
+    return waiting_queue(tmp_path)
 
 
 def sweep(app, check) -> object:

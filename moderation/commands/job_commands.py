@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from moderation.domain import comments, late_articles, training_runs
+from moderation.domain import comments, label_imports, late_articles, training_runs
 
 jobs_cli = AppGroup("jobs", help="Run background jobs: retraining and the like.")
 
@@ -31,6 +31,12 @@ def jobs_work(workers):
     lost = training_runs.requeue_lost_runs()
     if lost:
         click.echo(f"queued {lost} retraining(s) the queue had lost again", err=True)
+    stopped = label_imports.fail_stopped_imports()
+    if stopped:
+        click.echo(f"marked {stopped} label import(s) of stopped workers failed", err=True)
+    lost = label_imports.requeue_lost_imports()
+    if lost:
+        click.echo(f"queued {lost} label import(s) the queue had lost again", err=True)
     if comments.requeue_lost_rescoring():
         click.echo("queued the re-scoring of held comments again", err=True)
     articles = late_articles.requeue_lost_waiting()
