@@ -3,8 +3,9 @@
 Run as many as the work needs, each with the same configuration as the app
 instances (database, ``MODERATION_JOBS_URL``, ``MODERATION_MODEL_DIR``, and
 ``MODERATION_BASE_DATA`` for retraining). Ctrl+C (SIGINT) lets running jobs
-finish; SIGTERM stops at once, and a retraining it was running is marked
-failed by the next worker's periodic check.
+finish; SIGTERM stops at once: a retraining or label import it was running
+is marked failed, and a re-scoring or late article's decisions it was
+making are queued again, by the next worker's periodic check.
 """
 
 import click

@@ -1,6 +1,7 @@
 """Background jobs on Huey: work that must not run in a web request.
 
-Retraining, re-scoring held comments and webhook delivery run as jobs, so
+Retraining, re-scoring held comments, deciding comments that waited for
+their article, label imports and webhook delivery run as jobs, so
 a web worker that is recycled or killed takes none of them with it, and
 they can run on other machines. Where the queue lives comes from
 ``MODERATION_JOBS_URL``:
@@ -15,7 +16,8 @@ they can run on other machines. Where the queue lives comes from
 Huey removes a job from the queue when a worker takes it, so a worker
 killed mid-job loses the message. No job's loss goes unnoticed: retraining
 keeps its state in the database with a heartbeat, and a periodic check
-marks it failed when its worker has stopped (``domain.training_runs``);
+marks it failed when its worker has stopped (``domain.training_runs``,
+and so for label imports, ``domain.label_imports``);
 re-scoring and deciding comments that waited for their article are found
 undone from the comments themselves and queued again by periodic checks
 (``comments.requeue_lost_rescoring``, ``late_articles.requeue_lost_waiting``);
