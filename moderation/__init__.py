@@ -11,7 +11,14 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import commands, config
-from moderation.domain import comments, late_articles, training_runs, webhook_jobs, webhooks
+from moderation.domain import (
+    comments,
+    label_imports,
+    late_articles,
+    training_runs,
+    webhook_jobs,
+    webhooks,
+)
 from moderation.infrastructure import db, jobs, outbound, redaction
 from moderation.web import (
     account_pages,
@@ -55,11 +62,17 @@ def create_app(test_config: dict | None = None) -> Flask:
             "retrain": training_runs.run_job,
             "rescore_pending": comments.rescore_pending_job,
             "decide_waiting_comments": late_articles.decide_waiting_job,
+            label_imports.JOB: label_imports.run_job,
             webhooks.DELIVERY_JOB: webhook_jobs.deliver_job,
         },
         every_minute={
             "check_runs": training_runs.check_runs,
+            "check_label_imports": label_imports.check_imports,
             "sweep_webhooks": webhook_jobs.deliver_job,
+            # Re-scoring and late articles keep no row of their own: these
+            # find what a lost job left undone from the comments themselves.
+            "recover_rescoring": comments.requeue_lost_rescoring,
+            "recover_waiting_comments": late_articles.requeue_lost_waiting,
         },
     )
     errors.register_error_handlers(app)

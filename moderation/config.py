@@ -70,6 +70,11 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MODERATION_MAX_BODY_BYTES", 2 * 1024 * 1024)),
         "MODERATION_MAX_TEXT_CHARS": int(os.environ.get("MODERATION_MAX_TEXT_CHARS", 20000)),
+        # A file of labels uploaded on the admin page (stored in the database
+        # until a job worker imports it): about 100,000 labels.
+        "MODERATION_MAX_LABEL_FILE_BYTES": int(
+            os.environ.get("MODERATION_MAX_LABEL_FILE_BYTES", 20 * 1024 * 1024)
+        ),
         "MODERATION_BATCH_LIMIT": int(os.environ.get("MODERATION_BATCH_LIMIT", 500)),
         "MODERATION_FEED_PAGE_SIZE": int(os.environ.get("MODERATION_FEED_PAGE_SIZE", 100)),
         # The shipped model's recommended thresholds (its manifest's

@@ -24,7 +24,7 @@ from moderation.domain.orm import (
     Report,
     Site,
 )
-from moderation.domain.orm_learning import LabelledExample, TrainingRun
+from moderation.domain.orm_learning import LabelImport, LabelledExample, TrainingRun
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.domain.sites import create_site
 from moderation.infrastructure.db import db, ensure_schema
@@ -133,6 +133,7 @@ def app(database_url, model_dir, _migrated, app_config):
             Comment,
             Article,
             LabelledExample,
+            LabelImport,
             Site,
             Moderator,
             TrainingRun,

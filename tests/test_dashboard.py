@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
-from moderation.domain import dashboard
+from moderation.domain import dashboard, dashboard_charts
 from moderation.domain.orm import Comment, Decision, Site
 from moderation.infrastructure.db import db
 
@@ -99,7 +99,7 @@ def test_figures_count_verdicts_not_holds_and_draw_the_last_days(app):
     ] == [0, 3, 3, 2, 1]
     assert queue["2026-11-30"]["oldest_wait_hours"] == 72.0
     assert queue["2026-11-28"]["oldest_wait_hours"] == 36.0
-    assert len(stats["per_day"]) == dashboard.DAYS == len(stats["queue"])
+    assert len(stats["per_day"]) == dashboard_charts.DAYS == len(stats["queue"])
     # Grouped queries only: no statement reads the comments themselves.
     assert statements and not any("comments.text" in sql for sql in statements)
     weeks = {row["week"].isoformat(): row for row in stats["overturn_by_week"]}
@@ -115,7 +115,7 @@ def test_a_later_decision_replaces_the_earlier_and_waits_begin_before_the_window
     queue's longest wait counts a comment that was already waiting when the
     charts' window began from its arrival (read a few ids at a time); the
     day's arrivals come out the same however their comments are read."""
-    monkeypatch.setattr(dashboard, "IN_LIST", 1)
+    monkeypatch.setattr(dashboard_charts, "IN_LIST", 1)
     with app.app_context():
         site = Site(name="Example Tribune", key_hash="x" * 64, key_prefix="x")
         db.session.add(site)
@@ -146,7 +146,7 @@ def test_a_later_decision_replaces_the_earlier_and_waits_begin_before_the_window
         db.session.commit()
         stats = dashboard.figures(NOW)
         # Arrivals' comments looked up one by one (ids far apart) count the same.
-        monkeypatch.setattr(dashboard, "SPAN_FOR_A_RANGE", 0)
+        monkeypatch.setattr(dashboard_charts, "SPAN_FOR_A_RANGE", 0)
         assert dashboard.figures(NOW) == stats
 
     assert stats["reviewed"] == 3 and stats["overturn_rate"] == round(2 / 3, 3)

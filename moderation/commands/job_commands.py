@@ -3,15 +3,16 @@
 Run as many as the work needs, each with the same configuration as the app
 instances (database, ``MODERATION_JOBS_URL``, ``MODERATION_MODEL_DIR``, and
 ``MODERATION_BASE_DATA`` for retraining). Ctrl+C (SIGINT) lets running jobs
-finish; SIGTERM stops at once, and a retraining it was running is marked
-failed by the next worker's periodic check.
+finish; SIGTERM stops at once: a retraining or label import it was running
+is marked failed, and a re-scoring or late article's decisions it was
+making are queued again, by the next worker's periodic check.
 """
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from moderation.domain import training_runs
+from moderation.domain import comments, label_imports, late_articles, training_runs
 
 jobs_cli = AppGroup("jobs", help="Run background jobs: retraining and the like.")
 
@@ -31,6 +32,17 @@ def jobs_work(workers):
     lost = training_runs.requeue_lost_runs()
     if lost:
         click.echo(f"queued {lost} retraining(s) the queue had lost again", err=True)
+    stopped = label_imports.fail_stopped_imports()
+    if stopped:
+        click.echo(f"marked {stopped} label import(s) of stopped workers failed", err=True)
+    lost = label_imports.requeue_lost_imports()
+    if lost:
+        click.echo(f"queued {lost} label import(s) the queue had lost again", err=True)
+    if comments.requeue_lost_rescoring():
+        click.echo("queued the re-scoring of held comments again", err=True)
+    articles = late_articles.requeue_lost_waiting()
+    if articles:
+        click.echo(f"queued again the comments waiting for {articles} article(s)", err=True)
     registry.consumer(workers=workers).run()
 
 

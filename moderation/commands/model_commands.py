@@ -205,6 +205,8 @@ def labels_import(path, site_name):
     """Import labels from JSON Lines or CSV (id,text,abusive,on_topic,article_id):
     all of them, or none when any line is bad. A label is identified by
     (site, id): importing it again updates it."""
+    # Here, not as a job (the admin page queues one): the operator waits
+    # for the answer at the terminal, with no request timeout to mind.
     try:
         site = labels.site_for_import(site_name)
     except ValueError as exc:

@@ -6,10 +6,11 @@ status a comment takes, including its first, writes a ``Decision``.
 """
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
@@ -17,7 +18,8 @@ from moderation.domain.orm import Article, Comment, Decision, Site, Status
 from moderation.domain.policy import Thresholds, decide
 from moderation.domain.validation import ArticleInput
 from moderation.domain.webhooks import queue_event
-from moderation.infrastructure.db import db, utcnow
+from moderation.infrastructure import jobs
+from moderation.infrastructure.db import as_utc, db, utcnow
 from moderation.learning.attributes import SPAM
 from moderation.learning.examples import article_text
 
@@ -106,6 +108,17 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
     return len(held), changed
 
 
+def latest_decision_id():
+    """A comment's latest decision's id, as a subquery of a query of comments."""
+    earlier = aliased(Decision)
+    return (
+        select(func.max(earlier.id))
+        .where(earlier.comment_id == Comment.id)
+        .correlate(Comment)
+        .scalar_subquery()
+    )
+
+
 def rescore_pending_job() -> None:
     """The job queued after each promotion or rollback: held comments are
     decided again by the model now live, as ``flask models rescore-pending``
@@ -113,6 +126,42 @@ def rescore_pending_job() -> None:
     scored, changed = rescore_pending(Thresholds.from_config(current_app.config), fresh=True)
     db.session.commit()
     log.info("re-scored %d held comment(s) with the live model; %d changed", scored, changed)
+
+
+def requeue_lost_rescoring(grace_seconds: float | None = None) -> bool:
+    """Queue the re-scoring again when comments the model holds still carry
+    another version's scores well after the last promotion or rollback.
+
+    Huey takes a job off the queue when a worker starts it, so a worker
+    that dies during the re-scoring (or a queue that was away at the
+    promotion's commit) leaves them so for ever; the job, run again,
+    decides them with the live model. Once it has run, every such comment
+    carries the live version, so this queues nothing more. Returns whether
+    it queued one."""
+    if grace_seconds is None:
+        grace_seconds = current_app.config["MODERATION_JOB_STALE_SECONDS"]
+    last_change = live_model.history(limit=1)
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    # Before the grace period is out, the promotion's own job may be on its way.
+    if not last_change or as_utc(last_change[0].promoted_at) > cutoff:
+        return False
+    # The same comments rescore_pending takes: pending, the model's last word.
+    outdated = db.session.scalar(
+        select(Comment.id)
+        .join(Decision, Decision.id == latest_decision_id())
+        .where(
+            Comment.status == Status.PENDING,
+            Decision.actor_type == "model",
+            Comment.model_version.is_not(None),
+            Comment.model_version != last_change[0].version,
+        )
+        .limit(1)
+    )
+    if outdated is None or () in jobs.queued_arguments("rescore_pending"):
+        return False
+    jobs.enqueue("rescore_pending")
+    log.warning("re-scoring held comments again: the job after the last promotion did not finish")
+    return True
 
 
 def redecide(comment: Comment, score, version: str, thresholds, standing: str, note: str) -> bool:

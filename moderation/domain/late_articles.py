@@ -8,17 +8,19 @@ a moderator has already decided (or put back) are left to the moderators.
 """
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import selectinload
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
-from moderation.domain.comments import redecide
-from moderation.domain.orm import Article, Comment, Status
+from moderation.domain.comments import latest_decision_id, redecide
+from moderation.domain.orm import Article, Comment, Decision, Status
 from moderation.domain.policy import UNKNOWN_ARTICLE, Thresholds
-from moderation.infrastructure.db import db
+from moderation.infrastructure import jobs
+from moderation.infrastructure.db import db, utcnow
 from moderation.learning.examples import article_text
 
 log = logging.getLogger(__name__)
@@ -79,3 +81,45 @@ def decide_waiting_job(site_id: int, article_external_id: str) -> None:
     db.session.commit()
     if decided:
         log.info("decided %d comment(s) that waited for article %s", decided, article.external_id)
+
+
+def requeue_lost_waiting(grace_seconds: float | None = None) -> int:
+    """Queue again the job of every article posted more than the grace
+    period ago whose comments still wait for it; returns how many.
+
+    The job can be lost with the worker that took it (Huey takes a job off
+    the queue when a worker starts it), or never queued (the queue was away
+    after the article's commit); a comment that committed while the job
+    ran is not seen by it either. Once they are decided, their reasons no
+    longer hold ``unknown_article``, so nothing is queued again."""
+    if grace_seconds is None:
+        grace_seconds = current_app.config["MODERATION_JOB_STALE_SECONDS"]
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    # The same comments decide_waiting_comments takes.
+    articles = db.session.execute(
+        select(Comment.site_id, Comment.article_external_id)
+        .distinct()
+        .join(
+            Article,
+            (Article.site_id == Comment.site_id)
+            & (Article.external_id == Comment.article_external_id),
+        )
+        .join(Decision, Decision.id == latest_decision_id())
+        .where(
+            Comment.status == Status.PENDING,
+            Decision.actor_type == "model",
+            cast(Comment.reasons, String).contains(f'"{UNKNOWN_ARTICLE}"', autoescape=True),
+            Article.updated_at < cutoff,
+        )
+    ).tuples()
+    queued = jobs.queued_arguments("decide_waiting_comments")
+    lost = [
+        (site_id, article_id)
+        for site_id, article_id in articles
+        if (site_id, article_id) not in queued
+    ]
+    for site_id, article_id in lost:
+        jobs.enqueue("decide_waiting_comments", site_id, article_id)
+    if lost:
+        log.warning("deciding again the comments of %d article(s) whose job was lost", len(lost))
+    return len(lost)

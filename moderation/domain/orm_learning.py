@@ -1,10 +1,11 @@
 """The stored state of the models' life at a site: labelled examples to
-retrain on and the retraining runs (which version is live is kept by
-``live_model``). Apart from ``orm`` to keep each module readable at a sitting."""
+retrain on, the files of labels being imported, and the retraining runs
+(which version is live is kept by ``live_model``). Apart from ``orm`` to
+keep each module readable at a sitting."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.domain.orm import EXTERNAL_ID_LENGTH
@@ -59,4 +60,35 @@ class TrainingRun(db.Model):
     worker: Mapped[str | None] = mapped_column(String(120))
     # The worker running it writes this every few seconds; a stale one means
     # the worker stopped (killed, or its machine went away).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LabelImport(db.Model):
+    """A file of labels uploaded on the admin page, imported by a job worker
+    (``label_imports``), and what came of it."""
+
+    __tablename__ = "label_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    # The file as uploaded, until the job has read it: in the database
+    # because app instances and job workers may be on different machines.
+    # Deferred: listing the imports must not read every file.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    started_by: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # queued, running, imported or failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[str] = mapped_column(Text, default="")
+    # Labels stored, once imported.
+    imported: Mapped[int | None]
+    # The bad lines of a refused file, "line N: ...", the first few hundred.
+    problems: Mapped[list | None] = mapped_column(JSON)
+    # Set while queued or running, cleared when finished: unique, so one
+    # import per site (or of the operator's labels) at a time.
+    active_for: Mapped[str | None] = mapped_column(String(32), unique=True)
+    worker: Mapped[str | None] = mapped_column(String(120))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

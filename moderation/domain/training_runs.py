@@ -10,9 +10,6 @@ queued or running, its ``active_for`` key (unique) refuses a second one for
 the same site.
 """
 
-import os
-import socket
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,8 +21,6 @@ from moderation.domain.orm_learning import TrainingRun
 from moderation.domain.policy import Thresholds
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db, utcnow
-
-HEARTBEAT_SECONDS = 5.0
 
 
 class AlreadyRunning(ValueError):
@@ -51,10 +46,6 @@ def queue_run(by: str, site_id: int | None = None) -> TrainingRun:
     return run
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 def run_job(run_id: int) -> None:
     """The job: train, gate, maybe promote; the row says how far it got."""
     from moderation.domain import retraining
@@ -64,17 +55,15 @@ def run_job(run_id: int) -> None:
     taken = db.session.execute(
         update(TrainingRun)
         .where(TrainingRun.id == run_id, TrainingRun.status == "queued")
-        .values(status="running", worker=worker_name(), heartbeat_at=utcnow(), progress="starting")
+        .values(
+            status="running", worker=jobs.worker_name(), heartbeat_at=utcnow(), progress="starting"
+        )
     ).rowcount
     db.session.commit()
     if not taken:
         return  # already taken, or marked failed while it waited
     run = db.session.get(TrainingRun, run_id)
-    app = current_app._get_current_object()
-    stop = threading.Event()
-    beating = threading.Thread(target=_heartbeat, args=(app, run_id, stop), daemon=True)
-    beating.start()
-    config = app.config
+    config = current_app.config
     request = retraining.Request(
         data=config["MODERATION_BASE_DATA"],
         articles=config.get("MODERATION_BASE_ARTICLES"),
@@ -91,34 +80,29 @@ def run_job(run_id: int) -> None:
         )
         db.session.commit()
 
-    try:
-        if not request.data:
-            raise ValueError("this job worker has no MODERATION_BASE_DATA to train on")
-        outcome = retraining.run(
-            Path(config["MODERATION_MODEL_DIR"]), request, Thresholds.from_config(config), log=note
-        )
-        status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
-    except Exception as exc:  # reported on the admin page, never lost in a worker's log
-        db.session.rollback()
-        app.logger.exception("retraining %s failed", run_id)
-        outcome, status, message = None, "failed", f"failed: {exc}"
-    finally:
-        stop.set()
-        beating.join()
+    with jobs.heartbeat(lambda: _beat(run_id)):
+        try:
+            if not request.data:
+                raise ValueError("this job worker has no MODERATION_BASE_DATA to train on")
+            outcome = retraining.run(
+                Path(config["MODERATION_MODEL_DIR"]), request, Thresholds.from_config(config),
+                log=note,
+            )  # fmt: skip
+            status, message = ("promoted" if outcome.promoted else "kept"), outcome.note
+        except Exception as exc:  # reported on the admin page, never lost in a worker's log
+            db.session.rollback()
+            current_app.logger.exception("retraining %s failed", run_id)
+            outcome, status, message = None, "failed", f"failed: {exc}"
     _finish(run_id, status, message, outcome.version if outcome else None)
     db.session.commit()
 
 
-def _heartbeat(app, run_id: int, stop: threading.Event) -> None:
-    # Its own connection: the job's session is busy training for minutes.
-    while not stop.wait(HEARTBEAT_SECONDS):
-        with app.app_context():
-            db.session.execute(
-                update(TrainingRun)
-                .where(TrainingRun.id == run_id, TrainingRun.status == "running")
-                .values(heartbeat_at=utcnow())
-            )
-            db.session.commit()
+def _beat(run_id: int):
+    return (
+        update(TrainingRun)
+        .where(TrainingRun.id == run_id, TrainingRun.status == "running")
+        .values(heartbeat_at=utcnow())
+    )
 
 
 def _finish(run_id: int, status: str, message: str, version: str | None) -> None:

@@ -1,6 +1,7 @@
 """Background jobs on Huey: work that must not run in a web request.
 
-Retraining, re-scoring held comments and webhook delivery run as jobs, so
+Retraining, re-scoring held comments, deciding comments that waited for
+their article, label imports and webhook delivery run as jobs, so
 a web worker that is recycled or killed takes none of them with it, and
 they can run on other machines. Where the queue lives comes from
 ``MODERATION_JOBS_URL``:
@@ -13,25 +14,35 @@ they can run on other machines. Where the queue lives comes from
 - ``memory://``: each job runs at once, in the caller (the tests).
 
 Huey removes a job from the queue when a worker takes it, so a worker
-killed mid-job loses the message; jobs whose loss matters (retraining)
-keep their state in the database with a heartbeat, and a periodic check
-marks them failed when their worker has stopped (see ``domain.training_runs``).
+killed mid-job loses the message. No job's loss goes unnoticed: retraining
+keeps its state in the database with a heartbeat, and a periodic check
+marks it failed when its worker has stopped (``domain.training_runs``,
+and so for label imports, ``domain.label_imports``);
+re-scoring and deciding comments that waited for their article are found
+undone from the comments themselves and queued again by periodic checks
+(``comments.requeue_lost_rescoring``, ``late_articles.requeue_lost_waiting``);
+webhook delivery is swept every minute (``domain.webhook_jobs``).
 """
 
 import logging
+import os
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import huey
 from flask import Flask, current_app, has_app_context
 from huey.consumer import Consumer
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.orm import Session
 
 from moderation.infrastructure.db import db
 
 logger = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5.0
 
 
 def make_queue(url: str, instance_path: str) -> huey.Huey:
@@ -57,9 +68,11 @@ class Jobs:
         """Run ``function`` as job ``name``, in an app context of its own."""
         app = self.app
 
-        def in_app_context(*args):
+        def in_app_context(*args) -> None:
+            # What a job did is in the database; a value returned here would
+            # sit in Huey's result store until someone read it.
             with app.app_context():
-                return function(*args)
+                function(*args)
 
         in_app_context.__name__ = name
         if every_minute:
@@ -120,6 +133,40 @@ def queued_arguments(name: str) -> set[tuple]:
 
 def schedule_once(name: str, delay: float) -> None:
     current_app.extensions["jobs"].schedule_once(name, delay)
+
+
+def worker_name() -> str:
+    """This thread of this process on this machine, as the job's row names it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+@contextmanager
+def heartbeat(statement: Callable[[], Executable]) -> Iterator[None]:
+    """While the block runs, execute ``statement()`` and commit every few
+    seconds, on a connection of its own: the job's session may be busy for
+    minutes. A periodic check tells a job whose worker died by its stale
+    heartbeat. A job that writes should commit inside the block: on
+    SQLite a beat waits for the job's write lock."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            with app.app_context():
+                try:
+                    db.session.execute(statement())
+                    db.session.commit()
+                except Exception:  # a locked database, say: the next beat may pass
+                    db.session.rollback()
+                    logger.warning("a job's heartbeat was not written", exc_info=True)
+
+    beating = threading.Thread(target=beat, daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
 
 
 # Jobs a session asks for, queued when (and only if) its transaction commits.

@@ -1,8 +1,9 @@
 """Admin pages for the model's life: versions, labels, retraining.
 
-Retraining is a job (``domain.training_runs``) that a job worker runs;
-its progress is written to a ``TrainingRun`` row, so any instance can show
-it. The base data it trains on comes from configuration
+Retraining and the import of a file of labels are jobs
+(``domain.training_runs``, ``domain.label_imports``) that a job worker
+runs; their progress is written to a row, so any instance can show it.
+The base data retraining trains on comes from configuration
 (``MODERATION_BASE_DATA``, ``MODERATION_BASE_ARTICLES``).
 """
 
@@ -22,10 +23,11 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from moderation.domain import label_files, labels, live_model, training_runs, webhooks
+from moderation.domain import label_imports, labels, live_model, training_runs, webhooks
 from moderation.domain.orm import Site
 from moderation.domain.orm_learning import TrainingRun
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
+from moderation.domain.validation import unstorable_problem
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
@@ -124,29 +126,47 @@ def retrain():
 def labels_page():
     problems = []
     if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            problems = ["Choose a file to upload."]
-        else:
-            try:
-                found = label_files.parse(upload.read().decode("utf-8"), upload.filename)
-                site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
-                count = labels.store(found, site)
-                db.session.commit()
-                where = f" for {site.name}" if site else ""
-                flash(f"Imported {count} labels{where} from {upload.filename}.", "info")
-                return redirect(url_for("admin.labels_page"))
-            except label_files.LabelFileError as exc:
-                problems = [f"Nothing was imported from {upload.filename}:", *exc.problems]
-            except UnicodeDecodeError:
-                problems = ["The file is not UTF-8 text; nothing was imported."]
+        problems = _queue_label_file()
+        if not problems:
+            return redirect(url_for("admin.labels_page"))
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     return render_template(
         "admin_labels.html",
         problems=problems,
         from_decisions=len(labels.from_decisions()),
         imported=len(labels.imported()),
-        sites=db.session.scalars(select(Site).order_by(Site.name)).all(),
+        sites=sites,
+        site_names={site.id: site.name for site in sites},
+        imports=label_imports.recent(),
+        max_bytes=current_app.config["MODERATION_MAX_LABEL_FILE_BYTES"],
     ), (400 if problems else 200)
+
+
+def _queue_label_file() -> list[str]:
+    """Store the uploaded file and queue its import; the problems that
+    stopped it, if any. Checking and storing a large file's labels takes
+    longer than a request should: a job worker does it."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return ["Choose a file to upload."]
+    name = upload.filename[:255]
+    if problem := unstorable_problem(name):
+        return [f"The file's name {problem}; rename it and upload it again."]
+    content = upload.read()
+    limit = current_app.config["MODERATION_MAX_LABEL_FILE_BYTES"]
+    if len(content) > limit:
+        return [f"{name} is larger than the limit of {limit:,} bytes; nothing was imported."]
+    site = db.session.get(Site, request.form.get("site_id", type=int) or 0)
+    try:
+        import_id = label_imports.queue_import(content, name, site, current_user.username).id
+    except label_imports.AlreadyImporting:
+        db.session.rollback()
+        whose = f"for {site.name}" if site else "without a site"
+        return [f"An import of labels {whose} is already queued or running; wait for it to end."]
+    db.session.commit()
+    jobs.enqueue(label_imports.JOB, import_id)
+    flash(f"Import of {name} queued for a job worker; this page shows how far it has got.", "info")
+    return []
 
 
 @bp.get("/labels.jsonl")

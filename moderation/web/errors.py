@@ -73,6 +73,12 @@ def register_error_handlers(app) -> None:
         if exc.code and exc.code >= 500:
             _log_server_error(app, exc.code, exc, exc.name)
         if not _wants_json():
+            if exc.code == 413:  # an upload on an admin page, most likely
+                limit = request.max_content_length
+                message = (
+                    f"The upload is larger than the limit of {limit:,} bytes; nothing was stored."
+                )
+                return render_template("error.html", message=message), 413
             return exc
         if perspective_wire.under_prefix():
             return _perspective_http_error(exc)

@@ -10,7 +10,7 @@ comment fails alone. JSON nested deeper than ``MAX_JSON_DEPTH`` is a 400
 too, never a crash of the parser.
 """
 
-from flask import Request, render_template, request
+from flask import Request, current_app, render_template, request
 
 from moderation.domain.refusals import ApiError
 from moderation.domain.validation import unstorable_fields, unstorable_problem
@@ -20,6 +20,10 @@ MAX_JSON_DEPTH = 64
 # Views that parse a list of items (under this key of the body) and report
 # each item's problems on its own.
 CHECKED_PER_ITEM = {"api.post_comments_batch": "comments"}
+# Views that take an upload larger than MAX_CONTENT_LENGTH, with the setting
+# that limits it, and room for the form's other fields.
+LARGER_BODIES = {"admin.labels_page": "MODERATION_MAX_LABEL_FILE_BYTES"}
+SLACK = 64 * 1024
 
 
 def json_depth(data) -> int:
@@ -42,7 +46,21 @@ class JsonTooDeep(ValueError):
 class BoundedJsonRequest(Request):
     """Parses JSON bodies as Flask does, but a body nested too deeply to
     parse (the parser recurses) or deeper than ``MAX_JSON_DEPTH`` is
-    invalid JSON rather than a RecursionError."""
+    invalid JSON rather than a RecursionError; and takes the larger bodies
+    of ``LARGER_BODIES``' views."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        # Whichever reads the body first (the CSRF check, say) sees the
+        # view's own limit: it is known once the URL has been matched.
+        setting = LARGER_BODIES.get(self.endpoint or "")
+        if setting and self._max_content_length is None and current_app:
+            return current_app.config[setting] + SLACK
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
     def get_json(self, force=False, silent=False, cache=True):
         try:
