@@ -22,7 +22,7 @@ Sources cited per case:
 import pytest
 
 from moderation.learning.scoring import load_scorer
-from moderation.web.perspective_api import PERSPECTIVE_ATTRIBUTES
+from moderation.web.perspective_request import PERSPECTIVE_ATTRIBUTES
 from tests import sample_data
 
 ANALYZE = "/v1alpha1/comments:analyze"
