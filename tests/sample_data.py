@@ -5,9 +5,11 @@ project uses for demos (a 2011 report on a Pakistan-Russia counter-terrorism
 accord); everything else is written for the tests.
 
 The texts tests assert a model's behaviour on (``ASSERTED``: the example
-comments, the insult, the spam and a polite remark) are never training rows:
-the fixture model must generalise to them from other rows that share their
-words, so a model that only memorised its training data fails those tests.
+comments, the insult, the spam, a polite and a profane remark) are never
+training rows: the fixture model must generalise to them from other rows
+that share their words, so a model that only memorised its training data
+fails those tests. Nor are they rows of the shipped model's data
+(``test_shipped_model.py`` checks it where that data is present).
 """
 
 import json
@@ -35,7 +37,9 @@ EXAMPLE_COMMENTS = [
 INSULT = "You are a worthless idiot and should shut up"
 SPAM = "Check out my channel and subscribe!!! www.example.com"
 POLITE = "I hope the council spends the money on schools and buses"
-ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE]
+# Swearing at a late bus, not at a person: profane, not an insult.
+PROFANE = "Holy shit, the damn bus was late again"
+ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE, PROFANE]
 
 ARTICLES = [
     EXAMPLE_ARTICLE,
