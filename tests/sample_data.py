@@ -5,9 +5,11 @@ project uses for demos (a 2011 report on a Pakistan-Russia counter-terrorism
 accord); everything else is written for the tests.
 
 The texts tests assert a model's behaviour on (``ASSERTED``: the example
-comments, the insults, the spam and a polite remark) are never training rows:
-the fixture model must generalise to them from other rows that share their
-words, so a model that only memorised its training data fails those tests.
+comments, the insults, the spam, a polite and a profane remark) are never
+training rows: the fixture model must generalise to them from other rows
+that share their words, so a model that only memorised its training data
+fails those tests. Nor are they rows of the shipped model's data
+(``test_shipped_model.py`` checks it where that data is present).
 """
 
 import json
@@ -41,7 +43,9 @@ REPEATED_INSULT = (
     "You stupid moron, you pathetic loser, you worthless idiot, a troll, a disgusting pig: "
     "this garbage should shut up, MORON. Moron!"
 )
-ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE, REPEATED_INSULT]
+# Swearing at a late bus, not at a person: profane, not an insult.
+PROFANE = "Holy shit, the damn bus was late again"
+ASSERTED = [*EXAMPLE_COMMENTS, INSULT, SPAM, POLITE, REPEATED_INSULT, PROFANE]
 
 ARTICLES = [
     EXAMPLE_ARTICLE,

@@ -113,12 +113,18 @@ def test_the_same_comment_id_at_two_sites_is_two_labels(app, client, site_key):
 @pytest.mark.parametrize(
     "change",
     [
+        # Perspective's "Methods" page: attributeScores holds "the attribute scores that the
+        # client believes the comment should have", as PROBABILITY scores "in the range [0,1]".
+        # Refusing one without a summary value is our rule (issue 13, item 6): it is the label.
         {"attributeScores": {}},
         {"attributeScores": {"TOXICITY": {"summaryScore": {"value": 2}}}},
         {"attributeScores": {"TOXICITY": {"summaryScore": {}}}},
+        # Its "Limits and errors" page: "Unknown requested attribute: <attr_name>".
         {"attributeScores": {"NOPE": {"summaryScore": {"value": 1}}}},
+        # Our rule (issue 12, item 2), not Perspective's: what cannot be stored is refused.
         {"comment": {"text": "nul \x00 inside"}},
         {"clientToken": "x" * 256},
+        # "Attribute <attr_name> does not support request languages: <lang1, lang2>".
         {"languages": ["de"]},
     ],
 )

@@ -14,15 +14,15 @@ Sources cited per case:
   body ``{comment: {text}, doNotStore, requestedAttributes: {[model]: {}},
   languages: [convertLanguage(locale)]}``; locales en-US/es/fr-FR/de/pt-BR
   become en/es/fr/de/pt.
-- [google] Google APIs' key errors as Perspective returns them (400
-  INVALID_ARGUMENT "API key not valid. Please pass a valid API key." with an
-  ErrorInfo API_KEY_INVALID; 403 PERMISSION_DENIED when no key is sent).
+Google's own sources (error format, keys, CORS) are listed in
+``test_perspective_conformance_http.py``. Where a case is our rule and not
+Perspective's, its comment says so and names the issue that set it.
 """
 
 import pytest
 
 from moderation.learning.scoring import load_scorer
-from moderation.web.perspective_api import PERSPECTIVE_ATTRIBUTES
+from moderation.web.perspective_request import PERSPECTIVE_ATTRIBUTES
 from tests import sample_data
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -234,7 +234,9 @@ def test_score_threshold_leaves_out_lower_scores(client, site_key):
 
 
 def test_html_is_stripped_and_spans_point_into_the_markup(client, site_key):
-    # [methods] comment.type: "PLAIN_TEXT" or "HTML".
+    # [methods] comment.type: "PLAIN_TEXT" or "HTML", "Currently only PLAIN_TEXT is
+    # supported". Stripping HTML and pointing spans into the markup is our rule
+    # (issue 13, item 4), not Perspective's: it refuses HTML.
     markup = "<p>You are a <b>worthless</b> idiot &amp; should shut up.</p><p>Thanks.</p>"
     body = {"comment": {"text": markup, "type": "HTML"}, "languages": ["en"],
             "spanAnnotations": True, "requestedAttributes": {"TOXICITY": {}}}  # fmt: skip
@@ -254,6 +256,7 @@ def test_html_is_stripped_and_spans_point_into_the_markup(client, site_key):
 def test_span_offsets_count_utf16_code_units(client, site_key):
     # Perspective's clients are JavaScript ([talk], perspective-api-client): text.slice(begin,
     # end) counts UTF-16 code units, so an emoji (one code point, two units) shifts later spans.
+    # [methods] does not name the unit: UTF-16 is our reading (issue 13, item 7).
     text = "I love this 😀. You are a worthless idiot."
     body = {"comment": {"text": text}, "languages": ["en"], "spanAnnotations": True,
             "requestedAttributes": {"TOXICITY": {}}}  # fmt: skip
@@ -265,6 +268,9 @@ def test_span_offsets_count_utf16_code_units(client, site_key):
 
 
 def test_lone_surrogate_is_a_400_not_a_crash(client, site_key):
+    # Our rule (issue 12, item 2), not Perspective's: text that cannot be stored is a 400
+    # naming the field, in Google's error shape and INVALID_REQUEST, Perspective's type for
+    # "any other request format error" ([errors]).
     raw = '{"comment": {"text": "bad \\ud83d here"}, "requestedAttributes": {"TOXICITY": {}}}'
     response = client.post(f"{ANALYZE}?key={site_key}", data=raw, content_type="application/json")
     error_of(response, 400, "INVALID_ARGUMENT", "INVALID_REQUEST")
@@ -277,6 +283,8 @@ def test_lone_surrogate_is_a_400_not_a_crash(client, site_key):
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash(client, site_key):
+    # Our rule (issue 12, item 3), not Perspective's: a body too deep to parse is a 400
+    # INVALID_REQUEST ([errors]), never a 500.
     response = client.post(
         f"{ANALYZE}?key={site_key}", data="[" * 100_000, content_type="application/json"
     )

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
 
 from moderation.learning.artifacts import (
     current_version,
@@ -15,7 +16,8 @@ from moderation.learning.datasets import LabelledComment, read_articles, read_co
 from moderation.learning.pairs import on_topic_pairs
 from moderation.learning.scoring import load_scorer
 from moderation.learning.splits import group_of, in_validation
-from moderation.learning.training import train_models
+from moderation.learning.textfeatures import LinearAttributes
+from moderation.learning.training import _drop_weak_attributes, train_models
 from tests import sample_data
 from tests.encoders import WordOverlapEncoder
 
@@ -153,3 +155,64 @@ def test_recommended_on_topic_threshold_does_not_follow_the_sites_current_one(da
     # Anchored to the first stage's own threshold: retraining under the
     # recommended threshold must not move it again.
     assert recommended(0.3) == recommended(0.11)
+
+
+def _held_out(figures: dict) -> dict:
+    """``{source: (ROC-AUC, positives)}`` as training's report has them."""
+    return {
+        source: {"roc_auc": auc, "positives": positives}
+        for source, (auc, positives) in figures.items()
+    }
+
+
+def test_attributes_under_the_held_out_floor_are_not_served():
+    """An attribute whose model is near random on held-out news comments is
+    not answered; the others keep exactly the scores they had."""
+    names = [
+        "TOXICITY",
+        "INSULT",
+        "THREAT",
+        "PROFANITY",
+        "SEVERE_TOXICITY",
+        "SPAM",
+        "IDENTITY_ATTACK",
+    ]
+    rng = np.random.default_rng(0)
+    heads = LinearAttributes(
+        names=names,
+        coef=rng.normal(size=(5, len(names))),
+        intercept=rng.normal(size=len(names)),
+        scale=rng.uniform(0.5, 2, size=len(names)),
+        shift=rng.normal(size=len(names)),
+    ).fit()
+    pipeline = Pipeline([("features", "passthrough"), ("classifier", heads)])
+    X = rng.normal(size=(8, 5))
+    before = heads.predict_attributes(X)
+    report = {
+        "attribute_validation": {
+            # The lowest news source decides, not the pooled figure.
+            "INSULT": _held_out({"all": (0.80, 3600), "civil-comments-spans": (0.72, 1870),
+                                 "impermium-insults": (0.85, 1722),
+                                 # Tweets are not what the service scores.
+                                 "olid": (0.65, 905)}),
+            "THREAT": _held_out({"all": (0.90, 80), "civil-comments-spans": (0.6959, 25)}),
+            # At the floor is served.
+            "PROFANITY": _held_out({"all": (0.75, 98), "civil-comments-spans": (0.70, 98)}),
+            "SEVERE_TOXICITY": _held_out({"all": (0.95, 300), "c3": (0.56, 20),
+                                          "fox": (0.90, 30)}),
+            # News sources with too few positives to measure: the pooled figure.
+            "SPAM": _held_out({"all": (0.998, 119), "c3": (None, 0), "fox": (0.40, 3)}),
+            # One class only: nothing measured, nothing served.
+            "IDENTITY_ATTACK": _held_out({"all": (None, 0)}),
+        }
+    }  # fmt: skip
+
+    dropped = _drop_weak_attributes(pipeline, report)
+
+    assert dropped == {"THREAT": 0.6959, "SEVERE_TOXICITY": 0.56, "IDENTITY_ATTACK": None}
+    served = pipeline[-1]
+    assert served.names_ == ("TOXICITY", "INSULT", "PROFANITY", "SPAM")
+    after = served.predict_attributes(X)
+    for name in served.names_:
+        assert np.allclose(after[name], before[name], rtol=0, atol=1e-12), name
+    assert np.allclose(served.predict_proba(X)[:, 1], before["TOXICITY"], rtol=0, atol=1e-12)

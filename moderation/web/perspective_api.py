@@ -6,9 +6,10 @@ Perspective shuts down on 31 December 2026. Coral Talk, Google's
 pointing their endpoint here keeps them working. Every attribute answered
 comes from a model of its own (``Scorer.attribute_names``); the others are
 refused as Perspective refuses an attribute in a language it lacks, or
-dropped when the caller asks for that. The wire format of failures is in
-``perspective_wire``, text handling (HTML, spans, UTF-16) in
-``perspective_text``.
+dropped when the caller asks for that (``perspective_request``: which
+attributes and languages a request asks for, and which are scored). The
+wire format of failures is in ``perspective_wire``, text handling (HTML,
+spans, UTF-16) in ``perspective_text``.
 """
 
 import hashlib
@@ -22,6 +23,13 @@ from moderation.infrastructure.db import db
 from moderation.learning import languages
 from moderation.learning.examples import article_text
 from moderation.web import limits
+from moderation.web.perspective_request import (
+    OFF_TOPIC,
+    PERSPECTIVE_ATTRIBUTES,
+    request_languages,
+    requested_attributes,
+    supported,
+)
 from moderation.web.perspective_text import (
     from_html,
     lone_surrogate,
@@ -39,24 +47,6 @@ from moderation.web.perspective_wire import (
 )
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
-# Every attribute Perspective has offered (its "Attributes & languages"
-# page, production and experimental): these are refused like an attribute
-# without the language, any other name is an unknown attribute.
-PERSPECTIVE_ATTRIBUTES = frozenset(
-    {
-        "TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT",
-        "SEXUALLY_EXPLICIT", "FLIRTATION", "ATTACK_ON_AUTHOR", "ATTACK_ON_COMMENTER",
-        "INCOHERENT", "INFLAMMATORY", "LIKELY_TO_REJECT", "OBSCENE", "SPAM", "UNSUBSTANTIAL",
-        "TOXICITY_EXPERIMENTAL", "SEVERE_TOXICITY_EXPERIMENTAL", "IDENTITY_ATTACK_EXPERIMENTAL",
-        "INSULT_EXPERIMENTAL", "PROFANITY_EXPERIMENTAL", "THREAT_EXPERIMENTAL",
-        "AFFINITY_EXPERIMENTAL", "COMPASSION_EXPERIMENTAL", "CURIOSITY_EXPERIMENTAL",
-        "NUANCE_EXPERIMENTAL", "PERSONAL_STORY_EXPERIMENTAL", "REASONING_EXPERIMENTAL",
-        "RESPECT_EXPERIMENTAL",
-    }
-)  # fmt: skip
-# Perspective withdrew OFF_TOPIC; here it is 1 - on_topic against the
-# article given in context.entries.
-OFF_TOPIC = "OFF_TOPIC"
 # "Comment text too long" past 20 KB, counted in UTF-8 bytes as documented.
 MAX_COMMENT_BYTES = 20 * 1024
 
@@ -92,15 +82,15 @@ def perspective_error(exc: PerspectiveError):
 def analyze():
     data = _body()
     comment = _comment(data)
-    requested = _requested(data)
-    sent, effective, detected = _languages(data, comment.text)
+    requested = requested_attributes(data)
+    sent, effective, detected = request_languages(data, comment.text)
     drop = data.get("dropUnsupportedAttributes") is True
     context = _context_text(data)
     scorer = _scorer()
     scored = {
         name: params
         for name, params in requested.items()
-        if _supported(name, scorer.attribute_names, effective, context, drop)
+        if supported(name, scorer.attribute_names, effective, context, drop)
     }
     spans = sentences(comment.text) if data.get("spanAnnotations") is True else []
     attribute_scores = {}
@@ -149,65 +139,6 @@ def _comment(data):
     if not result.text.strip():
         raise PerspectiveError(400, "Comment must be non-empty.", "COMMENT_EMPTY")
     return result
-
-
-def _requested(data) -> dict[str, dict]:
-    requested = data.get("requestedAttributes")
-    if requested is None or requested == {}:
-        raise PerspectiveError(400, "Missing requested_attributes", "NO_REQUESTED_ATTRIBUTES")
-    if not isinstance(requested, dict):
-        raise PerspectiveError(400, "requestedAttributes must map attribute names to options.")
-    for name, params in requested.items():
-        if params is None:
-            requested[name] = params = {}
-        if not isinstance(params, dict):
-            raise PerspectiveError(400, f"requestedAttributes.{name} must be an object.")
-        score_type = params.get("scoreType") or "PROBABILITY"
-        if score_type != "PROBABILITY":
-            raise PerspectiveError(
-                400, f"Requested score type {score_type} is not supported by attribute {name}"
-            )
-        threshold = params.get("scoreThreshold", 0)
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise PerspectiveError(400, f"requestedAttributes.{name}.scoreThreshold: a number.")
-    return requested
-
-
-def _languages(data, text) -> tuple[list[str] | None, list[str], str | None]:
-    """(languages as sent, languages scored in, language detected)."""
-    sent = data.get("languages")
-    if sent is not None and (
-        not isinstance(sent, list) or not all(isinstance(x, str) and x.strip() for x in sent)
-    ):
-        raise PerspectiveError(400, "languages must be a list of language codes.")
-    detected = languages.detect(text)
-    if sent:
-        return sent, sent, detected
-    if detected is None:
-        raise PerspectiveError(400, "Unable to detect language", "LANGUAGE_DETECTION_FAILED")
-    return None, [detected], detected
-
-
-def _supported(name, model_attributes, effective, context, drop) -> bool:
-    """Whether ``name`` is scored; False when it is dropped; raises otherwise."""
-    if name not in PERSPECTIVE_ATTRIBUTES and name != OFF_TOPIC:
-        raise PerspectiveError(400, f"Unknown requested attribute: {name}")
-    unsupported = [code for code in effective if not languages.is_scored(code)]
-    if name not in model_attributes and name != OFF_TOPIC:
-        unsupported = effective  # no model for it in any language yet
-    if unsupported:
-        if drop:
-            return False
-        raise PerspectiveError(
-            400,
-            f"Attribute {name} does not support request languages: {', '.join(unsupported)}",
-            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
-        )
-    if name == OFF_TOPIC and context is None:
-        if drop:
-            return False
-        raise PerspectiveError(400, "OFF_TOPIC needs the article's text in context.entries.")
-    return True
 
 
 def _context_text(data) -> str | None:
@@ -274,7 +205,7 @@ def suggest_score():
     feedback winning, per attribute named (see ``labels.record_feedback``)."""
     data = _body()
     comment = _comment(data)
-    sent, effective, _ = _languages(data, comment.text)
+    sent, effective, _ = request_languages(data, comment.text)
     unsupported = [code for code in effective if not languages.is_scored(code)]
     values = _suggested(data.get("attributeScores"))
     if unsupported:

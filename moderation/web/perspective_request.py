@@ -1,0 +1,88 @@
+"""What an AnalyzeComment request asks to have scored, and in which languages.
+
+The attributes requested with their options, the languages the comment is
+taken to be in (as sent, or detected), and for each attribute whether it is
+scored, dropped (``dropUnsupportedAttributes``) or refused with Perspective's
+error. ``perspective_api`` parses the rest of the request and scores.
+"""
+
+from moderation.learning import languages
+from moderation.web.perspective_wire import PerspectiveError
+
+# Every attribute Perspective has offered (its "Attributes & languages"
+# page, production and experimental): these are refused like an attribute
+# without the language, any other name is an unknown attribute.
+PERSPECTIVE_ATTRIBUTES = frozenset(
+    {
+        "TOXICITY", "SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT",
+        "SEXUALLY_EXPLICIT", "FLIRTATION", "ATTACK_ON_AUTHOR", "ATTACK_ON_COMMENTER",
+        "INCOHERENT", "INFLAMMATORY", "LIKELY_TO_REJECT", "OBSCENE", "SPAM", "UNSUBSTANTIAL",
+        "TOXICITY_EXPERIMENTAL", "SEVERE_TOXICITY_EXPERIMENTAL", "IDENTITY_ATTACK_EXPERIMENTAL",
+        "INSULT_EXPERIMENTAL", "PROFANITY_EXPERIMENTAL", "THREAT_EXPERIMENTAL",
+        "AFFINITY_EXPERIMENTAL", "COMPASSION_EXPERIMENTAL", "CURIOSITY_EXPERIMENTAL",
+        "NUANCE_EXPERIMENTAL", "PERSONAL_STORY_EXPERIMENTAL", "REASONING_EXPERIMENTAL",
+        "RESPECT_EXPERIMENTAL",
+    }
+)  # fmt: skip
+# Perspective withdrew OFF_TOPIC; here it is 1 - on_topic against the
+# article given in context.entries.
+OFF_TOPIC = "OFF_TOPIC"
+
+
+def requested_attributes(data) -> dict[str, dict]:
+    requested = data.get("requestedAttributes")
+    if requested is None or requested == {}:
+        raise PerspectiveError(400, "Missing requested_attributes", "NO_REQUESTED_ATTRIBUTES")
+    if not isinstance(requested, dict):
+        raise PerspectiveError(400, "requestedAttributes must map attribute names to options.")
+    for name, params in requested.items():
+        if params is None:
+            requested[name] = params = {}
+        if not isinstance(params, dict):
+            raise PerspectiveError(400, f"requestedAttributes.{name} must be an object.")
+        score_type = params.get("scoreType") or "PROBABILITY"
+        if score_type != "PROBABILITY":
+            raise PerspectiveError(
+                400, f"Requested score type {score_type} is not supported by attribute {name}"
+            )
+        threshold = params.get("scoreThreshold", 0)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise PerspectiveError(400, f"requestedAttributes.{name}.scoreThreshold: a number.")
+    return requested
+
+
+def request_languages(data, text) -> tuple[list[str] | None, list[str], str | None]:
+    """(languages as sent, languages scored in, language detected)."""
+    sent = data.get("languages")
+    if sent is not None and (
+        not isinstance(sent, list) or not all(isinstance(x, str) and x.strip() for x in sent)
+    ):
+        raise PerspectiveError(400, "languages must be a list of language codes.")
+    detected = languages.detect(text)
+    if sent:
+        return sent, sent, detected
+    if detected is None:
+        raise PerspectiveError(400, "Unable to detect language", "LANGUAGE_DETECTION_FAILED")
+    return None, [detected], detected
+
+
+def supported(name, model_attributes, effective, context, drop) -> bool:
+    """Whether ``name`` is scored; False when it is dropped; raises otherwise."""
+    if name not in PERSPECTIVE_ATTRIBUTES and name != OFF_TOPIC:
+        raise PerspectiveError(400, f"Unknown requested attribute: {name}")
+    unsupported = [code for code in effective if not languages.is_scored(code)]
+    if name not in model_attributes and name != OFF_TOPIC:
+        unsupported = effective  # no model for it in any language yet
+    if unsupported:
+        if drop:
+            return False
+        raise PerspectiveError(
+            400,
+            f"Attribute {name} does not support request languages: {', '.join(unsupported)}",
+            "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+        )
+    if name == OFF_TOPIC and context is None:
+        if drop:
+            return False
+        raise PerspectiveError(400, "OFF_TOPIC needs the article's text in context.entries.")
+    return True
