@@ -26,5 +26,7 @@ def test_too_little_text_is_not_guessed(text):
 
 @pytest.mark.parametrize("code, scored", [("en", True), ("EN-us", True), ("en_GB", True),
                                            ("es", False), ("pt-BR", False)])  # fmt: skip
-def test_only_english_is_scored(code, scored):
-    assert languages.is_scored(code) is scored
+def test_feedback_is_taken_in_english_only(code, scored):
+    """Feedback trains the English model; other languages' models learn from
+    public data alone."""
+    assert languages.takes_feedback(code) is scored

@@ -5,14 +5,17 @@ of byte n-grams shipped inside the package, numpy only, no download, about
 a second to load once per process). Candidates are limited to the
 languages Perspective API lists, so that a short English comment is not
 taken for Sesotho or Breton; below ``MIN_CONFIDENCE`` the text is too short
-or too mixed to tell, and the caller must name its language.
+or too mixed to tell, and the caller must name its language. Which
+languages are scored, and for which attributes, is the model's to say
+(``Scorer.reads``).
 """
 
 import threading
 
-# What the models were trained on. A multilingual model is a later step:
-# until then every other language is refused, never scored as English.
-SCORED_LANGUAGES = ("en",)
+# Feedback (Perspective's suggestscore) becomes labels for the English
+# model; the other languages' models are trained from public data only, so
+# feedback in those languages is refused rather than taught to English.
+FEEDBACK_LANGUAGES = ("en",)
 # Perspective's production and experimental languages (its "Attributes &
 # languages" page): the candidates the detector chooses among.
 CANDIDATES = (
@@ -31,8 +34,8 @@ def primary_subtag(code: str) -> str:
     return code.strip().replace("_", "-").split("-")[0].lower()
 
 
-def is_scored(code: str) -> bool:
-    return primary_subtag(code) in SCORED_LANGUAGES
+def takes_feedback(code: str) -> bool:
+    return primary_subtag(code) in FEEDBACK_LANGUAGES
 
 
 def detect(text: str) -> str | None:

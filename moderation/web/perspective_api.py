@@ -90,14 +90,15 @@ def analyze():
     scored = {
         name: params
         for name, params in requested.items()
-        if supported(name, scorer.attribute_names, effective, context, drop)
+        if supported(name, scorer, effective, context, drop)
     }
     spans = sentences(comment.text) if data.get("spanAnnotations") is True else []
     attribute_scores = {}
     if scored:
         texts = [comment.text] + [comment.text[start:end] for start, end in spans]
         article = context if OFF_TOPIC in scored else None  # the encoder reads it only then
-        scores = scorer.score(texts, [article] * len(texts))
+        spoken = [languages.primary_subtag(effective[0])] * len(texts)
+        scores = scorer.score(texts, [article] * len(texts), spoken=spoken)
         units = utf16_offsets(comment.original)
         for name, params in scored.items():
             entry = _attribute_entry(name, params, scores, spans, comment, units)
@@ -206,7 +207,7 @@ def suggest_score():
     data = _body()
     comment = _comment(data)
     sent, effective, _ = request_languages(data, comment.text)
-    unsupported = [code for code in effective if not languages.is_scored(code)]
+    unsupported = [code for code in effective if not languages.takes_feedback(code)]
     values = _suggested(data.get("attributeScores"))
     if unsupported:
         name = next(iter(values))

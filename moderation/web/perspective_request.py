@@ -52,7 +52,9 @@ def requested_attributes(data) -> dict[str, dict]:
 
 
 def request_languages(data, text) -> tuple[list[str] | None, list[str], str | None]:
-    """(languages as sent, languages scored in, language detected)."""
+    """(languages as sent, languages scored in, language detected). As
+    Perspective does, languages sent are trusted: the comment is read in
+    the first of them."""
     sent = data.get("languages")
     if sent is not None and (
         not isinstance(sent, list) or not all(isinstance(x, str) and x.strip() for x in sent)
@@ -66,13 +68,19 @@ def request_languages(data, text) -> tuple[list[str] | None, list[str], str | No
     return None, [detected], detected
 
 
-def supported(name, model_attributes, effective, context, drop) -> bool:
-    """Whether ``name`` is scored; False when it is dropped; raises otherwise."""
+def supported(name, scorer, effective, context, drop) -> bool:
+    """Whether ``name`` is scored; False when it is dropped; raises otherwise.
+    An attribute is scored in the languages the model has it for: every
+    served attribute in English, TOXICITY in the other languages the model
+    was trained on, OFF_TOPIC (the English on-topic model) in English only."""
     if name not in PERSPECTIVE_ATTRIBUTES and name != OFF_TOPIC:
         raise PerspectiveError(400, f"Unknown requested attribute: {name}")
-    unsupported = [code for code in effective if not languages.is_scored(code)]
-    if name not in model_attributes and name != OFF_TOPIC:
-        unsupported = effective  # no model for it in any language yet
+    if name == OFF_TOPIC:
+        unsupported = [code for code in effective if languages.primary_subtag(code) != "en"]
+    else:
+        unsupported = [
+            code for code in effective if not scorer.reads(languages.primary_subtag(code), name)
+        ]
     if unsupported:
         if drop:
             return False
