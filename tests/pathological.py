@@ -39,4 +39,7 @@ SHAPES = {
     "mentions": lambda n: _repeat("@a", n),
     "html": lambda n: _repeat("<b>idiot</b> &amp; <i>&#x", n),
     "ordinary prose": lambda n: _repeat("you are an idiot and this is spam www.x.com ", n),
+    # No word remembered from an earlier text helps: every word is new, and
+    # a text of another length has none of them.
+    "distinct words": lambda n: "".join(f"n{n}w{i} " for i in range(n))[:n],
 }
