@@ -6,7 +6,8 @@ are decided by a moderator within two days and the last days' stay
 pending), then times ``dashboard.figures()`` (every number and chart series
 on the page) and a full ``GET /dashboard``. Best of 3 per size. Target:
 under 1 s at 1,000,000 comments. Prints a table; writes
-benchmarks/results/dashboard.json.
+benchmarks/results/dashboard.json with the command, commit, machine load
+and n of every row (``"reduced": true`` when --sizes is not the default).
 
     createdb -h 127.0.0.1 -U postgres mod_dashboard_bench
     .venv/bin/python benchmarks/dashboard.py [--url URL] [--sizes 10000,100000,1000000]
@@ -32,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import provenance  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from moderation import create_app  # noqa: E402
@@ -40,6 +42,9 @@ from moderation.domain.accounts import create_moderator  # noqa: E402
 from moderation.infrastructure.db import db, ensure_schema  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mod_dashboard_bench"
+DEFAULT_SIZES = "10000,100000,1000000"
+# Each figure is the best of this many timings.
+TIMINGS = 3
 DAYS = 365
 COMMENT_COLUMNS = (
     "id, site_id, external_id, article_external_id, text, created_at, received_at, status, "
@@ -51,7 +56,7 @@ DECISION_COLUMNS = "id, comment_id, decided_at, actor_type, actor, from_status, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=DEFAULT_URL)
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--sizes", default=DEFAULT_SIZES)
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -59,6 +64,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    meta = provenance.machine()
+    print(provenance.describe(meta), flush=True)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
     )
@@ -88,27 +95,33 @@ def main() -> None:
             _record_fill(now)
             rows.append(_time(app, state, filled))
             print(_row(rows[-1]), flush=True)
-    _print_and_save(rows)
+    meta["reduced"] = sizes != sorted(int(s) for s in DEFAULT_SIZES.split(","))
+    _print_and_save(rows, provenance.finished(meta))
 
 
 def _time(app, state: dict, filled: float | None) -> dict:
     _vacuum()
     filled_at = _fill_time()
-    figures = _best_of(3, lambda: dashboard.figures(filled_at))
-    page = _best_of(3, partial(_get_page, _signed_in(app)))
+    figures = _best_of(TIMINGS, lambda: dashboard.figures(filled_at))
+    page = _best_of(TIMINGS, partial(_get_page, _signed_in(app)))
     return {
         "comments": state["comments"],
         "decisions": state["decisions"],
         "figures_s": round(figures, 3),
         "page_s": round(page, 3),
+        "n": TIMINGS,
+        "statistic": f"best of {TIMINGS}",
         "fill_s": round(filled, 1) if filled is not None else None,
+        "load_average": provenance.load_average(),
     }
 
 
-def _print_and_save(rows: list[dict]) -> None:
+def _print_and_save(rows: list[dict], meta: dict) -> None:
     _print_table(rows)
+    print(f"load average at end: {meta['load_average_end']}")
     out = ROOT / "benchmarks" / "results" / "dashboard.json"
-    out.write_text(json.dumps({"database": "postgresql", "days": DAYS, "rows": rows}, indent=2))
+    saved = {"meta": meta, "database": "postgresql", "days": DAYS, "rows": rows}
+    out.write_text(json.dumps(saved, indent=2) + "\n")
 
 
 def _print_table(rows: list[dict]) -> None:

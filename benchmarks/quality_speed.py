@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import provenance
 import quality_speed_work as work
 
 APC_VERSION = "1.9.1"
@@ -180,14 +181,6 @@ def print_speed(speed: dict) -> None:
             print(f"{label:32} {times}  n={r['n']:<5} {load}")
 
 
-def git_commit() -> str:
-    ask = lambda *a: subprocess.run(["git", *a], cwd=work.ROOT, capture_output=True, text=True)  # noqa: E731
-    dirty = ask("status", "--porcelain").stdout.strip()
-    return ask("rev-parse", "HEAD").stdout.strip() + (
-        " (with uncommitted changes)" if dirty else ""
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=100_000, help="whole-process comments")
@@ -205,7 +198,7 @@ def main() -> None:
     manifest = artifacts.read_manifest(model_dir, version)
     recommended = manifest["metrics"]["abuse"]["recommended_thresholds"]
     thresholds = {k: recommended[k] for k in ("hold_abusive", "reject_abusive")}
-    context = {"command": shlex.join([sys.executable, *sys.argv]), "commit": git_commit()}
+    context = {"command": provenance.command(), "commit": provenance.commit()}
     context.update(model=str(model_dir / version), cpus=os.cpu_count(), thresholds=thresholds)
     print("\n".join(f"{k}: {v}" for k, v in context.items()), flush=True)
     rows = work.held_out_rows(manifest["seed"])

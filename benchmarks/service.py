@@ -33,17 +33,16 @@ the figures are a floor for a client on another machine.
 import argparse
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import provenance  # noqa: E402
 from http_load import Server, run_load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -255,25 +254,6 @@ def postgres_url(given: str | None) -> tuple[str | None, str | None]:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
 
 
-def machine() -> dict:
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return {
-        "commit": commit + ("-dirty" if dirty else ""),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average_start": [round(x, 2) for x in os.getloadavg()],
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, help="per scenario and app (default 5; 1.5 quick)")
@@ -288,13 +268,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.5 if args.quick else 5.0)
-    command = " ".join([Path(sys.executable).name, "benchmarks/service.py", *sys.argv[1:]])
-    meta = {"command": command, **machine()}
-    print(
-        f"command: {command}\ncommit: {meta['commit']}  cpus: {meta['cpus']}"
-        f"  load average at start: {meta['load_average_start']}",
-        flush=True,
-    )
+    meta = provenance.machine()
+    print(provenance.describe(meta), flush=True)
     articles, comments = corpus()
     print(f"{len(comments)} distinct comments under {len(articles)} articles", flush=True)
     folder = Path(tempfile.mkdtemp())
@@ -323,8 +298,7 @@ def main() -> None:
                 ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE {drop}"],
                 capture_output=True,
             )
-    meta["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    provenance.finished(meta)
     print(f"load average at end: {meta['load_average_end']}")
     RESULTS.mkdir(exist_ok=True)
     output = {"meta": meta, "results": results}

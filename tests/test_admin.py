@@ -1,5 +1,6 @@
 """Admin pages: model versions, labels, retraining in the background."""
 
+import html
 import io
 import json
 import random
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from moderation.learning.artifacts import current_version, read_manifest
+from moderation.learning.artifacts import MANIFEST_FILE, current_version, read_manifest
 from tests.moderation_helpers import (
     LEARNED_INSULT,
     add_moderator,
@@ -202,3 +203,79 @@ def test_retraining_switched_off_says_why_on_the_page(admin, two_versions):
     page = admin.get("/admin/models").get_data(as_text=True)
     assert re.search(r"<button type=\"submit\" disabled[^>]*>Retrain", page)
     assert "Retraining is off: set MODERATION_BASE_DATA" in page
+
+
+# The shipped model's layout and figures (models/<version>/manifest.json),
+# the tweets first: the page must put the news comments first itself.
+HELD_OUT = {
+    "davidson": {"abuse": {"average_precision": 0.9937, "roc_auc": 0.9698, "rows": 4970}},
+    "c3": {"abuse": {"average_precision": 0.2367, "roc_auc": 0.6736, "rows": 1487}},
+    "fox": {
+        "abuse": {"average_precision": 0.3944, "roc_auc": 0.642, "rows": 141},
+        "on_topic": {"own_vs_other_roc_auc": 0.798},
+    },
+    "nyt": {"on_topic": {"own_vs_other_roc_auc": 0.8929}},
+}
+
+
+def record_held_out(folder, version, section):
+    manifest = read_manifest(folder, version)
+    manifest["held_out"] = section
+    (folder / version / MANIFEST_FILE).write_text(json.dumps(manifest))
+
+
+def table(page: str, label: str) -> dict[str, list[str]]:
+    """The page's table of that name: each row's first cell -> its others."""
+    found = re.search(rf'<table [^>]*aria-label="{re.escape(label)}">(.*?)</table>', page, re.S)
+    assert found, f"no table {label!r}"
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", found.group(1), re.S):
+        cells = [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_the_live_versions_held_out_figures_are_shown_per_source_news_first(admin, two_versions):
+    record_held_out(two_versions, "v1", HELD_OUT)
+    c3 = {"abuse": {"average_precision": 0.5, "roc_auc": 0.9, "rows": 10}}
+    record_held_out(two_versions, "v2", {"c3": c3})
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "Held out: v1" in page
+    assert "never saw in training or calibration" in page
+    assert "<code>held_out</code>, from <code>flask --app app evaluate --held-out</code>" in page
+    assert "the figures the README's model card quotes" in page
+    abuse = table(page, "Abuse, held out, per source")
+    assert list(abuse.items()) == [
+        ("Source", ["Comments are", "Held-out comments", "Abuse ROC-AUC", "Average precision"]),
+        (
+            "C3, Globe and Mail comments (held-out articles)",
+            ["news comments", "1,487", "0.674", "0.237"],
+        ),
+        ("Fox News comments (held-out articles)", ["news comments", "141", "0.642", "0.394"]),
+        ("Davidson tweets (held-out share)", ["tweets", "4,970", "0.970", "0.994"]),
+    ]
+    assert table(page, "On-topic, held out, per source") == {
+        "Source": ["On-topic ROC-AUC, own article against another"],
+        "NYT (headline and abstract only)": ["0.893"],
+        "Fox News (headline and one paragraph)": ["0.798"],
+    }
+    # Only the live version's: promoted, v2's own figures take their place.
+    token = csrf_token(admin, "/admin/models")
+    admin.post("/admin/models/promote", data={"version": "v2", "csrf_token": token})
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "Held out: v2" in page and "0.674" not in page
+    abuse = table(page, "Abuse, held out, per source")
+    assert abuse["C3, Globe and Mail comments (held-out articles)"][1:] == ["10", "0.900", "0.500"]
+    assert "On-topic, held out" not in page
+
+
+@pytest.mark.parametrize("section", [None, {}])
+def test_a_manifest_without_held_out_figures_says_so(admin, two_versions, section):
+    if section is not None:
+        record_held_out(two_versions, "v1", section)
+    assert read_manifest(two_versions, "v1").get("held_out") == section
+    response = admin.get("/admin/models")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "No held-out figures recorded: the manifest of v1 has no" in page
+    assert "Abuse, held out" not in page and "On-topic, held out" not in page

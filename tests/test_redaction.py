@@ -7,11 +7,7 @@ import urllib.request
 from werkzeug.serving import make_server
 
 
-def test_dev_server_access_log_hides_the_key_in_the_query(app, site_key, caplog, monkeypatch):
-    # Running the migrations (Alembic's fileConfig) disables existing loggers;
-    # keeping them is another fix (issue 12, item 17). This test is about
-    # what the access log says when it is on.
-    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)
+def test_dev_server_access_log_hides_the_key_in_the_query(app, site_key, caplog):
     # The server `python app.py` runs (app.run), on a free port, for one request.
     server = make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.handle_request)
@@ -30,9 +26,7 @@ def test_dev_server_access_log_hides_the_key_in_the_query(app, site_key, caplog,
     assert site_key not in caplog.text
 
 
-def test_gunicorn_error_lines_and_tracebacks_hide_keys(app, caplog, monkeypatch):
-    for name in ("gunicorn.error", "moderation"):
-        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+def test_gunicorn_error_lines_and_tracebacks_hide_keys(app, caplog):
     secret = "mod_abcdefghijklmnop"
     try:
         raise RuntimeError(f"upstream refused https://example.test/a?api_key={secret}")

@@ -31,6 +31,7 @@ from moderation.domain.validation import unstorable_problem
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import db
 from moderation.learning import artifacts
+from moderation.web.held_out import held_out
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RUNS_SHOWN = 5
@@ -56,9 +57,9 @@ def models():
     promoted = {}
     for change in reversed(changes):  # each version's latest promotion
         promoted[change.version] = change.to_json()
-    rows = []
+    rows, manifests = [], {}
     for version in reversed(artifacts.versions(model_dir)):
-        manifest = artifacts.read_manifest(model_dir, version)
+        manifest = manifests[version] = artifacts.read_manifest(model_dir, version)
         rows.append(
             {
                 "version": version,
@@ -71,10 +72,12 @@ def models():
             }
         )
     runs = db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(RUNS_SHOWN))
+    current = live_model.live_version()
     return render_template(
         "admin_models.html",
         rows=rows,
-        current=live_model.live_version(),
+        current=current,
+        held_out=held_out(manifests.get(current, {})),
         rollback_to=live_model.rollback_target(),
         history=[change.to_json() for change in changes],
         runs=list(runs),
