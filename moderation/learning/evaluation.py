@@ -87,10 +87,14 @@ def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
 
 def _attributes(scorer, comments, scores) -> dict:
     """Each attribute other than TOXICITY (the abuse report itself) on the
-    comments labelled for it."""
+    comments labelled for it and read in a language that has it."""
     report = {}
     for name in scorer.attribute_names:
-        keep = [i for i, c in enumerate(comments) if attribute_label(c, name) is not None]
+        keep = [
+            i
+            for i, c in enumerate(comments)
+            if attribute_label(c, name) is not None and name in scores[i].attributes
+        ]
         labels = [attribute_label(comments[i], name) for i in keep]
         if name != TOXICITY and len(set(labels)) == 2:
             report[name] = binary_report(labels, [scores[i].attributes[name] for i in keep], 0.5)

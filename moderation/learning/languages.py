@@ -38,10 +38,10 @@ def takes_feedback(code: str) -> bool:
     return primary_subtag(code) in FEEDBACK_LANGUAGES
 
 
-def detect(text: str) -> str | None:
+def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     """The language of ``text`` as an ISO 639-1 code, or None when unsure."""
     language, confidence = _detector().classify(text)
-    return language if confidence >= MIN_CONFIDENCE else None
+    return language if confidence >= min_confidence else None
 
 
 def _detector():
