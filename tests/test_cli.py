@@ -4,7 +4,7 @@ import json
 
 from moderation import create_app
 from moderation.learning.artifacts import current_version, read_manifest
-from tests import sample_data
+from tests import language_data, sample_data
 
 
 def test_sites_create_prints_a_working_key(runner, client):
@@ -72,6 +72,21 @@ def test_score_writes_one_line_per_comment(runner, data_files, tmp_path):
         assert {"id", "abusive", "on_topic", "status", "reasons"} <= set(line)
         assert (line["on_topic"] is None) == (row["article_id"] is None)
         assert line["status"] in {"approved", "pending", "rejected"}
+
+
+def test_score_says_which_language_each_comment_was_read_in(
+    app, runner, multilingual_model_dir, tmp_path
+):
+    app.config["MODERATION_MODEL_DIR"] = str(multilingual_model_dir)
+    comments = tmp_path / "mixed.jsonl"
+    texts = [language_data.ASSERTED["de_abusive"], sample_data.INSULT]
+    sample_data.write_jsonl(comments, [{"id": str(n), "text": t} for n, t in enumerate(texts)])
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(args=["score", "--input", str(comments), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    german, english = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (german["language"], english["language"]) == ("de", "en")
+    assert german["abusive"] > 0.5 and "abusive" in german["reasons"]
 
 
 def test_score_explains_exactly_the_comments_the_policy_does_not_publish(

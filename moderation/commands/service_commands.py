@@ -151,6 +151,8 @@ def score_command(input_path, articles, output):
                 "id": comment.id,
                 "abusive": scores.abusive,
                 "on_topic": scores.on_topic,
+                # The language its abuse was read in (multilingual.py).
+                "language": scores.language,
                 "status": str(decision.status),
                 "reasons": decision.reasons,
             }
