@@ -79,14 +79,21 @@ def test_score_says_which_language_each_comment_was_read_in(
 ):
     app.config["MODERATION_MODEL_DIR"] = str(multilingual_model_dir)
     comments = tmp_path / "mixed.jsonl"
-    texts = [language_data.ASSERTED["de_abusive"], sample_data.INSULT]
-    sample_data.write_jsonl(comments, [{"id": str(n), "text": t} for n, t in enumerate(texts)])
+    german = language_data.ASSERTED["de_abusive"]
+    rows = [
+        {"id": "detected", "text": german},
+        {"id": "english", "text": sample_data.INSULT},
+        # A line that states its language is read in it, as sent.
+        {"id": "stated", "text": german, "meta": {"language": "en"}},
+    ]
+    sample_data.write_jsonl(comments, rows)
     out = tmp_path / "scores.jsonl"
     result = runner.invoke(args=["score", "--input", str(comments), "--output", str(out)])
     assert result.exit_code == 0, result.output
-    german, english = [json.loads(line) for line in out.read_text().splitlines()]
-    assert (german["language"], english["language"]) == ("de", "en")
-    assert german["abusive"] > 0.5 and "abusive" in german["reasons"]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["language"] for line in lines] == ["de", "en", "en"]
+    assert lines[0]["abusive"] > 0.5 and "abusive" in lines[0]["reasons"]
+    assert lines[2]["abusive"] != lines[0]["abusive"]
 
 
 def test_score_explains_exactly_the_comments_the_policy_does_not_publish(

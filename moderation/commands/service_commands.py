@@ -123,9 +123,11 @@ def score_command(input_path, articles, output):
     As in the service, each comment is scored with its thread: the comments
     before it in the file under the same article, and the comments the
     policy would hold or reject are explained in the same pass (their lines
-    carry "explanations"; the others' do not)."""
+    carry "explanations"; the others' do not). A comment is read in the
+    language its line states (meta.language), else the one detected."""
     from moderation.learning.datasets import earlier_threads
     from moderation.learning.pairs import THREAD_SIZE
+    from moderation.learning.splits import stated_language
 
     ((_, comments),), article_map = read_files([input_path], articles)
     try:
@@ -144,7 +146,8 @@ def score_command(input_path, articles, output):
         texts = [c.text for c in chunk]
         article_texts = [article_map.get(c.article_id, {}).get("text") for c in chunk]
         chunk_threads = threads[start : start + SCORE_CHUNK]
-        scored = scorer.score(texts, article_texts, chunk_threads, explain=held)
+        spoken = [stated_language(c) for c in chunk]
+        scored = scorer.score(texts, article_texts, chunk_threads, explain=held, spoken=spoken)
         for comment, scores in zip(chunk, scored):
             decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
             line = {

@@ -6,7 +6,8 @@ against another article of the same source (own-vs-other ROC-AUC), and
 against a field of candidate articles (is its own article the top one?).
 Comments labelled off-topic (spam) count as off-topic under any article.
 Threads are taken from the files in their order, as the service would
-have seen the comments arrive.
+have seen the comments arrive. A row's ``meta.language``, where the file
+states one, is trusted as a site's stated language would be.
 """
 
 import random
@@ -19,7 +20,7 @@ from moderation.learning.attributes import TOXICITY
 from moderation.learning.attributes import label as attribute_label
 from moderation.learning.metrics import binary_report
 from moderation.learning.pairs import THREAD_SIZE
-from moderation.learning.splits import held_out
+from moderation.learning.splits import held_out, stated_language
 
 TOP1_CANDIDATES = 20
 # Sources of news-site comments: the robustness measures are taken on them.
@@ -69,7 +70,11 @@ def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
     result = {"rows": len(comments)}
     labelled = [c for c in comments if c.abusive is not None]
     if labelled:
-        scores = scorer.score([c.text for c in labelled], [None] * len(labelled))
+        scores = scorer.score(
+            [c.text for c in labelled],
+            [None] * len(labelled),
+            spoken=[stated_language(c) for c in labelled],
+        )
         result["attributes"] = _attributes(scorer, labelled, scores)
         probabilities = [s.abusive for s in scores]
         labels = [c.abusive for c in labelled]

@@ -80,7 +80,7 @@ class Scorer:
         articles: Sequence[str | None],
         threads: Sequence[str | None] | None = None,
         explain: bool | Callable[[Scores], bool] = False,
-        spoken: Sequence[str] | None = None,
+        spoken: Sequence[str | None] | None = None,
     ) -> list[Scores]:
         """Score many comments at once.
 
@@ -90,7 +90,7 @@ class Scorer:
         scores (such as "the policy would hold it"): the explanations come
         from the same feature vectors as the scores, in the same pass.
         ``spoken[i]`` is the language to read ``texts[i]`` in, when the
-        caller knows it (Perspective's ``languages``); otherwise detected.
+        caller knows it (Perspective's ``languages``); None: detected.
         """
         if not texts:
             return []
@@ -146,7 +146,8 @@ class Scorer:
         if self.languages is None:
             return ["en"] * len(texts)
         model = self.languages[-1]
-        spoken = spoken or [language_of(text) for text in texts]
+        spoken = spoken or [None] * len(texts)
+        spoken = [given or language_of(text) for given, text in zip(spoken, texts)]
         return [language if model.reads(language) else "en" for language in spoken]
 
     def reads(self, language: str, attribute: str) -> bool:

@@ -49,6 +49,12 @@ def held_out(comment, seed: int) -> bool:
 def language_of_row(comment) -> str:
     """A labelled row's language: its ``meta.language`` (ISO 639-1), English
     when the file does not say."""
+    return stated_language(comment) or "en"
+
+
+def stated_language(comment) -> str | None:
+    """The language a data file states for a row (``meta.language``), if any:
+    trusted when scoring, as Perspective trusts a request's ``languages``."""
     meta = getattr(comment, "meta", None) or {}
     language = meta.get("language")
-    return language.split("-")[0].lower() if isinstance(language, str) and language else "en"
+    return language.split("-")[0].lower() if isinstance(language, str) and language else None
