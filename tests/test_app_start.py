@@ -57,5 +57,13 @@ def test_the_web_process_loads_no_training_code(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
-    for training_module in ("datasets", "training", "evaluation", "splits", "heads", "pairs"):
+    for training_module in (
+        "datasets",
+        "training",
+        "language_training",
+        "evaluation",
+        "splits",
+        "heads",
+        "pairs",
+    ):
         assert f"moderation.learning.{training_module}" not in loaded
