@@ -147,13 +147,30 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         self.rows_[language] = {"train": int(fit_rows.sum()), "calibration": int(held_rows.sum())}
 
     def _weigh(self, counts, language) -> sp.csr_matrix:
-        weighted = counts @ sp.diags(self.idf_[language].astype(np.float32))
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        return sp.diags(1 / np.maximum(norms, 1e-12)) @ weighted
+        """TF-IDF, each row L2-normalised, computed on the stored values
+        only: a diagonal matrix 393,216 wide per call cost milliseconds."""
+        weighted = counts.tocsr(copy=True)
+        weighted.data = weighted.data * self._float32(self.idf_, language)[weighted.indices]
+        rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+        norms = np.sqrt(np.bincount(rows, weighted.data**2, minlength=weighted.shape[0]))
+        weighted.data = weighted.data / np.maximum(norms, 1e-12)[rows]
+        return weighted
 
     def _margins(self, features, language) -> np.ndarray:
-        coef = self.coef_[language].astype(np.float32)
+        coef = self._float32(self.coef_, language)
         return features @ coef + self.intercept_[language]
+
+    def _float32(self, stored: dict, language: str) -> np.ndarray:
+        # Stored at half precision (half the artifact), multiplied as float32:
+        # converted once per process, not per comment.
+        cache = self.__dict__.setdefault("_as_float32", {})
+        key = (id(stored), language)
+        if key not in cache:
+            cache[key] = stored[language].astype(np.float32)
+        return cache[key]
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_as_float32"}
 
     def reads(self, language: str | None) -> bool:
         return language in self.languages_
@@ -165,7 +182,7 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
     def pushes(self, features, language) -> sp.csr_matrix:
         """Each feature's part of the calibrated log-odds (for explanations)."""
         weighted = features.tocsr(copy=True)
-        coef = self.coef_[language].astype(np.float32)
+        coef = self._float32(self.coef_, language)
         weighted.data = weighted.data * coef[weighted.indices] * self.scale_[language]
         return weighted
 
