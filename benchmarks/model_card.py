@@ -18,6 +18,11 @@ NAMES = {
     "olid": "OLID tweets (held-out share of train)",
     "hateval": "HatEval tweets (held-out share of train+dev)",
     "davidson": "Davidson tweets (held-out share)",
+    "germeval2018": "GermEval 2018 tweets, German (held-out share)",
+    "told-br": "ToLD-Br tweets, Portuguese (held-out share)",
+    "offcombr": "OffComBR g1 news comments, Portuguese (held-out share)",
+    "mlma": "MLMA tweets, French (held-out share)",
+    "haspeede2018": "HaSpeeDe 2018, Italian (held-out share)",
 }
 
 

@@ -106,3 +106,27 @@ def test_talk_with_another_model_than_toxicity(client, site_key, model):
         return response.get_json()["attributeScores"][model]["summaryScore"]["value"]
 
     assert value(OWN_TEXT[model]) > value(sample_data.POLITE)
+
+
+# A German reader's insult, written for this test (no row of the shipped data).
+GERMAN_INSULT = "Du bist ein erbärmlicher Idiot und solltest endlich die Klappe halten."
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_in_german_only_toxicity_has_a_model(client, site_key, drop):
+    # [talk] a tenant in de sends languages ["de"]; [errors] an attribute the
+    # model lacks in a language is LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE naming it.
+    body = {
+        "comment": {"text": GERMAN_INSULT},
+        "languages": ["de"],
+        "requestedAttributes": {name: {} for name in SERVED},
+        "dropUnsupportedAttributes": drop,
+    }
+    response = analyze(client, site_key, body)
+    if not drop:
+        error = error_of(response, 400, "INVALID_ARGUMENT", "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE")
+        assert error["message"] == "Attribute INSULT does not support request languages: de"
+        return
+    scores = response.get_json()["attributeScores"]
+    assert set(scores) == {"TOXICITY"}
+    assert scores["TOXICITY"]["summaryScore"]["value"] > 0.5
