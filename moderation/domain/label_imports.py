@@ -17,13 +17,11 @@ the queue no longer holds, as for retraining (``training_runs``).
 """
 
 import logging
-from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from moderation.domain import label_files, labels
+from moderation.domain import job_rows, label_files, labels
 from moderation.domain.orm import Site
 from moderation.domain.orm_learning import LabelImport
 from moderation.infrastructure import jobs
@@ -148,13 +146,7 @@ def check_imports() -> None:
 
 def fail_stopped_imports(stale_seconds: float | None = None) -> int:
     """Mark failed every running import whose worker stopped beating; returns how many."""
-    stale_seconds = stale_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
-    cutoff = utcnow() - timedelta(seconds=stale_seconds)
-    stopped = db.session.scalars(
-        select(LabelImport).where(
-            LabelImport.status == "running", LabelImport.heartbeat_at < cutoff
-        )
-    ).all()
+    stopped = job_rows.stopped(LabelImport, stale_seconds)
     for row in stopped:
         _finish(
             row.id, "failed",
@@ -168,15 +160,4 @@ def fail_stopped_imports(stale_seconds: float | None = None) -> int:
 def requeue_lost_imports(grace_seconds: float | None = None) -> int:
     """Queue again every import still queued after the grace period whose
     job the queue no longer holds; returns how many."""
-    grace_seconds = grace_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
-    cutoff = utcnow() - timedelta(seconds=grace_seconds)
-    waiting = db.session.scalars(
-        select(LabelImport.id).where(
-            LabelImport.status == "queued", LabelImport.started_at < cutoff
-        )
-    ).all()
-    held = jobs.queued_arguments(JOB)
-    lost = [import_id for import_id in waiting if (import_id,) not in held]
-    for import_id in lost:
-        jobs.enqueue(JOB, import_id)
-    return len(lost)
+    return job_rows.requeue_lost(LabelImport, JOB, grace_seconds)

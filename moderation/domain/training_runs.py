@@ -10,13 +10,13 @@ queued or running, its ``active_for`` key (unique) refuses a second one for
 the same site.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from moderation.domain import job_rows
 from moderation.domain.orm_learning import TrainingRun
 from moderation.domain.policy import Thresholds
 from moderation.infrastructure import jobs
@@ -118,18 +118,7 @@ def requeue_lost_runs(grace_seconds: float | None = None) -> int:
     """Queue again every run still queued after the grace period whose job
     the queue no longer holds (Redis restarted without its data, say);
     returns how many."""
-    grace_seconds = grace_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
-    cutoff = utcnow() - timedelta(seconds=grace_seconds)
-    waiting = db.session.scalars(
-        select(TrainingRun.id).where(
-            TrainingRun.status == "queued", TrainingRun.started_at < cutoff
-        )
-    ).all()
-    held = jobs.queued_arguments("retrain")
-    lost = [run_id for run_id in waiting if (run_id,) not in held]
-    for run_id in lost:
-        jobs.enqueue("retrain", run_id)
-    return len(lost)
+    return job_rows.requeue_lost(TrainingRun, "retrain", grace_seconds)
 
 
 def check_runs() -> None:
@@ -140,13 +129,7 @@ def check_runs() -> None:
 
 def fail_stopped_runs(stale_seconds: float | None = None) -> int:
     """Mark failed every running run whose worker stopped beating; returns how many."""
-    stale_seconds = stale_seconds or current_app.config["MODERATION_JOB_STALE_SECONDS"]
-    cutoff = utcnow() - timedelta(seconds=stale_seconds)
-    stopped = db.session.scalars(
-        select(TrainingRun).where(
-            TrainingRun.status == "running", TrainingRun.heartbeat_at < cutoff
-        )
-    ).all()
+    stopped = job_rows.stopped(TrainingRun, stale_seconds)
     for run in stopped:
         _finish(
             run.id, "failed",
