@@ -270,12 +270,11 @@ def train_models(
     comments, elsewhere = other_languages(comments)
     log(f"abuse: {sum(c.abusive is not None for c in comments)} labelled comments")
     abuse, abuse_report = train_abuse(comments, seed, thresholds["hold_abusive"])
-    log(f"abuse: fitted in {time.perf_counter() - started:.1f}s")
     languages, languages_report = train_language_abuse(
         elsewhere, seed, news_rate(comments, seed), thresholds["hold_abusive"], english=abuse
     )
-    if languages is not None:
-        log(f"abuse in {', '.join(languages[-1].languages_)}: fitted")
+    # One message per step: the admin page's progress bar counts them.
+    log(f"abuse: fitted in {time.perf_counter() - started:.1f}s")
     on_topic, second_stage, on_topic_report = train_on_topic(
         comments, articles, seed, thresholds["hold_on_topic"], word_vectors, encoder
     )
