@@ -94,7 +94,7 @@ class NewModel:
         self.scores = scores
         self.asked = []
 
-    def score(self, texts, articles, threads):
+    def score(self, texts, articles, threads, spoken=None):
         self.asked.append(list(zip(texts, articles, threads)))
         return [self.scores[text] for text in texts]
 
@@ -219,9 +219,9 @@ def test_reply_is_scored_with_its_parent_and_the_discussion(client, auth, articl
     seen = []
     real_score = scoring.Scorer.score
 
-    def spy(self, texts, articles, threads=None, explain=False):
+    def spy(self, texts, articles, threads=None, explain=False, spoken=None):
         seen.append(threads)
-        return real_score(self, texts, articles, threads, explain)
+        return real_score(self, texts, articles, threads, explain, spoken)
 
     monkeypatch.setattr(scoring.Scorer, "score", spy)
     published = []
@@ -253,9 +253,9 @@ def test_held_comments_are_not_the_discussion_of_later_ones(
     seen = []
     real_score = scoring.Scorer.score
 
-    def spy(self, texts, articles, threads=None, explain=False):
+    def spy(self, texts, articles, threads=None, explain=False, spoken=None):
         seen.append(threads)
-        return real_score(self, texts, articles, threads, explain)
+        return real_score(self, texts, articles, threads, explain, spoken)
 
     monkeypatch.setattr(scoring.Scorer, "score", spy)
     for number in range(3):

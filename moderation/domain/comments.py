@@ -91,6 +91,7 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
         [c.text for c in held],
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
         [c.parent.text if c.parent else "" for c in held],
+        spoken=[c.language for c in held],
     )
     sites = {c.site_id for c in held}
     authors = {

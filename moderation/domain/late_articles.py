@@ -56,6 +56,7 @@ def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
             [body] * len(waiting),
             [c.parent.text if c.parent else None for c in waiting],
             explain=True,
+            spoken=[c.language for c in waiting],
         )
     except Exception:
         log.exception("could not score %d comment(s) waiting for their article", len(waiting))

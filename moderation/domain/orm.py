@@ -86,6 +86,9 @@ class Comment(db.Model):
     author_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
     author_name: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
+    # The language the site says the comment is in (a language subtag such
+    # as "de"); None: detected whenever it is scored.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16))
@@ -117,6 +120,7 @@ class Comment(db.Model):
             "parent_id": self.parent.external_id if self.parent else None,
             "author": {"id": self.author_id, "name": self.author_name},
             "text": self.text,
+            "language": self.language,
             "created_at": as_utc(self.created_at).isoformat(),
             "status": self.status,
             "scores": {"abusive": self.abusive, "on_topic": self.on_topic},

@@ -141,7 +141,13 @@ def score(submission: Submission, thresholds: Thresholds) -> None:
     scorer = None
     try:
         scorer = live_model.live_scorer(comments=len(new))
-        scores = scorer.score(texts, articles, threads, explain=lambda s: _held(s, thresholds))
+        scores = scorer.score(
+            texts,
+            articles,
+            threads,
+            explain=lambda s: _held(s, thresholds),
+            spoken=[c.item.language for c in new],
+        )
         version = scorer.version
     except Exception:
         # Any failure of the model must not cost the site its comments.

@@ -57,6 +57,10 @@ class FieldErrors(dict):
             raise ApiError(400, message, dict(self), error="invalid_fields")
 
 
+# BCP-47's shape, loosely: a 2-3 letter language subtag and optional parts.
+LANGUAGE_TAG_RE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+
+
 @dataclass(frozen=True)
 class ArticleInput:
     id: str
@@ -74,6 +78,8 @@ class CommentInput:
     author_name: str | None
     parent_id: str | None
     created_at: datetime | None
+    # The language the site says it is in: its language subtag ("pt-BR" -> "pt").
+    language: str | None = None
 
 
 def require_object(data, what="The request body") -> dict:
@@ -168,6 +174,7 @@ def parse_comment(data, max_chars: int) -> CommentInput:
         author_name=_text(author, "name", author_errors, 255, required=False),
         parent_id=_identifier(data, "parent_id", errors, required=False),
         created_at=timestamp_field(data, "created_at", errors),
+        language=_language(data, errors),
     )
     errors.update({f"author.{name}": problem for name, problem in author_errors.items()})
     # Fields the service ignores too: a batch item is held to the same rule
@@ -175,6 +182,16 @@ def parse_comment(data, max_chars: int) -> CommentInput:
     errors.update(unstorable_fields(data))
     errors.raise_if_any()
     return comment
+
+
+def _language(data, errors) -> str | None:
+    value = data.get("language")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not LANGUAGE_TAG_RE.fullmatch(value):
+        errors["language"] = "must be a language code such as 'en', 'de' or 'pt-BR'"
+        return None
+    return value.replace("_", "-").split("-")[0].lower()
 
 
 def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | None]:

@@ -33,6 +33,12 @@ COMMENT_IN = {
         },
         "parent_id": ID,
         "created_at": {"type": "string", "format": "date-time"},
+        "language": {
+            "type": "string",
+            "pattern": "^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$",
+            "description": "The comment's language if the site knows it (ISO 639-1 or BCP-47, "
+            "such as 'de' or 'pt-BR'); otherwise it is detected.",
+        },
     },
 }
 DECISION = {
@@ -57,6 +63,7 @@ COMMENT_OUT = {
         "parent_id": {"type": ["string", "null"]},
         "author": {"type": "object"},
         "text": {"type": "string"},
+        "language": {"type": ["string", "null"]},
         "created_at": {"type": "string", "format": "date-time"},
         "status": {"enum": ["pending", "approved", "rejected"]},
         "scores": {
