@@ -186,7 +186,14 @@ def test_compare_passes_the_same_model_when_every_check_is_measured(model_dir):
     rows, articles = site_rows()
     verdict = compare(scorer, scorer, rows, articles, Thresholds(), seed=0, tolerance=0.0)
     assert verdict["live_version"] == verdict["candidate_version"] == "test-model"
-    assert [c["check"] for c in verdict["checks"]] == [SITE, ALL, ON_TOPIC, BPSN, BNSP]
+    assert [c["check"] for c in verdict["checks"]] == [
+        SITE,
+        ALL,
+        ON_TOPIC,
+        BPSN,
+        BNSP,
+        "languages read besides English",
+    ]
     assert all(c["live"] is not None and c["live"] == c["candidate"] for c in verdict["checks"])
     assert verdict["passed"] is True
 
@@ -239,3 +246,14 @@ def test_compare_judges_only_on_the_held_out_rows(model_dir):
     verdict = compare(scorer, scorer, trained_on, articles, Thresholds(), seed=0, tolerance=0.0)
     assert by_check(verdict)[SITE]["reason"] == "missing for live and candidate"
     assert verdict["passed"] is False
+
+
+def test_a_candidate_that_stops_reading_a_language_is_refused(model_dir, multilingual_model_dir):
+    """Retrained without the other languages' files, a candidate would read
+    German comments with the English model again; no English AUC shows it."""
+    multilingual = load_scorer(multilingual_model_dir, keep=False)
+    english_only = load_scorer(model_dir, keep=False)
+    lost = gate.languages_check(multilingual, english_only)
+    assert not lost["passed"] and lost["reason"] == "would no longer read de, pt"
+    assert gate.languages_check(english_only, multilingual)["passed"]
+    assert gate.languages_check(multilingual, multilingual)["passed"]

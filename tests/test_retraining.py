@@ -74,7 +74,7 @@ def test_retrain_gate_promote_refuse_and_roll_back(
     report = manifest["gate"]
     assert report["passed"] is True and report["failed"] == []
     assert (report["live_version"], report["candidate_version"]) == ("test-model", "v-site")
-    assert all(c["passed"] for c in report["checks"]) and len(report["checks"]) == 5
+    assert all(c["passed"] for c in report["checks"]) and len(report["checks"]) == 6
     (site_check,) = [c for c in report["checks"] if "site" in c["check"]]
     assert site_check["candidate"] > site_check["live"] + 0.1, "measurably better on the site"
     learned = api_version(client, auth, "new-1", LEARNED_INSULT)

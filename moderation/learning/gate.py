@@ -9,6 +9,8 @@ The candidate must also not treat any group of people worse: the worst
 BPSN and BNSP AUC over identity-term templates may drop by at most
 ``identity_tolerance`` (``MODERATION_GATE_IDENTITY_TOLERANCE``).
 
+Nor may it stop reading a language the live model reads.
+
 The gate fails closed: a check that cannot be measured (no held-out site
 labels, a single class, no articles) is a failed check that says which
 figure was missing. Only an operator's ``--force`` promotes past it.
@@ -68,14 +70,35 @@ def compare(
     candidate_report["identity"] = identity_bias(candidate)
     quality = judge(live_report, candidate_report, tolerance)
     fairness = judge(live_report, candidate_report, identity_tolerance, IDENTITY_CHECKS)
+    languages = languages_check(live, candidate)
     return {
         "live_version": live.version,
         "candidate_version": candidate.version,
         "tolerance": tolerance,
         "identity_tolerance": identity_tolerance,
-        "checks": quality["checks"] + fairness["checks"],
-        "passed": quality["passed"] and fairness["passed"],
-        "failed": quality["failed"] + fairness["failed"],
+        "checks": quality["checks"] + fairness["checks"] + [languages],
+        "passed": quality["passed"] and fairness["passed"] and languages["passed"],
+        "failed": quality["failed"]
+        + fairness["failed"]
+        + ([] if languages["passed"] else [f"{languages['check']} ({languages['reason']})"]),
+    }
+
+
+def languages_check(live, candidate) -> dict:
+    """The candidate must read every language the live model reads: trained
+    on data without another language's files, it would send those comments
+    back to the English model, and no AUC of the English rows would show it."""
+
+    def read(scorer) -> list[str]:
+        return sorted(scorer.languages[-1].languages_) if scorer.languages is not None else []
+
+    lost = sorted(set(read(live)) - set(read(candidate)))
+    return {
+        "check": "languages read besides English",
+        "live": read(live),
+        "candidate": read(candidate),
+        "passed": not lost,
+        "reason": f"would no longer read {', '.join(lost)}" if lost else "",
     }
 
 
