@@ -5,9 +5,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from moderation.domain import review
+from moderation.domain import labels, review
 from moderation.domain.orm import Comment, Moderator
 from moderation.infrastructure.db import db
+from moderation.learning.splits import language_of_row
+from tests import sample_data
 from tests.moderation_helpers import add_moderator, post_comments
 
 
@@ -153,3 +155,24 @@ def test_the_same_comment_id_at_two_sites_is_two_labels(app, runner, tmp_path):
     out = tmp_path / "all.jsonl"
     runner.invoke(args=["labels", "export", str(out)])
     assert len(out.read_text().splitlines()) == 2
+
+
+def test_a_decision_on_a_comment_in_a_stated_language_is_a_label_in_it(
+    app, client, auth, runner, tmp_path
+):
+    """So that retraining fits it into that language's model, not English."""
+    add_moderator(app)
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    for comment_id, language in (("de-1", "de"), ("plain", None)):
+        body = {"id": comment_id, "article_id": sample_data.EXAMPLE_ARTICLE["id"],
+                "text": "Du bist ein Trottel"}  # fmt: skip
+        if language:
+            body["language"] = language
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    decide_all(app, [("de-1", "reject", "abusive"), ("plain", "reject", "abusive")])
+    rows = exported(runner, tmp_path)
+    assert rows["de-1"]["meta"] == {"language": "de"}
+    assert rows["plain"]["meta"] is None
+    with app.app_context():
+        by_id = {label.id: label for label in labels.from_decisions()}
+        assert language_of_row(by_id["de-1"]) == "de" and language_of_row(by_id["plain"]) == "en"

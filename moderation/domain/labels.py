@@ -37,9 +37,12 @@ OFF_TOPIC_ATTRIBUTE = "OFF_TOPIC"
 SITE_LICENSE = "site-own"
 
 
-def site_label(id, text, abusive, on_topic, article_id, source) -> LabelledComment:
-    """A site's label, in the same shape as the labelled datasets' rows."""
-    return LabelledComment(id, text, abusive, on_topic, article_id, source, SITE_LICENSE)
+def site_label(id, text, abusive, on_topic, article_id, source, language=None) -> LabelledComment:
+    """A site's label, in the same shape as the labelled datasets' rows. A
+    comment's stated language goes with it (``meta.language``), so that its
+    label trains that language's model, not the English one."""
+    meta = {"language": language} if language else None
+    return LabelledComment(id, text, abusive, on_topic, article_id, source, SITE_LICENSE, meta)
 
 
 def to_json(label: LabelledComment) -> dict:
@@ -77,6 +80,7 @@ def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
                     *values,
                     comment.article_external_id,
                     f"moderators:{site}",
+                    comment.language,
                 )
             )
     return labels
@@ -125,6 +129,7 @@ def from_reports(site_id: int | None = None, threshold: int | None = None) -> li
                     *values,
                     comment.article_external_id,
                     f"reports:{sites[comment.site_id]}",
+                    comment.language,
                 )
             )
     return labels
