@@ -81,3 +81,15 @@ def test_a_model_without_other_languages_reads_everything_as_english(model_dir):
     (scores,) = scorer.score([language_data.ASSERTED["de_abusive"]], [None])
     assert scores.language == "en"
     scoring.forget_loaded_models()
+
+
+def test_a_refit_model_scores_with_its_new_weights():
+    rows = [c for c in language_data.comments() if c.meta["language"] == "de"]
+    pairs, labels = [(c.text, "de") for c in rows], [c.abusive for c in rows]
+    calibration = [n % 4 == 0 for n in range(len(rows))]
+    model = build_pipeline(prior=0.1)
+    model.fit(pairs, labels, classifier__calibration=calibration)
+    first = model.predict_proba(pairs)[:, 1]
+    # The opposite lesson:
+    model.fit(pairs, [1 - label for label in labels], classifier__calibration=calibration)
+    assert np.corrcoef(first, model.predict_proba(pairs)[:, 1])[0, 1] < 0

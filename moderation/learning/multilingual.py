@@ -111,6 +111,7 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=int)
         calibration = np.zeros(len(y), bool) if calibration is None else np.asarray(calibration)
         spoken = np.array([str(language) for _, language in X], dtype=object)
+        self.__dict__.pop("_as_float32", None)  # a refit must not read the last fit's weights
         self.languages_, self.idf_, self.coef_ = (), {}, {}
         self.intercept_, self.scale_, self.shift_, self.rows_ = {}, {}, {}, {}
         for language in sorted(set(spoken.tolist())):
