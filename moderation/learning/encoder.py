@@ -116,10 +116,16 @@ class SentenceEncoder:
         self._layers = []
         for n in range(int(w["layers"][0])):
             p = f"{n}."
+            qkv = np.concatenate([w[p + "q"], w[p + "k"], w[p + "v"]], axis=1)
+            qkv_bias = np.concatenate([w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"]])
+            # The separate q, k and v become views of the joined product's
+            # matrix: kept for storing, without a second copy.
+            w[p + "q"], w[p + "k"], w[p + "v"] = np.split(qkv, 3, axis=1)
+            w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"] = np.split(qkv_bias, 3)
             self._layers.append(
                 (
-                    np.concatenate([w[p + "q"], w[p + "k"], w[p + "v"]], axis=1),
-                    np.concatenate([w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"]]),
+                    qkv,
+                    qkv_bias,
                     *(w[p + name] for name in ("out", "out_bias", "norm1", "norm1_bias")),
                     *(w[p + name] for name in ("up", "up_bias", "down", "down_bias")),
                     w[p + "norm2"],
@@ -128,9 +134,18 @@ class SentenceEncoder:
             )
         self._position, self._segment = w["position"], w["segment"]
         self._norm, self._norm_bias = w["norm"], w["norm_bias"]
+        # The float16 originals are dropped (21 MB a process): float16 ->
+        # float32 -> float16 gives back the same numbers when stored.
+        self._float32 = w
+        self.weights = {"word": self._word, "word_scale": self._word_scale}
+
+    def stored_weights(self) -> dict[str, np.ndarray]:
+        """The weights as the artifact and the .npz file store them."""
+        half = {name: value.astype(np.float16) for name, value in self._float32.items()}
+        return {**half, "word": self._word, "word_scale": self._word_scale}
 
     def __getstate__(self):
-        return {"vocabulary": self.vocabulary, "weights": self.weights}
+        return {"vocabulary": self.vocabulary, "weights": self.stored_weights()}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -219,7 +234,7 @@ class SentenceEncoder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def save(self, path: Path) -> None:
-        np.savez(path, vocabulary=np.array(self.vocabulary), **self.weights)
+        np.savez(path, vocabulary=np.array(self.vocabulary), **self.stored_weights())
 
     @classmethod
     def load(cls, path: str | Path) -> "SentenceEncoder":
