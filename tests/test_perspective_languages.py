@@ -85,3 +85,15 @@ def test_spans_of_a_german_comment_point_into_it(client, site_key):
     spans = analyze(client, site_key, body).get_json()["attributeScores"]["TOXICITY"]
     for span in spans["spanScores"]:
         assert 0 <= span["begin"] < span["end"] <= len(GERMAN)
+
+
+def test_english_the_detector_half_takes_for_german_is_read_in_english(client, site_key):
+    """Without ``languages``, the detector's 53% for German is enough to
+    report German (as Perspective would) but not to leave the English model:
+    the comment API's 80% rule applies here too."""
+    text = "@USER Die bitch"
+    detected = toxicity(client, site_key, text)
+    assert detected["detectedLanguages"] == ["de"]
+    as_english = toxicity(client, site_key, text, ["en"])
+    value = lambda body: body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]  # noqa: E731
+    assert value(detected) == value(as_english)

@@ -227,13 +227,16 @@ def labels_import(path, site_name):
 def policy_suggest(precision):
     """Propose auto-reject and auto-approve thresholds reaching PRECISION on
     the site's abuse labels, with how many comments would go to the queue."""
+    from moderation.learning.splits import stated_language
     from moderation.learning.suggest import suggest
 
     rows, _ = labels.for_training()
     rows = [row for row in rows if row.abusive is not None]
     try:
         scorer = live_model.live_scorer()
-        scores = [s.abusive for s in scorer.score([r.text for r in rows], [None] * len(rows))]
+        spoken = [stated_language(r) for r in rows]
+        scored = scorer.score([r.text for r in rows], [None] * len(rows), spoken=spoken)
+        scores = [s.abusive for s in scored]
         proposal = suggest(scores, [r.abusive for r in rows], precision)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None

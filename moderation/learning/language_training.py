@@ -103,7 +103,8 @@ def _cross_source(train, held, seed, prior, threshold) -> dict:
         sources.setdefault(language_of_row(comment), set()).add(comment.source)
     for language, names in sorted(sources.items()):
         for source in sorted(names) if len(names) > 1 else []:
-            pipeline = _fit([c for c in train if c.source != source], seed, prior)
+            rows = [c for c in train if language_of_row(c) == language and c.source != source]
+            pipeline = _fit(rows, seed, prior)
             target = [c for c in held if c.source == source]
             if pipeline is None or not pipeline[-1].reads(language) or not target:
                 continue

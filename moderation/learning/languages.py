@@ -13,8 +13,9 @@ languages are scored, and for which attributes, is the model's to say
 import threading
 
 # Feedback (Perspective's suggestscore) becomes labels for the English
-# model; the other languages' models are trained from public data only, so
-# feedback in those languages is refused rather than taught to English.
+# model: feedback in another language is refused rather than taught to the
+# English model (a moderator's decision on a comment sent with its language
+# is a label in that language instead).
 FEEDBACK_LANGUAGES = ("en",)
 # Perspective's production and experimental languages (its "Attributes &
 # languages" page): the candidates the detector chooses among.

@@ -111,8 +111,8 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=int)
         calibration = np.zeros(len(y), bool) if calibration is None else np.asarray(calibration)
         spoken = np.array([str(language) for _, language in X], dtype=object)
-        self.__dict__.pop("_as_float32", None)  # a refit must not read the last fit's weights
         self.languages_, self.idf_, self.coef_ = (), {}, {}
+        self._idf32, self._coef32 = {}, {}
         self.intercept_, self.scale_, self.shift_, self.rows_ = {}, {}, {}, {}
         for language in sorted(set(spoken.tolist())):
             mine = spoken == language
@@ -135,10 +135,12 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         # and zeros keep the stored artifact small.
         idf = np.where(documents > 0, np.log((1 + fit_rows.sum()) / (1 + documents)) + 1, 0)
         self.idf_[language] = idf.astype(np.float16)
+        self._idf32[language] = self.idf_[language].astype(np.float32)
         features = self._weigh(counts, language)
         classifier = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000, random_state=0)
         classifier.fit(features[fit_rows], y[rows][fit_rows])
         self.coef_[language] = classifier.coef_.ravel().astype(np.float16)
+        self._coef32[language] = self.coef_[language].astype(np.float32)
         self.intercept_[language] = float(classifier.intercept_[0])
         margins = self._margins(features[held_rows], language).reshape(-1, 1)
         platt = LogisticRegression(C=1e4).fit(margins, y[rows][held_rows])
@@ -151,27 +153,24 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
         """TF-IDF, each row L2-normalised, computed on the stored values
         only: a diagonal matrix 393,216 wide per call cost milliseconds."""
         weighted = counts.tocsr(copy=True)
-        weighted.data = weighted.data * self._float32(self.idf_, language)[weighted.indices]
+        weighted.data = weighted.data * self._idf32[language][weighted.indices]
         rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
         norms = np.sqrt(np.bincount(rows, weighted.data**2, minlength=weighted.shape[0]))
         weighted.data = weighted.data / np.maximum(norms, 1e-12)[rows]
         return weighted
 
     def _margins(self, features, language) -> np.ndarray:
-        coef = self._float32(self.coef_, language)
-        return features @ coef + self.intercept_[language]
+        return features @ self._coef32[language] + self.intercept_[language]
 
-    def _float32(self, stored: dict, language: str) -> np.ndarray:
-        # Stored at half precision (half the artifact), multiplied as float32:
-        # converted once per process, not per comment.
-        cache = self.__dict__.setdefault("_as_float32", {})
-        key = (id(stored), language)
-        if key not in cache:
-            cache[key] = stored[language].astype(np.float32)
-        return cache[key]
-
+    # Stored at half precision (half the artifact), multiplied as float32:
+    # the float32 copies are made when fitted or loaded, never per comment.
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_as_float32"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_idf32", "_coef32")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._idf32 = {k: v.astype(np.float32) for k, v in self.idf_.items()}
+        self._coef32 = {k: v.astype(np.float32) for k, v in self.coef_.items()}
 
     def reads(self, language: str | None) -> bool:
         return language in self.languages_
@@ -183,7 +182,7 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
     def pushes(self, features, language) -> sp.csr_matrix:
         """Each feature's part of the calibrated log-odds (for explanations)."""
         weighted = features.tocsr(copy=True)
-        coef = self._float32(self.coef_, language)
+        coef = self._coef32[language]
         weighted.data = weighted.data * coef[weighted.indices] * self.scale_[language]
         return weighted
 
@@ -200,6 +199,21 @@ class LanguageAbuse(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def reading_languages(pipeline, texts, spoken=None) -> list[str]:
+    """The language each comment's abuse is read in: one ``pipeline`` has
+    weights for (as ``spoken`` names it, or as detected), else English."""
+    if pipeline is None:
+        return ["en"] * len(texts)
+    spoken = spoken or [None] * len(texts)
+    if len(spoken) != len(texts):
+        raise ValueError("one language (or None) per text")
+    read = [
+        languages.primary_subtag(given) if given else language_of(text)
+        for given, text in zip(spoken, texts)
+    ]
+    return [language if pipeline[-1].reads(language) else "en" for language in read]
 
 
 def language_of(text: str) -> str:

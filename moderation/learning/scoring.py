@@ -22,7 +22,8 @@ from moderation.learning.attributes import SPAM, TOXICITY
 from moderation.learning.explain import abuse_spans as explain_abuse
 from moderation.learning.explain import language_spans as explain_language
 from moderation.learning.explain import on_topic_spans as explain_on_topic
-from moderation.learning.multilingual import language_of
+from moderation.learning.languages import primary_subtag
+from moderation.learning.multilingual import reading_languages
 from moderation.learning.relevance import RelevanceWeights
 
 WORDS_KEPT = 65_536
@@ -141,17 +142,12 @@ class Scorer:
         return self._explained(scores, chosen, texts, features, known, items, spoken)
 
     def languages_of(self, texts, spoken=None) -> list[str]:
-        """The language each comment's abuse is read in: one the model has
-        weights for (as given, or detected), or English."""
-        if self.languages is None:
-            return ["en"] * len(texts)
-        model = self.languages[-1]
-        spoken = spoken or [None] * len(texts)
-        spoken = [given or language_of(text) for given, text in zip(spoken, texts)]
-        return [language if model.reads(language) else "en" for language in spoken]
+        """The language each comment's abuse is read in (multilingual.py)."""
+        return reading_languages(self.languages, texts, spoken)
 
     def reads(self, language: str, attribute: str) -> bool:
         """Whether ``attribute`` has a model for comments in ``language``."""
+        language = primary_subtag(language)
         if language == "en":
             return attribute in self.attribute_names
         return (

@@ -17,6 +17,8 @@ aside by whoever publishes the data, for evaluation): what they hold is all
 
 import hashlib
 
+from moderation.learning.languages import primary_subtag
+
 VALIDATION_SHARE = 0.2
 OFFICIAL_TEST_SPLITS = {"test", "verification"}
 
@@ -57,4 +59,4 @@ def stated_language(comment) -> str | None:
     trusted when scoring, as Perspective trusts a request's ``languages``."""
     meta = getattr(comment, "meta", None) or {}
     language = meta.get("language")
-    return language.split("-")[0].lower() if isinstance(language, str) and language else None
+    return primary_subtag(language) if isinstance(language, str) and language.strip() else None

@@ -97,7 +97,9 @@ def analyze():
     if scored:
         texts = [comment.text] + [comment.text[start:end] for start, end in spans]
         article = context if OFF_TOPIC in scored else None  # the encoder reads it only then
-        spoken = [languages.primary_subtag(effective[0])] * len(texts)
+        # Languages sent are trusted; a detected one only as far as the
+        # scorer's own rule does (80% sure), as for the comment API.
+        spoken = [languages.primary_subtag(effective[0]) if sent else None] * len(texts)
         scores = scorer.score(texts, [article] * len(texts), spoken=spoken)
         units = utf16_offsets(comment.original)
         for name, params in scored.items():
