@@ -281,7 +281,7 @@ def test_score_decides_without_storing(client, auth):
     response = client.post("/api/v1/score", json=body, headers=auth)
     assert response.status_code == 200
     result = response.get_json()
-    assert set(result) == {"scores", "decision", "model_version"}
+    assert set(result) == {"scores", "decision", "model_version", "language"}
     scores = result["scores"]
     expected = policy.decide(scores["abusive"], scores["on_topic"], policy.Thresholds())
     assert result["decision"] == {"status": expected.status, "reasons": expected.reasons}

@@ -54,3 +54,18 @@ def test_a_comment_is_read_in_its_stated_language_when_decided_again(client, aut
     assert stated_now["scores"]["abusive"] == stated["scores"]["abusive"]
     assert detected_now["scores"]["abusive"] == detected["scores"]["abusive"]
     assert stated_now["scores"]["abusive"] != detected_now["scores"]["abusive"]
+
+
+def test_the_score_preview_reads_the_stated_language_and_says_which(client, auth):
+    def preview(**fields):
+        response = client.post("/api/v1/score", json={"text": GERMAN, **fields}, headers=auth)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    detected, stated, as_english = preview(), preview(language="de"), preview(language="en")
+    assert detected["language"] == stated["language"] == "de"
+    assert as_english["language"] == "en"
+    assert stated["scores"]["abusive"] == detected["scores"]["abusive"]
+    assert as_english["scores"]["abusive"] != stated["scores"]["abusive"]
+    bad = client.post("/api/v1/score", json={"text": GERMAN, "language": "?"}, headers=auth)
+    assert bad.status_code == 400 and "language" in bad.get_json()["fields"]

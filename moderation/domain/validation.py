@@ -194,7 +194,7 @@ def _language(data, errors) -> str | None:
     return value.replace("_", "-").split("-")[0].lower()
 
 
-def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | None]:
+def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | None, str | None]:
     data = require_object(data)
     errors = FieldErrors()
     text = _text(data, "text", errors, max_chars)
@@ -208,5 +208,6 @@ def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | No
                 errors["article"] = "needs a 'title' or a 'body'"
         else:
             errors["article"] = "must be an object with 'title' and 'body'"
+    language = _language(data, errors)
     errors.raise_if_any()
-    return text, (title, body) if (title or body) else None
+    return text, (title, body) if (title or body) else None, language

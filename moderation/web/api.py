@@ -196,20 +196,24 @@ def comment_feed():
 
 @bp.post("/score")
 def score():
-    text_, article = parse_score_request(json_body(), _config("MODERATION_MAX_TEXT_CHARS"))
+    text_, article, language = parse_score_request(
+        json_body(), _config("MODERATION_MAX_TEXT_CHARS")
+    )
     try:
         scorer = live_model.live_scorer()
     except Exception as exc:
         raise ApiError(503, f"No model is available to score with: {exc}") from exc
     explain = request.args.get("explain", "0").lower() in {"1", "true", "yes"}
     (scores,) = scorer.score(
-        [text_], [article_text(*article) if article else None], explain=explain
+        [text_], [article_text(*article) if article else None], explain=explain, spoken=[language]
     )
     decision = policy.decide(scores.abusive, scores.on_topic, thresholds())
     body = {
         "scores": {"abusive": scores.abusive, "on_topic": scores.on_topic},
         "decision": {"status": str(decision.status), "reasons": decision.reasons},
         "model_version": scorer.version,
+        # The language it was read in: as the site will see it decided.
+        "language": scores.language,
     }
     if explain:
         body["explanations"] = scores.explanations

@@ -259,6 +259,7 @@ SPEC = {
                                     "body": {"type": "string"},
                                 },
                             },
+                            "language": COMMENT_IN["properties"]["language"],
                         },
                     }
                 ),
@@ -271,6 +272,7 @@ SPEC = {
                                 "scores": {"type": "object"},
                                 "decision": {"type": "object"},
                                 "model_version": {"type": "string"},
+                                "language": {"type": "string"},
                                 "explanations": {
                                     "type": "object",
                                     "properties": {
