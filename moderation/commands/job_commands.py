@@ -26,18 +26,14 @@ def jobs_work(workers):
         raise click.ClickException("MODERATION_JOBS_URL=memory:// runs jobs in the caller")
     # Runs a worker left behind when its machine went down, and runs whose
     # job the queue lost, are settled now, not a minute from now.
-    stopped = training_runs.fail_stopped_runs()
-    if stopped:
-        click.echo(f"marked {stopped} retraining(s) of stopped workers failed", err=True)
-    lost = training_runs.requeue_lost_runs()
-    if lost:
-        click.echo(f"queued {lost} retraining(s) the queue had lost again", err=True)
-    stopped = label_imports.fail_stopped_imports()
-    if stopped:
-        click.echo(f"marked {stopped} label import(s) of stopped workers failed", err=True)
-    lost = label_imports.requeue_lost_imports()
-    if lost:
-        click.echo(f"queued {lost} label import(s) the queue had lost again", err=True)
+    for what, fail_stopped, requeue_lost in (
+        ("retraining(s)", training_runs.fail_stopped_runs, training_runs.requeue_lost_runs),
+        ("label import(s)", label_imports.fail_stopped_imports, label_imports.requeue_lost_imports),
+    ):
+        if stopped := fail_stopped():
+            click.echo(f"marked {stopped} {what} of stopped workers failed", err=True)
+        if lost := requeue_lost():
+            click.echo(f"queued {lost} {what} the queue had lost again", err=True)
     if comments.requeue_lost_rescoring():
         click.echo("queued the re-scoring of held comments again", err=True)
     articles = late_articles.requeue_lost_waiting()

@@ -88,15 +88,11 @@ def languages_check(live, candidate) -> dict:
     """The candidate must read every language the live model reads: trained
     on data without another language's files, it would send those comments
     back to the English model, and no AUC of the English rows would show it."""
-
-    def read(scorer) -> list[str]:
-        return sorted(scorer.languages[-1].languages_) if scorer.languages is not None else []
-
-    lost = sorted(set(read(live)) - set(read(candidate)))
+    lost = sorted(set(live.languages_read) - set(candidate.languages_read))
     return {
         "check": "languages read besides English",
-        "live": read(live),
-        "candidate": read(candidate),
+        "live": sorted(live.languages_read),
+        "candidate": sorted(candidate.languages_read),
         "passed": not lost,
         "reason": f"would no longer read {', '.join(lost)}" if lost else "",
     }

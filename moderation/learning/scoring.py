@@ -145,16 +145,17 @@ class Scorer:
         """The language each comment's abuse is read in (multilingual.py)."""
         return reading_languages(self.languages, texts, spoken)
 
+    @property
+    def languages_read(self) -> tuple[str, ...]:
+        """The languages besides English that abuse has a model for."""
+        return self.languages[-1].languages_ if self.languages is not None else ()
+
     def reads(self, language: str, attribute: str) -> bool:
         """Whether ``attribute`` has a model for comments in ``language``."""
         language = primary_subtag(language)
         if language == "en":
             return attribute in self.attribute_names
-        return (
-            attribute == TOXICITY
-            and self.languages is not None
-            and (self.languages[-1].reads(language))
-        )
+        return attribute == TOXICITY and language in self.languages_read
 
     def _explained(self, scores, chosen, texts, features, known, items, spoken) -> list[Scores]:
         if not chosen:
