@@ -81,7 +81,7 @@ def from_environment(instance_path: str) -> dict:
         # metrics.abuse.recommended_thresholds): reject where 90% of news
         # calibration comments so scored were abusive, hold at 30%.
         "MODERATION_REJECT_ABUSIVE": _float("MODERATION_REJECT_ABUSIVE", 0.98),
-        "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.16),
+        "MODERATION_HOLD_ABUSIVE": _float("MODERATION_HOLD_ABUSIVE", 0.15),
         # The on-topic second stage's sentence encoder, for comments posted
         # one at a time: better relevance for ~10x the scoring time of a
         # comment with a known article (README). Batches never use it.

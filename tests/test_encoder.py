@@ -58,6 +58,17 @@ def test_long_texts_are_cut_to_the_models_length():
     assert ids[-1] == VOCABULARY.index("[SEP]")
 
 
+def test_a_shorter_limit_reads_only_the_opening_pieces():
+    encoder = tiny_encoder()
+    text = "the budget vote " * 10 + "buy cheap now " * 10
+    ids = encoder.token_ids(text, limit=12)
+    assert ids == encoder.token_ids("the budget vote " * 10, limit=12)
+    assert len(ids) == 12 and ids[-1] == VOCABULARY.index("[SEP]")
+    assert np.allclose(
+        encoder.encode([text], limit=12), encoder.encode(["the budget vote " * 3 + "the"])
+    )
+
+
 def test_vectors_are_unit_length_and_do_not_depend_on_their_batch():
     encoder = tiny_encoder()
     alone = encoder.encode(["the budget vote"])

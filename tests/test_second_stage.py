@@ -6,7 +6,9 @@ import pickle
 import numpy as np
 import pytest
 
+from moderation.learning.encoder import MAX_TOKENS
 from moderation.learning.second_stage import (
+    COMMENT_TOKENS,
     THRESHOLDS_SERVED,
     SecondStage,
     _logit,
@@ -21,9 +23,11 @@ class CountingEncoder:
 
     def __init__(self):
         self.read = []
+        self.limits = {}
 
-    def encode(self, texts):
+    def encode(self, texts, limit=None):
         self.read.extend(texts)
+        self.limits.update((text, limit) for text in texts)
         return np.array([[1.0, 0.0] if t.split()[0] == "budget" else [0.0, 1.0] for t in texts])
 
 
@@ -94,6 +98,42 @@ def test_a_first_stage_that_adds_nothing_has_every_comment_read():
     stage = SecondStage(encoder).fit(first, rng.normal(0, 0.1, 400), labels)
     _, read = stage.refine([0.001, 0.5, 0.999], ["a", "b", "c"], ["x", "x", "x"])
     assert read.all() and encoder.read == ["a", "b", "c", "x"]
+
+
+def test_comments_are_read_up_to_comment_tokens_and_articles_whole():
+    encoder = CountingEncoder()
+    stage = fitted(encoder)
+    middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
+    stage.refine([middle], ["budget talk"], ["budget article"])
+    assert encoder.limits["budget talk"] == COMMENT_TOKENS < MAX_TOKENS
+    assert encoder.limits["budget article"] in (None, MAX_TOKENS)
+
+
+def test_a_long_comment_is_judged_by_its_first_comment_tokens_pieces():
+    stage = fitted(tiny_encoder())
+    opening = "the budget vote " * 60
+    middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))
+    same_start, different_start = stage.refine(
+        [middle] * 2,
+        [opening + "buy cheap now " * 40, opening + "the council tax"],
+        ["the council"] * 2,
+    )[0]
+    assert same_start == pytest.approx(different_start, abs=1e-6)
+    whole = SecondStage(stage.encoder, comment_tokens=MAX_TOKENS)
+    whole.__dict__.update({k: v for k, v in stage.__dict__.items() if k.endswith("_")})
+    cut, read_whole = whole.refine(
+        [middle] * 2, [opening + "buy cheap now " * 40, opening], ["the council"] * 2
+    )[0]
+    assert cut != pytest.approx(read_whole, abs=1e-6)
+
+
+def test_a_stage_pickled_before_comments_were_cut_reads_them_whole():
+    stage = fitted(CountingEncoder())
+    state = stage.__getstate__()
+    del state["comment_tokens"]
+    restored = SecondStage.__new__(SecondStage)
+    restored.__setstate__(state)
+    assert restored.comment_tokens == MAX_TOKENS
 
 
 def test_pickled_stage_scores_the_same():

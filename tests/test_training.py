@@ -13,11 +13,12 @@ from moderation.learning.artifacts import (
     save_version,
 )
 from moderation.learning.datasets import LabelledComment, read_articles, read_comments
+from moderation.learning.heads import drop_weak_attributes
 from moderation.learning.pairs import on_topic_pairs
 from moderation.learning.scoring import load_scorer
 from moderation.learning.splits import group_of, in_validation
 from moderation.learning.textfeatures import LinearAttributes
-from moderation.learning.training import _drop_weak_attributes, train_models
+from moderation.learning.training import train_models
 from tests import sample_data
 from tests.encoders import WordOverlapEncoder
 
@@ -207,7 +208,7 @@ def test_attributes_under_the_held_out_floor_are_not_served():
         }
     }  # fmt: skip
 
-    dropped = _drop_weak_attributes(pipeline, report)
+    dropped = drop_weak_attributes(pipeline, report)
 
     assert dropped == {"THREAT": 0.6959, "SEVERE_TOXICITY": 0.56, "IDENTITY_ATTACK": None}
     served = pipeline[-1]

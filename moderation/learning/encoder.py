@@ -151,13 +151,14 @@ class SentenceEncoder:
         self.__dict__.update(state)
         self._prepare()
 
-    def token_ids(self, text: str) -> list[int]:
+    def token_ids(self, text: str, limit: int = MAX_TOKENS) -> list[int]:
+        """Word-piece ids between [CLS] and [SEP], ``limit`` in all at most."""
         ids = [self._first]
         for word in basic_words(text):
             ids.extend(self._pieces(word))
-            if len(ids) >= MAX_TOKENS - 1:
+            if len(ids) >= limit - 1:
                 break
-        return ids[: MAX_TOKENS - 1] + [self._last]
+        return ids[: limit - 1] + [self._last]
 
     def _pieces(self, word: str) -> list[int]:
         # Greedy longest match first; a word with any unmatched part is [UNK].
@@ -177,9 +178,10 @@ class SentenceEncoder:
             start = end
         return pieces
 
-    def encode(self, texts, batch_size: int = 32) -> np.ndarray:
-        """One unit vector (float32, 384 values) per text."""
-        ids = [self.token_ids(text) for text in texts]
+    def encode(self, texts, batch_size: int = 32, limit: int = MAX_TOKENS) -> np.ndarray:
+        """One unit vector (float32, 384 values) per text, read up to
+        ``limit`` word pieces (the cost grows with the length read)."""
+        ids = [self.token_ids(text, limit) for text in texts]
         out = np.zeros((len(ids), self._position.shape[1]), dtype=np.float32)
         # Similar lengths batched together: padding costs as much as tokens.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))

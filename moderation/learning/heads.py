@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 from moderation.learning.attributes import TOXICITY
 from moderation.learning.attributes import label as attribute_label
+from moderation.learning.textfeatures import LinearAttributes
 
 # Each source's share of the abuse training weight. News-site comments are
 # what the service scores, so they carry most of it; tweets help only as far
@@ -39,6 +40,11 @@ DEFAULT_SOURCE_SHARE = 0.1
 # sampled by keyword or topic.)
 NATURAL_RATE_SOURCES = {"c3", "fox", "unhealthy-comments", "site"}
 MIN_CALIBRATION_CLASS = 3
+# An attribute is served only where its held-out ROC-AUC on news comments
+# reaches this, measured on sources with enough positives to tell.
+NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
+MIN_ATTRIBUTE_AUC = 0.7
+MIN_EVALUATION_POSITIVES = 20
 
 
 def source_weights(sources: list[str], labels: list[int]) -> np.ndarray:
@@ -124,3 +130,32 @@ def _equal_per_source(rows) -> np.ndarray:
     for row in rows:
         counts[row.source] += 1
     return np.array([len(rows) / len(counts) / counts[row.source] for row in rows])
+
+
+def drop_weak_attributes(pipeline, report) -> dict:
+    """Attributes whose held-out ROC-AUC on news comments (the lowest over
+    news sources with enough positives) is under MIN_ATTRIBUTE_AUC are not
+    served: a near-random score presented as a model would mislead."""
+    heads = pipeline[-1]
+    dropped = {}
+    for name, by_source in report.get("attribute_validation", {}).items():
+        news = [
+            result["roc_auc"]
+            for source, result in by_source.items()
+            if source in NEWS_SOURCES and result["positives"] >= MIN_EVALUATION_POSITIVES
+        ]
+        auc = min(news) if news else by_source["all"]["roc_auc"]
+        if auc is None or auc < MIN_ATTRIBUTE_AUC:
+            dropped[name] = auc
+    keep = [k for k, name in enumerate(heads.names_) if name not in dropped]
+    pipeline.steps[-1] = (
+        "classifier",
+        LinearAttributes(
+            names=[heads.names_[k] for k in keep],
+            coef=heads.coef_[:, keep],
+            intercept=heads.intercept_[keep],
+            scale=heads.scale_[keep],
+            shift=heads.shift_[keep],
+        ).fit(),
+    )
+    return dropped

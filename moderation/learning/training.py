@@ -16,11 +16,13 @@ import numpy as np
 
 from moderation.learning.attributes import ATTRIBUTES, TOXICITY
 from moderation.learning.attributes import label as attribute_label
+from moderation.learning.counterfactuals import counterfactuals
 from moderation.learning.examples import LabelledComment
 from moderation.learning.features import build_abuse_pipeline, build_on_topic_pipeline
 from moderation.learning.heads import (
     ABUSE_SOURCE_SHARES,
     NATURAL_RATE_SOURCES,
+    drop_weak_attributes,
     fit_head,
 )
 from moderation.learning.language_training import (
@@ -39,9 +41,6 @@ CALIBRATION_SHARE = 0.25
 STACKING_SHARE = 0.25
 KEYWORD_SAMPLED = {"hateval", "davidson"}
 HASHTAG_RE = re.compile(r"#\w+")
-NEWS_SOURCES = {"c3", "fox", "civil-comments-spans", "unhealthy-comments", "impermium-insults"}
-MIN_ATTRIBUTE_AUC = 0.7
-MIN_EVALUATION_POSITIVES = 20
 # The policy's thresholds are set where the news calibration rows reach
 # these precisions. Holding costs a moderator a glance and publishing abuse
 # costs readers: a third of held comments being abusive keeps the queue worth
@@ -86,11 +85,15 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     fit_rows = [c for c in train if c not in chosen]
     if not fit_rows:
         raise TrainingError("too few labelled comments to train the abuse model")
+    # Copies that swap the groups they name (counterfactuals.py) fit the
+    # heads; only the real rows are counted and measured.
+    swapped = counterfactuals(fit_rows, seed)
+    fitted = fit_rows + swapped
     pipeline = build_abuse_pipeline()
-    features = pipeline[:-1].fit_transform([_training_text(c) for c in fit_rows])
+    features = pipeline[:-1].fit_transform([_training_text(c) for c in fitted])
     calibration_features = pipeline[:-1].transform([_training_text(c) for c in calibration])
     heads = [
-        fit_head(attribute, fit_rows, features, calibration, calibration_features)
+        fit_head(attribute, fitted, features, calibration, calibration_features)
         for attribute in ATTRIBUTES
     ]
     heads = [head for head in heads if head is not None]
@@ -108,6 +111,7 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     )
     report = {
         "train_rows": len(fit_rows),
+        "counterfactual_rows": len(swapped),
         "calibration_rows": len(calibration),
         "calibration_sources": sorted({c.source for c in calibration}),
         "validation_rows": len(held),
@@ -116,37 +120,8 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
     report["recommended_thresholds"] = _thresholds(pipeline, calibration)
     if held:
         report.update(_held_out_report(pipeline, held, threshold))
-        report["attributes_dropped"] = _drop_weak_attributes(pipeline, report)
+        report["attributes_dropped"] = drop_weak_attributes(pipeline, report)
     return pipeline, report
-
-
-def _drop_weak_attributes(pipeline, report) -> dict:
-    """Attributes whose held-out ROC-AUC on news comments (the lowest over
-    news sources with enough positives) is under MIN_ATTRIBUTE_AUC are not
-    served: a near-random score presented as a model would mislead."""
-    heads = pipeline[-1]
-    dropped = {}
-    for name, by_source in report.get("attribute_validation", {}).items():
-        news = [
-            result["roc_auc"]
-            for source, result in by_source.items()
-            if source in NEWS_SOURCES and result["positives"] >= MIN_EVALUATION_POSITIVES
-        ]
-        auc = min(news) if news else by_source["all"]["roc_auc"]
-        if auc is None or auc < MIN_ATTRIBUTE_AUC:
-            dropped[name] = auc
-    keep = [k for k, name in enumerate(heads.names_) if name not in dropped]
-    pipeline.steps[-1] = (
-        "classifier",
-        LinearAttributes(
-            names=[heads.names_[k] for k in keep],
-            coef=heads.coef_[:, keep],
-            intercept=heads.intercept_[keep],
-            scale=heads.scale_[keep],
-            shift=heads.shift_[keep],
-        ).fit(),
-    )
-    return dropped
 
 
 def _training_text(comment) -> str:
