@@ -335,3 +335,41 @@ def test_decisions_answer_with_the_counts_and_only_admins_release_claims(app, mo
     ).get_data(as_text=True)
     assert "Released 1 comment claimed by maria." in released
     assert 'data-count="pending">1<' in released
+
+
+def topic_hint(page: str) -> str:
+    found = re.search(r'<p class="topic-hint">(.*?)</p>', page, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def listed(hint: str, kind: str) -> list[str]:
+    found = re.search(rf'<span class="{kind}">(.*?)</span>', hint)
+    return found.group(1).split(", ") if found else []
+
+
+@pytest.mark.parametrize("app_config", [{"MODERATION_HOLD_ON_TOPIC": 0.999}])
+def test_a_comment_held_off_topic_shows_what_it_shares_with_its_article_and_what_it_lacks(
+    moderator, auth
+):
+    article_words = set(re.findall(r"[a-z]+", str(sample_data.EXAMPLE_ARTICLE).lower()))
+    post_comments(moderator, auth, [sample_data.POLITE])
+    hint = topic_hint(moderator.get("/queue").get_data(as_text=True))
+    assert "which this comment never mentions" in hint
+    missing = listed(hint, "missing")
+    assert 0 < len(missing) <= 5
+    polite = set(re.findall(r"[a-z]+", sample_data.POLITE.lower()))
+    assert all(word in article_words and word not in polite for word in missing), missing
+
+
+@pytest.mark.parametrize("app_config", [{"MODERATION_HOLD_ON_TOPIC": 0.999}])
+def test_the_words_a_comment_shares_with_its_article_are_named(moderator, auth):
+    post_comments(moderator, auth, [sample_data.EXAMPLE_COMMENTS[0]])
+    hint = topic_hint(moderator.get("/queue").get_data(as_text=True))
+    assert "pakistan" in listed(hint, "matched")
+    assert "pakistan" not in listed(hint, "missing")
+
+
+def test_no_hint_for_a_comment_the_model_found_on_topic(moderator, auth, app):
+    app.config["MODERATION_HOLD_ON_TOPIC"] = 0.0
+    post_comments(moderator, auth, [sample_data.POLITE])
+    assert topic_hint(moderator.get("/queue").get_data(as_text=True)) == ""

@@ -22,6 +22,7 @@ from moderation.learning.textnorm import normalise_word
 WORD_RE = re.compile(r"[@$]?\w+(?:[*@$!']+\w+)*")
 SPANS_PER_AXIS = 6
 MIN_WEIGHT = 0.01
+TOPIC_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,21 @@ def language_spans(pipeline, texts, spoken) -> list[list[Span]]:
         for i, why in zip(mine, found):
             spans[i] = why
     return spans
+
+
+def topic_words(relevance, comment: str, article: str, n: int = TOPIC_WORDS) -> dict:
+    """What matched and what is missing, for a moderator judging relevance:
+    the words the comment shares with its article (most telling first: their
+    part of the TF-IDF cosine the first stage weighs) and the article's own
+    most telling words that the comment never uses."""
+    mine, own = relevance.read(comment).terms, relevance.context(article).terms
+    names = relevance.term_names
+    shared = sorted((t for t in mine if t in own), key=lambda t: (-mine[t] * own[t], t))
+    missing = sorted((t for t in own if t not in mine), key=lambda t: (-own[t], t))
+    return {
+        "matched": [names[t] for t in shared[:n]],
+        "missing": [names[t] for t in missing[:n]],
+    }
 
 
 def on_topic_spans(relevance, items) -> list[list[Span]]:

@@ -69,6 +69,12 @@ class RelevanceWeights:
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
+    @functools.cached_property
+    def term_names(self) -> list[str]:
+        """Vocabulary terms by column, for showing a moderator the words
+        (built on first use: only the queue page asks)."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+
     def probabilities(self, items) -> np.ndarray:
         """Items are (comment, article[, thread]) as for the pipeline."""
         return np.array([self.probability(*item) for item in items])

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from moderation.domain import authors, claims, reports, review
+from moderation.domain import authors, claims, reports, review, topic_hints
 from moderation.domain.orm import Comment
 from moderation.domain.policy import Thresholds
 from moderation.infrastructure.db import db
@@ -116,11 +116,13 @@ def page_number(raw: str) -> int:
 
 
 def _card_context(comments) -> dict:
+    articles, thresholds = review.articles_by_id(comments), _thresholds()
     return {
-        "articles": review.articles_by_id(comments),
+        "articles": articles,
         "authors": authors.records_for(comments),
         "reports": reports.for_comments(comments),
-        "thresholds": _thresholds(),
+        "topic_hints": topic_hints.for_cards(comments, articles, thresholds.hold_on_topic),
+        "thresholds": thresholds,
         "reject_reasons": review.REJECT_REASONS,
     }
 
