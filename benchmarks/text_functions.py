@@ -14,8 +14,8 @@ correct results and count the lines of Python the service runs for n and
 work inside a regular expression, so the time is checked here, not in a
 test.
 
-The sentence encoder (single posts with an article) reads at most 256
-word pieces, and only when the first stage's score lies in its band: its
+The sentence encoder (single posts with an article) reads at most 128
+word pieces of a comment, and only when the first stage's score lies in its band: its
 time steps rather than grows, so its row is held to the budget alone, and
 growth is judged on both axes without it (as batches are scored).
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import provenance  # noqa: E402
 from flask import Flask  # noqa: E402
 
-from moderation.learning.explain import words  # noqa: E402
+from moderation.learning.explain import topic_words, words  # noqa: E402
 from moderation.learning.scoring import load_scorer  # noqa: E402
 from moderation.learning.textnorm import normalise  # noqa: E402
 from moderation.web.queue_pages import highlight  # noqa: E402
@@ -106,6 +106,7 @@ def functions(scorer) -> dict:
             False,
         ),
         "queue page highlight": (held_comment, highlight, True),
+        "queue page topic hint": (same, lambda t: topic_words(scorer.relevance, t, ARTICLE), True),
     }
 
 

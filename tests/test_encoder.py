@@ -58,6 +58,10 @@ def test_long_texts_are_cut_to_the_models_length():
     assert ids[-1] == VOCABULARY.index("[SEP]")
 
 
+def test_a_limit_past_the_models_positions_reads_as_many_as_it_has():
+    assert len(tiny_encoder().token_ids("hello " * 1000, limit=10 * MAX_TOKENS)) == MAX_TOKENS
+
+
 def test_a_shorter_limit_reads_only_the_opening_pieces():
     encoder = tiny_encoder()
     text = "the budget vote " * 10 + "buy cheap now " * 10

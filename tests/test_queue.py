@@ -354,7 +354,7 @@ def test_a_comment_held_off_topic_shows_what_it_shares_with_its_article_and_what
     article_words = set(re.findall(r"[a-z]+", str(sample_data.EXAMPLE_ARTICLE).lower()))
     post_comments(moderator, auth, [sample_data.POLITE])
     hint = topic_hint(moderator.get("/queue").get_data(as_text=True))
-    assert "which this comment never mentions" in hint
+    assert "The article's words it does not use" in hint
     missing = listed(hint, "missing")
     assert 0 < len(missing) <= 5
     polite = set(re.findall(r"[a-z]+", sample_data.POLITE.lower()))
@@ -370,6 +370,21 @@ def test_the_words_a_comment_shares_with_its_article_are_named(moderator, auth):
 
 
 def test_no_hint_for_a_comment_the_model_found_on_topic(moderator, auth, app):
-    app.config["MODERATION_HOLD_ON_TOPIC"] = 0.0
     post_comments(moderator, auth, [sample_data.POLITE])
+    app.config["MODERATION_HOLD_ON_TOPIC"] = 0.999
+    assert topic_hint(moderator.get("/queue").get_data(as_text=True))
+    app.config["MODERATION_HOLD_ON_TOPIC"] = 0.0
+    assert topic_hint(moderator.get("/queue").get_data(as_text=True)) == ""
+
+
+def test_no_hint_for_a_comment_in_another_language(moderator, auth, app):
+    app.config["MODERATION_HOLD_ON_TOPIC"] = 0.999
+    moderator.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    body = {
+        "id": "de-1",
+        "article_id": sample_data.EXAMPLE_ARTICLE["id"],
+        "text": "Pakistan und Russland wollen beim Kampf gegen den Terror zusammenarbeiten.",
+        "language": "de",
+    }
+    assert moderator.post("/api/v1/comments", json=body, headers=auth).status_code == 201
     assert topic_hint(moderator.get("/queue").get_data(as_text=True)) == ""

@@ -9,6 +9,7 @@ import pytest
 from moderation.learning.encoder import MAX_TOKENS
 from moderation.learning.second_stage import (
     COMMENT_TOKENS,
+    LEGACY_COMMENT_TOKENS,
     THRESHOLDS_SERVED,
     SecondStage,
     _logit,
@@ -133,7 +134,7 @@ def test_a_stage_pickled_before_comments_were_cut_reads_them_whole():
     del state["comment_tokens"]
     restored = SecondStage.__new__(SecondStage)
     restored.__setstate__(state)
-    assert restored.comment_tokens == MAX_TOKENS
+    assert restored.comment_tokens == LEGACY_COMMENT_TOKENS == 256
 
 
 def test_pickled_stage_scores_the_same():

@@ -10,6 +10,12 @@ group named is swapped for another drawn at random (counterfactual data
 augmentation, Dixon et al. 2018; Garg et al. 2019), so no group's name
 says abusive or harmless on its own.
 
+A name is swapped for another of the same form (a plural for a plural;
+"chinese" and "jewish" have none, so they stand in for singulars only),
+keeping its capitals; "disabled" is left out because it is as often a verb
+("I disabled my account"). Each row draws from its own seeded generator,
+so adding a row changes no other row's copy.
+
 Not copied: the news comments with a natural abuse rate, on which the
 abuse score is calibrated (``heads.NATURAL_RATE_SOURCES``), and a site's
 own moderators' labels: there a group's name is part of a real discussion
@@ -20,36 +26,56 @@ swap never touched.
 """
 
 import dataclasses
+import functools
 import random
 import re
 
 from moderation.learning.heads import NATURAL_RATE_SOURCES
 
-GROUPS = [
-    "asian", "african", "latino", "hispanic", "mexican", "chinese", "indian", "arab",
-    "jewish", "jew", "muslim", "christian", "catholic", "atheist", "immigrant", "refugee",
-    "migrant", "gay", "lesbian", "bisexual", "transgender", "disabled",
+# Names with a plural made by adding "s" ("muslims"); then names without one.
+COUNTABLE = [
+    "african american", "asian", "african", "latino", "hispanic", "mexican", "indian",
+    "arab", "jew", "muslim", "christian", "catholic", "atheist", "immigrant", "refugee",
+    "migrant", "gay", "lesbian", "bisexual", "transgender",
 ]  # fmt: skip
-# Plurals swap to plurals: "immigrants" -> "refugees".
-GROUP_RE = re.compile(r"\b(" + "|".join(sorted(GROUPS, key=len, reverse=True)) + r")(s?)\b", re.I)
+UNCOUNTABLE = ["chinese", "jewish"]
+GROUPS = COUNTABLE + UNCOUNTABLE
+# Longest first, so that "African-American" is one name, not "African".
+GROUP_RE = re.compile(
+    r"\b("
+    + "|".join(g.replace(" ", "[ -]") for g in sorted(GROUPS, key=len, reverse=True))
+    + r")(s?)\b",
+    re.IGNORECASE,
+)
+# Two names of one group: neither is swapped for the other.
+SAME_GROUP = {"jew": "jewish", "jewish": "jew"}
 
 
 def counterfactuals(rows, seed: int) -> list:
     """One swapped copy of each row that names a group, from sources that
-    are not news comments at their natural abuse rate; the same rows and
-    seed always give the same copies."""
-    rng = random.Random(seed)
-
-    def swap(match: re.Match) -> str:
-        word, plural = match.group(1), match.group(2)
-        other = rng.choice([g for g in GROUPS if g != word.lower()]) + plural.lower()
-        return other.capitalize() if word[0].isupper() else other
-
+    are not news comments at their natural abuse rate."""
     copies = []
     for row in rows:
         if row.source in NATURAL_RATE_SOURCES or not GROUP_RE.search(row.text):
             continue
-        copies.append(
-            dataclasses.replace(row, id=f"{row.id}~swapped", text=GROUP_RE.sub(swap, row.text))
-        )
+        rng = random.Random(f"{seed}:{row.id}")
+        text = GROUP_RE.sub(functools.partial(_other, rng=rng), row.text)
+        if text == row.text:
+            continue
+        # Rater spans point into the original text.
+        meta = {k: v for k, v in (row.meta or {}).items() if k != "spans"} or row.meta
+        copies.append(dataclasses.replace(row, id=f"{row.id}~swapped", text=text, meta=meta))
     return copies
+
+
+def _other(match: re.Match, rng: random.Random) -> str:
+    word, plural = match.group(1), match.group(2)
+    name = word.lower().replace("-", " ")
+    if plural and name not in COUNTABLE:  # "chineses" is no name
+        return match.group(0)
+    choices = COUNTABLE if plural else GROUPS
+    other = rng.choice([g for g in choices if g not in (name, SAME_GROUP.get(name))])
+    other += plural.lower()
+    if word.isupper():
+        return other.upper()
+    return other.title() if word[0].isupper() else other

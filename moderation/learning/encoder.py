@@ -152,7 +152,9 @@ class SentenceEncoder:
         self._prepare()
 
     def token_ids(self, text: str, limit: int = MAX_TOKENS) -> list[int]:
-        """Word-piece ids between [CLS] and [SEP], ``limit`` in all at most."""
+        """Word-piece ids between [CLS] and [SEP], ``limit`` in all at most
+        (never more than the model's positions)."""
+        limit = min(limit, MAX_TOKENS)
         ids = [self._first]
         for word in basic_words(text):
             ids.extend(self._pieces(word))

@@ -5,6 +5,8 @@ the results go straight into JSON. Metrics that are undefined for the data
 (AUC with one class) come back as ``None`` rather than a misleading number.
 """
 
+import math
+
 import numpy as np
 from sklearn.metrics import (
     average_precision_score,
@@ -68,4 +70,9 @@ def threshold_for_precision(scores, labels, precision: float) -> float | None:
     # Only where the next score differs: a threshold takes every tie.
     last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
     usable = np.flatnonzero(reached & last_of_tie)
-    return _round(ranked[usable[-1]]) if len(usable) else None
+    if not len(usable):
+        return None
+    # Rounded down: rounded to the nearest, the threshold could pass the
+    # score it was read from and leave that comment out (a 90% row that
+    # held nothing).
+    return math.floor(float(ranked[usable[-1]]) * 10**4) / 10**4

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder
+from moderation.learning.encoder import SentenceEncoder
 
 # The on-topic thresholds the band keeps exact (the policy's default, the
 # shipped model's recommended_hold_on_topic, is 0.11).
@@ -38,6 +38,8 @@ ARTICLES_KEPT = 256
 # and moved own-vs-other ROC-AUC of the cosine alone by 0.001
 # (benchmarks/encoder_length.py).
 COMMENT_TOKENS = 128
+# What stages fitted before comments were cut short read.
+LEGACY_COMMENT_TOKENS = 256
 # The first stage's on-topic hold threshold (the policy's default before the
 # second stage): the recommended threshold holds as many on-topic comments
 # as the first stage held here, whatever threshold the site uses today, so
@@ -92,7 +94,7 @@ class SecondStage:
 
     def __setstate__(self, state):
         # Stages fitted before comments were cut short read them whole.
-        self.__dict__.update({"comment_tokens": MAX_TOKENS, **state})
+        self.__dict__.update({"comment_tokens": LEGACY_COMMENT_TOKENS, **state})
         self._prepare()
 
     def in_band(self, first_logits) -> np.ndarray:
