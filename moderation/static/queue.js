@@ -221,6 +221,17 @@ function setCompact(on) {
 }
 compactButton.addEventListener("click", () => setCompact(!list.classList.contains("compact")));
 setCompact(localStorage.getItem("queue.compact") === "1");
+// In the compact view the card last focused stays open while focus is
+// elsewhere (the filter form, a dialog): folded as the pointer goes down on
+// the form, it would shrink the page under the pointer and lose the click.
+document.addEventListener("focusin", (event) => {
+  const card = event.target.closest?.(".card");
+  if (!card) return;
+  for (const open of document.querySelectorAll(".card.open")) {
+    if (open !== card) open.classList.remove("open");
+  }
+  card.classList.add("open");
+});
 const filterBox = document.getElementById("filter-box");
 if (localStorage.getItem("queue.filters") === "closed") filterBox.open = false;
 filterBox.addEventListener("toggle", () => {
