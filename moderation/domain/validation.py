@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from moderation.domain.orm import EXTERNAL_ID_LENGTH
 from moderation.domain.refusals import ApiError
+from moderation.learning.languages import primary_subtag
 
 # NUL cannot be stored by PostgreSQL, a lone surrogate by any UTF-8 database.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -191,7 +192,7 @@ def _language(data, errors) -> str | None:
     if not isinstance(value, str) or not LANGUAGE_TAG_RE.fullmatch(value):
         errors["language"] = "must be a language code such as 'en', 'de' or 'pt-BR'"
         return None
-    return value.replace("_", "-").split("-")[0].lower()
+    return primary_subtag(value)
 
 
 def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | None, str | None]:

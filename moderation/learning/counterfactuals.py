@@ -63,7 +63,7 @@ def counterfactuals(rows, seed: int) -> list:
         if text == row.text:
             continue
         # Rater spans point into the original text.
-        meta = {k: v for k, v in (row.meta or {}).items() if k != "spans"} or row.meta
+        meta = None if row.meta is None else {k: v for k, v in row.meta.items() if k != "spans"}
         copies.append(dataclasses.replace(row, id=f"{row.id}~swapped", text=text, meta=meta))
     return copies
 
