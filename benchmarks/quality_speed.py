@@ -82,6 +82,7 @@ def whole_processes(tmp: Path, rows: list, model_dir: Path, thresholds: dict, ap
     env["MODERATION_DATABASE_URL"] = f"sqlite:///{tmp / 'unused.sqlite'}"
     env["MODERATION_HOLD_ABUSIVE"] = str(thresholds["hold_abusive"])
     env["MODERATION_REJECT_ABUSIVE"] = str(thresholds["reject_abusive"])
+    env["MODERATION_HOLD_ON_TOPIC"] = str(thresholds["hold_on_topic"])
     flask = [sys.executable, "-m", "flask", "--app", "app", "score"]
     flask += ["--input", tmp / "comments.jsonl", "--articles", tmp / "articles.jsonl"]
     ours = whole_process(flask + ["--output", tmp / "ours.jsonl"], n, cwd=work.ROOT, env=env)
@@ -189,6 +190,7 @@ def main() -> None:
     if not work.DATA.is_dir():
         sys.exit(f"{work.DATA} is missing: this benchmark needs the shared datasets.")
     sys.path.insert(0, str(work.ROOT))
+    from moderation.config import from_environment
     from moderation.learning import artifacts
 
     model_dir = Path(os.environ.get("MODERATION_MODEL_DIR", work.ROOT / "models")).resolve()
@@ -198,6 +200,8 @@ def main() -> None:
     manifest = artifacts.read_manifest(model_dir, version)
     recommended = manifest["metrics"]["abuse"]["recommended_thresholds"]
     thresholds = {k: recommended[k] for k in ("hold_abusive", "reject_abusive")}
+    # The on-topic threshold the service's default config uses (config.py).
+    thresholds["hold_on_topic"] = from_environment("instance")["MODERATION_HOLD_ON_TOPIC"]
     context = {"command": provenance.command(), "commit": provenance.commit()}
     context.update(model=str(model_dir / version), cpus=os.cpu_count(), thresholds=thresholds)
     print("\n".join(f"{k}: {v}" for k, v in context.items()), flush=True)

@@ -44,6 +44,9 @@ QUALITY_FILES = [
 ]
 CHUNK = 5000
 ABUSE_ONLY, BOTH, BOTH_EXPLAINED = "abuse only", "both axes", "both axes, explain if held"
+# MODERATION_ON_TOPIC_ENCODER=decisive: the encoder reads only where it could change the
+# decision at the policy's on-topic threshold.
+BOTH_DECISIVE = "both axes, encoder decisive"
 # APC's whole process, as a user of it would write it: read the comments, predict_prob, write.
 APC_WHOLE_PROCESS = """
 import json, sys
@@ -185,8 +188,8 @@ def project_worker(args) -> dict:
         for c, thread in zip(comments, threads)
         if c.article_id in articles
     ]
-    known = spread(known, 3 * args.calls + 1)
     thresholds = policy.Thresholds(**json.loads(args.thresholds))
+    decisive = scorer.deciding_at(thresholds.hold_on_topic)
 
     def held(scores) -> bool:
         decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
@@ -196,7 +199,9 @@ def project_worker(args) -> dict:
         ABUSE_ONLY: lambda t: scorer.score([t[0]], [None]),
         BOTH: lambda t: scorer.score([t[0]], [t[1]], [t[2]]),
         BOTH_EXPLAINED: lambda t: scorer.score([t[0]], [t[1]], [t[2]], explain=held),
+        BOTH_DECISIVE: lambda t: decisive.score([t[0]], [t[1]], [t[2]]),
     }
+    known = spread(known, len(calls) * args.calls + 1)
     result["latency_ms"] = latencies_ms(calls, known)
     return result
 

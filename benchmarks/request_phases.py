@@ -8,7 +8,7 @@ of comments in batches of 100. Prints medians over the posts after the
 first 300 (caches warm), and the share of comments the policy held (those
 are explained in the scoring step).
 
-    .venv/bin/python benchmarks/request_phases.py [--posts 1500] [--batches 10] [--encoder off]
+    .venv/bin/python benchmarks/request_phases.py [--posts 1500] [--batches 10] [--encoder MODE]
 """
 
 import argparse
@@ -47,7 +47,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1500)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument(
-        "--encoder", choices=["on", "off"], default="on", help="MODERATION_ON_TOPIC_ENCODER"
+        "--encoder",
+        choices=["all", "decisive", "off"],
+        default="all",
+        help="MODERATION_ON_TOPIC_ENCODER",
     )
     args = parser.parse_args()
 
@@ -58,7 +61,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/phases.sqlite",
             "MODERATION_MODEL_DIR": str(ROOT / "models"),
             "MODERATION_JOBS_URL": "memory://",
-            "MODERATION_ON_TOPIC_ENCODER": args.encoder == "on",
+            "MODERATION_ON_TOPIC_ENCODER": args.encoder,
         }
     )
     ensure_schema(app)

@@ -27,6 +27,23 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+ENCODER_SETTINGS = ("all", "decisive", "off")
+
+
+def on_topic_encoder(value) -> str:
+    """``MODERATION_ON_TOPIC_ENCODER`` as one of ``ENCODER_SETTINGS`` (on and
+    off, as the setting was once a switch, mean all and off)."""
+    if isinstance(value, bool):
+        return "all" if value else "off"
+    setting = str(value).strip().lower()
+    aliases = {"on": "all", "1": "all", "true": "all", "yes": "all"}
+    setting = {**aliases, "0": "off", "false": "off", "no": "off"}.get(setting, setting)
+    if setting not in ENCODER_SETTINGS:
+        allowed = ", ".join(ENCODER_SETTINGS)
+        raise ValueError(f"MODERATION_ON_TOPIC_ENCODER must be one of {allowed}, not {value!r}")
+    return setting
+
+
 def database_url(instance_path: str) -> str:
     url = os.environ.get("MODERATION_DATABASE_URL")
     if not url:
@@ -85,7 +102,9 @@ def from_environment(instance_path: str) -> dict:
         # The on-topic second stage's sentence encoder, for comments posted
         # one at a time: better relevance for ~10x the scoring time of a
         # comment with a known article (README). Batches never use it.
-        "MODERATION_ON_TOPIC_ENCODER": _bool("MODERATION_ON_TOPIC_ENCODER", True),
+        "MODERATION_ON_TOPIC_ENCODER": on_topic_encoder(
+            os.environ.get("MODERATION_ON_TOPIC_ENCODER") or "all"
+        ),
         # The shipped model's recommended_hold_on_topic: as many on-topic
         # comments held as its first stage held at 0.3.
         "MODERATION_HOLD_ON_TOPIC": _float("MODERATION_HOLD_ON_TOPIC", 0.11),

@@ -164,3 +164,27 @@ def test_the_sentence_encoder_reads_single_comments_unless_turned_off(app):
     typical = 1 / (1 + np.exp(-stage.final_logits(z, stage.typical_similarity_)))
     assert in_batch.on_topic == off.on_topic == pytest.approx(typical, abs=1e-4)
     assert read.on_topic != off.on_topic
+
+
+def test_decisive_the_encoder_reads_a_single_comment_only_where_it_can_change_the_decision(app):
+    app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")
+    article = "The council voted to close two schools."
+    comment = "Parents will drive further every morning."  # inside the stage's own band
+
+    def served(setting, hold_on_topic):
+        app.config.update(
+            MODERATION_ON_TOPIC_ENCODER=setting, MODERATION_HOLD_ON_TOPIC=hold_on_topic
+        )
+        (scores,) = live_model.live_scorer().score([comment], [article])
+        return scores.on_topic
+
+    with app.app_context():
+        unread = served("off", 0.3)
+        read = served("all", 0.3)
+        # At 0.3 the encoder's reading can move this comment across: it reads.
+        assert served("decisive", 0.3) == read != unread
+        # At 0.02 no usual similarity could hold it: it is not read, and the
+        # decision is the one reading it would give.
+        at_low_threshold = served("decisive", 0.02)
+        assert at_low_threshold == unread
+        assert (at_low_threshold < 0.02) == (read < 0.02) == False  # noqa: E712

@@ -74,6 +74,46 @@ def test_the_encoder_reads_only_comments_inside_the_band():
     assert probabilities[0] < THRESHOLDS_SERVED[0] and probabilities[2] > THRESHOLDS_SERVED[1]
 
 
+def test_for_one_threshold_the_encoder_reads_fewer_comments_and_decides_the_same():
+    stage = fitted()
+    threshold = 0.3
+    low, high = stage.band_for((threshold,))
+    assert stage.band_[0] < low < high < stage.band_[1]
+    # Wherever a comment lies outside the narrower band, no usual similarity
+    # (the fitting pairs' 2nd to 98th percentile) moves its score across
+    # the threshold: reading it would not change the decision.
+    usual = np.array(stage.reach_) / stage.coef_[1]
+    outside = [np.linspace(low - 3, low - 1e-6, 20), np.linspace(high + 1e-6, high + 3, 20)]
+    for z in np.concatenate(outside):
+        finals = 1 / (1 + np.exp(-stage.final_logits([z] * 2, usual)))
+        typical = 1 / (1 + np.exp(-stage.final_logits(z, stage.typical_similarity_)))
+        assert set(finals < threshold) == {typical < threshold}
+    # Inside it, some usual similarity does.
+    middle = 1 / (1 + np.exp(-stage.final_logits([(low + high) / 2] * 2, usual)))
+    assert set(middle < threshold) == {True, False}
+
+
+def test_a_comment_outside_the_band_for_a_threshold_is_not_read():
+    encoder = CountingEncoder()
+    stage = fitted(encoder)
+    low, high = stage.band_for((0.3,))
+    between = 1 / (1 + np.exp(-(high + stage.band_[1]) / 2))  # in band_, not in this band
+    _, read = stage.refine([between], ["budget one"], ["budget article"], band=(low, high))
+    assert list(read) == [False] and encoder.read == []
+    _, read = stage.refine([between], ["budget one"], ["budget article"])
+    assert list(read) == [True]
+
+
+def test_a_stage_pickled_before_its_reach_was_kept_recovers_it_from_its_band():
+    stage = fitted(CountingEncoder())
+    state = stage.__getstate__()
+    del state["reach_"]
+    restored = SecondStage.__new__(SecondStage)
+    restored.__setstate__(state)
+    assert restored.reach_ == pytest.approx(stage.reach_)
+    assert restored.band_for((0.3,)) == pytest.approx(stage.band_for((0.3,)))
+
+
 def test_similar_comments_score_higher_than_dissimilar_ones_in_the_band():
     stage = fitted()
     middle = 1 / (1 + np.exp(-sum(stage.band_) / 2))

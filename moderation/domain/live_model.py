@@ -30,6 +30,7 @@ from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from moderation.config import on_topic_encoder
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, only_reading, utcnow
 from moderation.learning import artifacts
@@ -113,30 +114,37 @@ def live_scorer(fresh: bool = False, comments: int = 1) -> "Scorer":
 
 
 def as_served(scorer: "Scorer", comments: int = 1) -> "Scorer":
-    """``scorer`` as this app serves ``comments`` comments at once: the
-    on-topic sentence encoder reads comments posted one at a time, unless
-    ``MODERATION_ON_TOPIC_ENCODER`` is off; a batch is scored without it
-    (~20 ms a comment would keep a batch of 500 past the workers' timeout).
-    The gate compares a candidate with the live model this way too."""
-    if comments == 1 and current_app.config.get("MODERATION_ON_TOPIC_ENCODER", True):
-        return scorer
-    return scorer.without_encoder
+    """``scorer`` as this app serves ``comments`` comments at once, by
+    ``MODERATION_ON_TOPIC_ENCODER``: the on-topic sentence encoder reads
+    comments posted one at a time wherever it could move the score across
+    a threshold the model serves (``all``), or only where it could change
+    the decision at the app's on-topic hold threshold (``decisive``), or
+    never (``off``). A batch is scored without it (~20 ms a comment would
+    keep a batch of 500 past the workers' timeout). The gate compares a
+    candidate with the live model this way too."""
+    setting = on_topic_encoder(current_app.config.get("MODERATION_ON_TOPIC_ENCODER", "all"))
+    if comments != 1 or setting == "off":
+        return scorer.without_encoder
+    if setting == "decisive":
+        return scorer.deciding_at(current_app.config["MODERATION_HOLD_ON_TOPIC"])
+    return scorer
 
 
 def scorer_for_files(version: str | None = None) -> "Scorer":
     """For commands that score files (``flask score``, ``flask evaluate``):
-    ``version`` (measured once, not kept loaded), else the live one. Scoring
-    a file needs no database: on one not created or migrated yet (a fresh
-    checkout, a benchmark machine) the live version is the one CURRENT names."""
+    ``version`` (measured once, not kept loaded), else the live one, either
+    read as a comment posted alone is (``as_served``). Scoring a file needs
+    no database: on one not created or migrated yet (a fresh checkout, a
+    benchmark machine) the live version is the one CURRENT names."""
     from moderation.learning.scoring import load_scorer
 
     if version:
-        return load_scorer(_model_dir(), version, keep=False)
+        return as_served(load_scorer(_model_dir(), version, keep=False))
     try:
         return live_scorer()
     except (OperationalError, ProgrammingError):
         db.session.rollback()
-        return load_scorer(_model_dir())
+        return as_served(load_scorer(_model_dir()))
 
 
 def promote(version: str, by: str, note: str = "") -> ModelPromotion:

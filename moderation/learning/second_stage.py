@@ -5,10 +5,12 @@ The first stage (``relevance.py``) sees shared words; the encoder
 (``encoder.py``) sees meaning, at 10-40 ms a comment against the first
 stage's one. So the encoder runs only where it can change a decision: where
 the first stage's logit lies in the band in which some similarity the
-encoder gives could move the final score across a threshold a site may use
-(``THRESHOLDS_SERVED``). Elsewhere the final score uses the typical
-similarity, which leaves the decision where the first stage put it; so do
-comments scored where the encoder is not run (batches: see
+encoder gives could move the final score across a threshold: any a site
+may use (``THRESHOLDS_SERVED``, the fitted ``band_``), or only the one it
+does use (``band_for``; ``MODERATION_ON_TOPIC_ENCODER=decisive``: about
+half as many posts read, the same decisions). Elsewhere the final score uses
+the typical similarity, which leaves the decision where the first stage
+put it; so do comments scored where the encoder is not run (batches: see
 ``live_model.as_served``).
 
 The final score is a logistic regression on two numbers — the first stage's
@@ -53,9 +55,11 @@ def _logit(probability: float) -> float:
 
 class SecondStage:
     """Fitted attributes: ``coef_`` (first-stage logit, similarity),
-    ``intercept_``, ``typical_similarity_``, ``band_`` (first-stage logits
-    between which the encoder runs). ``comment_tokens``: how many word pieces
-    of a comment the encoder reads."""
+    ``intercept_``, ``typical_similarity_``, ``reach_`` (how far the
+    similarity term of the final logit usually ranges: its values at the
+    ``SIMILARITY_QUANTILES``, low to high), ``band_`` (first-stage logits
+    between which the encoder runs, for every threshold served).
+    ``comment_tokens``: how many word pieces of a comment the encoder reads."""
 
     def __init__(self, encoder: SentenceEncoder, comment_tokens: int = COMMENT_TOKENS):
         self.encoder = encoder
@@ -75,19 +79,23 @@ class SecondStage:
         self.intercept_ = float(model.intercept_[0])
         self.typical_similarity_ = float(np.median(similarities))
         low, high = np.quantile(similarities, SIMILARITY_QUANTILES)
-        w_first, w_similarity = self.coef_
+        self.reach_ = tuple(sorted(float(self.coef_[1] * s) for s in (low, high)))
+        self.band_ = self.band_for(THRESHOLDS_SERVED)
+        return self
+
+    def band_for(self, thresholds) -> tuple[float, float]:
+        """The first-stage logits z for which some usual similarity could
+        carry the final score across one of ``thresholds``: the final logit
+        w_first * z + (similarity term, within ``reach_``) + b crosses a
+        threshold t only for z in this band."""
+        w_first = self.coef_[0]
         if w_first <= 0:
             # The first stage adds nothing here: every comment is read.
-            self.band_ = (-math.inf, math.inf)
-            return self
-        # Final logit = w_first * z + w_similarity * s + b crosses a served
-        # threshold t for some s in [low, high] only for z in this band.
-        reach = sorted([w_similarity * low, w_similarity * high])
-        self.band_ = (
-            (_logit(THRESHOLDS_SERVED[0]) - self.intercept_ - reach[1]) / w_first,
-            (_logit(THRESHOLDS_SERVED[1]) - self.intercept_ - reach[0]) / w_first,
+            return (-math.inf, math.inf)
+        return (
+            (_logit(min(thresholds)) - self.intercept_ - self.reach_[1]) / w_first,
+            (_logit(max(thresholds)) - self.intercept_ - self.reach_[0]) / w_first,
         )
-        return self
 
     def __getstate__(self):
         return {key: value for key, value in self.__dict__.items() if key != "_article_vector"}
@@ -95,11 +103,25 @@ class SecondStage:
     def __setstate__(self, state):
         # Stages fitted before comments were cut short read them whole.
         self.__dict__.update({"comment_tokens": LEGACY_COMMENT_TOKENS, **state})
+        if "reach_" not in state:
+            self.reach_ = self._reach_from_band()
         self._prepare()
 
-    def in_band(self, first_logits) -> np.ndarray:
+    def _reach_from_band(self) -> tuple[float, float]:
+        """``reach_`` of a stage pickled before it was kept: what its band
+        for THRESHOLDS_SERVED was computed from, solved back."""
+        if not all(map(math.isfinite, self.band_)):
+            return (-math.inf, math.inf)
+        w_first, low, high = self.coef_[0], *self.band_
+        return (
+            _logit(THRESHOLDS_SERVED[1]) - self.intercept_ - high * w_first,
+            _logit(THRESHOLDS_SERVED[0]) - self.intercept_ - low * w_first,
+        )
+
+    def in_band(self, first_logits, band=None) -> np.ndarray:
+        low, high = self.band_ if band is None else band
         first_logits = np.asarray(first_logits, dtype=float)
-        return (first_logits >= self.band_[0]) & (first_logits <= self.band_[1])
+        return (first_logits >= low) & (first_logits <= high)
 
     def similarities(self, comments, articles) -> np.ndarray:
         """Cosine between each comment's sentence vector and its article's."""
@@ -122,13 +144,14 @@ class SecondStage:
         )
 
     def refine(
-        self, first_probabilities, comments, articles, read: bool = True
+        self, first_probabilities, comments, articles, read: bool = True, band=None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Final probabilities, and which comments the encoder read
-        (``read=False``: none, each scored with the typical similarity)."""
+        """Final probabilities, and which comments the encoder read: those
+        in ``band`` (default ``band_``); ``read=False``: none, each scored
+        with the typical similarity."""
         p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
         first_logits = np.log(p / (1.0 - p))
-        chosen = self.in_band(first_logits) & read
+        chosen = self.in_band(first_logits, band) & read
         similarity = np.full(len(p), self.typical_similarity_)
         picked = np.flatnonzero(chosen)
         if len(picked):

@@ -1,0 +1,27 @@
+"""Settings read from the environment: a mistyped value stops the service
+at start with the setting's name, rather than running with a guess."""
+
+import pytest
+
+from moderation.config import from_environment
+
+
+@pytest.mark.parametrize(
+    ("given", "served"),
+    [("", "all"), ("decisive", "decisive"), ("OFF", "off"), ("on", "all"), ("0", "off")],
+)
+def test_the_on_topic_encoder_setting_takes_its_three_values_and_the_old_switch(
+    monkeypatch, tmp_path, given, served
+):
+    monkeypatch.setenv("MODERATION_ON_TOPIC_ENCODER", given)
+    assert from_environment(str(tmp_path))["MODERATION_ON_TOPIC_ENCODER"] == served
+
+
+def test_an_unknown_on_topic_encoder_setting_is_refused_with_the_values_it_takes(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("MODERATION_ON_TOPIC_ENCODER", "sometimes")
+    with pytest.raises(
+        ValueError, match="MODERATION_ON_TOPIC_ENCODER must be one of all, decisive, off"
+    ):
+        from_environment(str(tmp_path))
