@@ -23,6 +23,7 @@ commit, machine load and n of every row) and `benchmarks/results/service.png`.
     .venv/bin/python benchmarks/service.py --quick         # ~3 minutes, fewer batch rows
     .venv/bin/python benchmarks/service.py --postgres-url postgresql+psycopg://...
     .venv/bin/python benchmarks/service.py --relaxed-durability   # -> results/service-relaxed.*
+    .venv/bin/python benchmarks/service.py --encoder decisive   # -> service-encoder-decisive.*
 
 Without --postgres-url a database is created on 127.0.0.1 (user postgres)
 and dropped at the end; PostgreSQL is skipped if that fails. The load
@@ -146,6 +147,7 @@ def measure_database(name, urls, args, articles, comments, results, prefix) -> N
     if args.relaxed_durability:
         service_env["MODERATION_SQLITE_SYNCHRONOUS"] = "NORMAL"
         service_env["MODERATION_PG_SYNCHRONOUS_COMMIT"] = "off"
+    service_env["MODERATION_ON_TOPIC_ENCODER"] = args.encoder
     servers = {
         "service": Server("service", ["-c", "gunicorn.conf.py", "app:app"], service_env),
         "reference": Server(
@@ -266,6 +268,12 @@ def main() -> None:
         action="store_true",
         help="the service with SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off",
     )
+    parser.add_argument(
+        "--encoder",
+        choices=["all", "decisive", "off"],
+        default="all",
+        help="the service's MODERATION_ON_TOPIC_ENCODER (default all, the service's default)",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.5 if args.quick else 5.0)
     meta = provenance.machine()
@@ -302,9 +310,13 @@ def main() -> None:
     print(f"load average at end: {meta['load_average_end']}")
     RESULTS.mkdir(exist_ok=True)
     output = {"meta": meta, "results": results}
-    # A relaxed run is kept beside the durable one, not in its place.
+    # A relaxed run, or one with another encoder setting, is kept beside the
+    # default one, not in its place.
     name = "service-relaxed" if args.relaxed_durability else "service"
+    if args.encoder != "all":
+        name += f"-encoder-{args.encoder}"
     meta["relaxed_durability"] = args.relaxed_durability
+    meta["on_topic_encoder"] = args.encoder
     (RESULTS / f"{name}.json").write_text(json.dumps(output, indent=2) + "\n")
     plot(results, meta, RESULTS / f"{name}.png")
 
