@@ -3,7 +3,7 @@
 import pytest
 
 from moderation.learning import scoring
-from moderation.learning.explain import strongest, words
+from moderation.learning.explain import MARKED_PUSH, marked_abusive, strongest, words
 from moderation.learning.textnorm import normalise_word
 from tests import sample_data
 
@@ -44,6 +44,16 @@ def test_spans_are_the_six_strongest_distinct_words_and_no_stop_word():
     spans = strongest(tokens, [push[token.lower()] for token, _, _ in tokens])
     assert [span.text for span in spans] == ["idiot", "fool", "clown", "liar", "cheat", "troll"]
     assert spans[0].start == text.index("idiot"), "a repeated word: its first occurrence"
+
+
+def test_the_queue_marks_each_strongly_pushing_word_once_and_no_weak_one():
+    spans = [
+        {"text": "Idiot", "start": 0, "end": 5, "weight": MARKED_PUSH + 0.5},
+        {"text": "people", "start": 25, "end": 31, "weight": MARKED_PUSH - 0.1},
+        {"text": "fools", "start": 40, "end": 45, "weight": MARKED_PUSH},
+    ]
+    assert marked_abusive(spans) == [(0, 5), (40, 45)]
+    assert marked_abusive(spans[1:2]) == []
 
 
 def test_model_highlights_distinct_meaningful_words_of_an_unseen_comment(scorer):

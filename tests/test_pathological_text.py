@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import moderation
 from moderation.learning import artifacts, textnorm
+from moderation.learning.explain import MARKED_PUSH
 from moderation.learning.scoring import Scorer
 from moderation.learning.textnorm import Normaliser
 from tests import sample_data
@@ -95,11 +96,12 @@ def test_the_queue_shows_a_comment_of_the_maximum_length_whole_escaped_and_marke
     assert "<" not in unmarked and ">" not in unmarked
     # ...and nothing is lost, added or reordered.
     assert html.unescape(unmarked) == text
-    # Every word that pushed towards abusive, or away from on-topic, is
-    # marked where it is (one mark per word; abusive wins).
+    # Every word that pushed away from on-topic, or strongly towards
+    # abusive, is marked where it is (one mark per word; abusive wins).
     why = stored["explanations"]
     wanted = {s["start"]: ("off-topic", s["text"]) for s in why["on_topic"] if s["weight"] < 0}
-    wanted.update({s["start"]: ("abusive", s["text"]) for s in why["abusive"] if s["weight"] > 0})
+    strong = [s for s in why["abusive"] if s["weight"] >= MARKED_PUSH]
+    wanted.update({s["start"]: ("abusive", s["text"]) for s in strong})
     assert [(kind, html.unescape(word)) for kind, word in marks] == [
         wanted[start] for start in sorted(wanted)
     ]

@@ -173,6 +173,27 @@ def test_highlights_mark_explained_words(moderator, auth):
     assert re.search(r'<mark class="abusive"[^>]*>idiot</mark>', page)
 
 
+def test_a_held_comment_marks_each_strong_word_once_and_no_weak_word(app):
+    from moderation.domain.orm import Comment
+    from moderation.learning.explain import MARKED_PUSH
+    from moderation.web.queue_pages import highlight
+
+    text = "Idiot. You are an idiot, people say."
+    comment = Comment(text=text, abusive=0.9, on_topic=None)
+    comment.explanations = {
+        "abusive": [
+            {"text": "Idiot", "start": 0, "end": 5, "weight": MARKED_PUSH + 1},
+            {"text": "people", "start": 25, "end": 31, "weight": MARKED_PUSH / 2},
+        ]
+    }
+    with app.test_request_context():
+        shown = str(highlight(comment))
+    assert re.findall(r'<mark class="abusive"[^>]*>(\w+)</mark>', shown) == ["Idiot"]
+    comment.abusive = 0.01  # not held for abuse: nothing marked
+    with app.test_request_context():
+        assert "<mark" not in str(highlight(comment))
+
+
 def test_audit_log_and_dashboard(moderator, auth):
     post_comments(moderator, auth, ["one", "two"])
     seen = versions(moderator.get("/queue").get_data(as_text=True))

@@ -62,7 +62,7 @@ def _robustness(scorer, by_source, thresholds, seed) -> dict:
         "evasion": robustness.evasion(scorer, abusive, thresholds.hold_abusive),
         "identity": robustness.identity_bias(scorer),
         "contrast": robustness.contrast(scorer, thresholds.hold_abusive),
-        "spans": robustness.span_f1(scorer, news),
+        "spans": robustness.span_f1(scorer, news, thresholds.hold_abusive),
     }
 
 

@@ -23,6 +23,12 @@ WORD_RE = re.compile(r"[@$]?\w+(?:[*@$!']+\w+)*")
 SPANS_PER_AXIS = 6
 MIN_WEIGHT = 0.01
 TOPIC_WORDS = 5
+# The push (calibrated log-odds) from which the queue marks a word abusive:
+# a word that on its own multiplies the odds by e. Chosen on the training
+# side of Civil Comments' rater spans (benchmarks/span_threshold.py: character
+# F1 0.573 at 0.5, 0.595 at 1.0, 0.587 at 1.25), never on its held-out rows;
+# below it a word leans towards abuse without being what raters mark.
+MARKED_PUSH = 1.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,14 @@ class Span:
 
 def words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+
+
+def marked_abusive(spans, min_push: float = MARKED_PUSH) -> list[tuple[int, int]]:
+    """Where the queue marks a comment abusive, given its abuse explanation
+    (``{start, end, weight, ...}`` dicts, one per distinct word): each word
+    whose push is at least ``min_push``, once. What span F1 measures
+    (robustness.py)."""
+    return [(span["start"], span["end"]) for span in spans if span["weight"] >= min_push]
 
 
 def strongest(tokens, weights, keys=None, stop_words=ENGLISH_STOP_WORDS) -> list[Span]:

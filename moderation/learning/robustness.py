@@ -5,7 +5,7 @@
 - Identity terms: template sentences about 30 groups of people, abusive and
   not, with the subgroup metrics of Borkan et al. (2019): subgroup AUC,
   BPSN (background positive, subgroup negative) and BNSP AUC.
-- Spans: character-level F1 of the words the explanation marks as abusive
+- Spans: character-level F1 of the words the queue marks as abusive
   against the spans Civil Comments raters marked (SemEval-2021 Task 5).
 """
 
@@ -14,7 +14,7 @@ import random
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from moderation.learning.explain import words
+from moderation.learning.explain import marked_abusive
 
 ZERO_WIDTH = "\u200b"
 SOFT_HYPHEN = "\u00ad"
@@ -176,14 +176,11 @@ def contrast(scorer, threshold: float) -> dict:
     return report
 
 
-# A word counts as marked abusive when its push is at least this large.
-# Chosen once, by hand, from how pushes are distributed; not tuned on spans.
-SPAN_MIN_PUSH = 0.5
-
-
-def span_f1(scorer, comments) -> dict:
-    """Mean per-comment F1 of predicted against rated abusive characters
-    (a rater majority), over comments with rater spans in ``meta``."""
+def span_f1(scorer, comments, hold_abusive: float) -> dict:
+    """Mean per-comment F1 of the characters the queue would mark abusive
+    (``explain.marked_abusive``; nothing unless the comment is held for
+    abuse, at ``hold_abusive``) against those a rater majority marked, over
+    comments with rater spans in ``meta``: SemEval-2021 Task 5's measure."""
     rated = [c for c in comments if c.meta and "spans" in c.meta and c.meta.get("raters")]
     if not rated:
         return {}
@@ -195,15 +192,11 @@ def span_f1(scorer, comments) -> dict:
             if raters * 2 >= comment.meta["raters"]:
                 gold.update(range(start, min(end, len(comment.text))))
         predicted = set()
-        for span in _marked(comment.text, score.explanations["abusive"]):
-            predicted.update(range(span[0], span[1]))
+        if score.abusive >= hold_abusive:
+            for start, end in marked_abusive(score.explanations["abusive"]):
+                predicted.update(range(start, end))
         f1s.append(_f1(gold, predicted))
     return {"comments": len(rated), "char_f1": round(float(np.mean(f1s)), 4)}
-
-
-def _marked(text, spans):
-    strong = {s["text"].lower() for s in spans if s["weight"] >= SPAN_MIN_PUSH}
-    return [(start, end) for word, start, end in words(text) if word.lower() in strong]
 
 
 def _f1(gold: set, predicted: set) -> float:

@@ -276,9 +276,11 @@ def highlight(comment: Comment) -> Markup:
             if span["weight"] < 0:
                 marks[span["start"]] = (span["end"], "off-topic")
     if comment.abusive is not None and comment.abusive >= thresholds.hold_abusive:
-        for span in explanations.get("abusive", []):
-            if span["weight"] > 0:
-                marks[span["start"]] = (span["end"], "abusive")
+        # Imported here: the scoring modules are seconds of every command's start.
+        from moderation.learning.explain import marked_abusive
+
+        for start, end in marked_abusive(explanations.get("abusive", [])):
+            marks[start] = (end, "abusive")
     out, position = [], 0
     for start in sorted(marks):
         end, kind = marks[start]
