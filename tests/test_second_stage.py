@@ -104,12 +104,18 @@ def test_a_comment_outside_the_band_for_a_threshold_is_not_read():
     assert list(read) == [True]
 
 
-def test_a_stage_pickled_before_its_reach_was_kept_recovers_it_from_its_band():
-    stage = fitted(CountingEncoder())
+def pickled_before(stage: SecondStage, attribute: str) -> SecondStage:
+    """``stage`` as unpickled from a version that did not have ``attribute``."""
     state = stage.__getstate__()
-    del state["reach_"]
+    del state[attribute]
     restored = SecondStage.__new__(SecondStage)
     restored.__setstate__(state)
+    return restored
+
+
+def test_a_stage_pickled_before_its_reach_was_kept_recovers_it_from_its_band():
+    stage = fitted(CountingEncoder())
+    restored = pickled_before(stage, "reach_")
     assert restored.reach_ == pytest.approx(stage.reach_)
     assert restored.band_for((0.3,)) == pytest.approx(stage.band_for((0.3,)))
 
@@ -169,11 +175,7 @@ def test_a_long_comment_is_judged_by_its_first_comment_tokens_pieces():
 
 
 def test_a_stage_pickled_before_comments_were_cut_reads_them_whole():
-    stage = fitted(CountingEncoder())
-    state = stage.__getstate__()
-    del state["comment_tokens"]
-    restored = SecondStage.__new__(SecondStage)
-    restored.__setstate__(state)
+    restored = pickled_before(fitted(CountingEncoder()), "comment_tokens")
     assert restored.comment_tokens == LEGACY_COMMENT_TOKENS == 256
 
 
