@@ -9,7 +9,7 @@ the two taking turns on each comment. Prints the share each read, their
 median and mean time, how many decisions at the threshold differ, and how
 far the scores of the comments it did not read moved.
 
-    .venv/bin/python benchmarks/encoder_decisive.py [--comments 1200] [--hold-on-topic 0.11]
+    .venv/bin/python benchmarks/encoder_decisive.py [--comments 1200] [--hold-on-topic T]
 """
 
 import argparse
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import provenance  # noqa: E402
 
+from moderation.config import from_environment  # noqa: E402
 from moderation.learning.datasets import earlier_threads, read_articles, read_comments  # noqa: E402
 from moderation.learning.pairs import THREAD_SIZE  # noqa: E402
 from moderation.learning.scoring import load_scorer  # noqa: E402
@@ -37,7 +38,12 @@ DATA = ROOT.parent / "shared" / "datasets" / "ontopic"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=1200)
-    parser.add_argument("--hold-on-topic", type=float, default=0.11)
+    parser.add_argument(
+        "--hold-on-topic",
+        type=float,
+        default=from_environment("instance")["MODERATION_HOLD_ON_TOPIC"],
+        help="the threshold decisive reads for (default: the service's)",
+    )
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} is missing: this benchmark needs the shared datasets.")
@@ -52,11 +58,10 @@ def main() -> None:
         if c.article_id in articles
     ][: args.comments]
     load_before = os.getloadavg()
-    first = np.clip(scorer.relevance.probabilities(posts), 1e-12, 1 - 1e-12)
-    logits = np.log(first / (1 - first))
+    first = scorer.relevance.probabilities(posts)
     read = {
-        "all": scorer.second_stage.in_band(logits),
-        "decisive": scorer.second_stage.in_band(logits, decisive.encoder_band),
+        "all": scorer.second_stage.reads(first),
+        "decisive": scorer.second_stage.reads(first, decisive.encoder_band),
     }
     times = {"all": [], "decisive": []}
     scores = {"all": [], "decisive": []}

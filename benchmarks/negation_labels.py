@@ -26,8 +26,9 @@ from moderation.learning.robustness import CONTRAST, INSULTS  # noqa: E402
 from moderation.learning.scoring import load_scorer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "abuse"
-WORDS = r"(idiot|stupid|moron|liar|pathetic|disgrace|scum|clown|dumb|racist|ignorant)"
-NEGATED = re.compile(rf"\b(not|n't|never|no)\s+(an?\s+|so\s+|that\s+|very\s+)?{WORDS}\b", re.I)
+# The insults of the contrast sentences, without their articles.
+WORDS = "(" + "|".join(insult.split()[-1] for insult in INSULTS) + ")"
+NEGATED = re.compile(rf"\b(not|never|no|\w+n't)\s+(an?\s+|so\s+|that\s+|very\s+)?{WORDS}\b", re.I)
 REPORTED = re.compile(
     rf"\b(called|calling|call)\s+(me|him|her|them|us|you)\s+(an?\s+)?{WORDS}", re.I
 )

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation import create_app  # noqa: E402
+from moderation.config import ENCODER_SETTINGS  # noqa: E402
 from moderation.domain import submission  # noqa: E402
 from moderation.domain.sites import create_site  # noqa: E402
 from moderation.infrastructure.db import db, ensure_schema  # noqa: E402
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument(
         "--encoder",
-        choices=["all", "decisive", "off"],
+        choices=ENCODER_SETTINGS,
         default="all",
         help="MODERATION_ON_TOPIC_ENCODER",
     )

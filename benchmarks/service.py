@@ -43,8 +43,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import provenance  # noqa: E402
 from http_load import Server, run_load  # noqa: E402
+
+from moderation.config import ENCODER_SETTINGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -270,7 +273,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--encoder",
-        choices=["all", "decisive", "off"],
+        choices=ENCODER_SETTINGS,
         default="all",
         help="the service's MODERATION_ON_TOPIC_ENCODER (default all, the service's default)",
     )
@@ -310,11 +313,13 @@ def main() -> None:
     print(f"load average at end: {meta['load_average_end']}")
     RESULTS.mkdir(exist_ok=True)
     output = {"meta": meta, "results": results}
-    # A relaxed run, or one with another encoder setting, is kept beside the
-    # default one, not in its place.
+    # A relaxed run, one with another encoder setting or a quick one is kept
+    # beside the full default run, not in its place.
     name = "service-relaxed" if args.relaxed_durability else "service"
     if args.encoder != "all":
         name += f"-encoder-{args.encoder}"
+    if args.quick:
+        name += "-quick"
     meta["relaxed_durability"] = args.relaxed_durability
     meta["on_topic_encoder"] = args.encoder
     (RESULTS / f"{name}.json").write_text(json.dumps(output, indent=2) + "\n")

@@ -54,8 +54,8 @@ TIMINGS = 3
 RESULTS = ROOT / "benchmarks" / "results" / "text_functions.json"
 ARTICLE = "An article about city budgets and property taxes. " * 20
 # The queue page's highlighting reads only these settings; at these values
-# every word explained away from on-topic is marked, and every occurrence of
-# each word pushing at least explain.MARKED_PUSH towards abusive.
+# every word explained away from on-topic is marked, and each word pushing
+# at least explain.MARKED_PUSH towards abusive.
 PAGE_SETTINGS = {
     "MODERATION_HOLD_ABUSIVE": 0.0001,
     "MODERATION_REJECT_ABUSIVE": 1.0,

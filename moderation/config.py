@@ -28,6 +28,10 @@ def _bool(name: str, default: bool) -> bool:
 
 
 ENCODER_SETTINGS = ("all", "decisive", "off")
+ENCODER_SWITCH = {
+    **dict.fromkeys(("on", "1", "true", "yes"), "all"),
+    **dict.fromkeys(("0", "false", "no"), "off"),
+}
 
 
 def on_topic_encoder(value) -> str:
@@ -36,8 +40,7 @@ def on_topic_encoder(value) -> str:
     if isinstance(value, bool):
         return "all" if value else "off"
     setting = str(value).strip().lower()
-    aliases = {"on": "all", "1": "all", "true": "all", "yes": "all"}
-    setting = {**aliases, "0": "off", "false": "off", "no": "off"}.get(setting, setting)
+    setting = ENCODER_SWITCH.get(setting, setting)
     if setting not in ENCODER_SETTINGS:
         allowed = ", ".join(ENCODER_SETTINGS)
         raise ValueError(f"MODERATION_ON_TOPIC_ENCODER must be one of {allowed}, not {value!r}")

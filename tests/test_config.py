@@ -3,6 +3,7 @@ at start with the setting's name, rather than running with a guess."""
 
 import pytest
 
+from moderation import create_app
 from moderation.config import from_environment
 
 
@@ -25,3 +26,8 @@ def test_an_unknown_on_topic_encoder_setting_is_refused_with_the_values_it_takes
         ValueError, match="MODERATION_ON_TOPIC_ENCODER must be one of all, decisive, off"
     ):
         from_environment(str(tmp_path))
+
+
+def test_a_mistyped_encoder_setting_in_an_app_config_stops_the_start():
+    with pytest.raises(ValueError, match="MODERATION_ON_TOPIC_ENCODER"):
+        create_app({"MODERATION_ON_TOPIC_ENCODER": "sometimes", "TESTING": True})

@@ -46,14 +46,17 @@ def test_spans_are_the_six_strongest_distinct_words_and_no_stop_word():
     assert spans[0].start == text.index("idiot"), "a repeated word: its first occurrence"
 
 
-def test_the_queue_marks_each_strongly_pushing_word_once_and_no_weak_one():
+def test_the_queue_marks_the_strongly_pushing_words_and_no_weak_one():
     spans = [
         {"text": "Idiot", "start": 0, "end": 5, "weight": MARKED_PUSH + 0.5},
         {"text": "people", "start": 25, "end": 31, "weight": MARKED_PUSH - 0.1},
         {"text": "fools", "start": 40, "end": 45, "weight": MARKED_PUSH},
     ]
-    assert marked_abusive(spans) == [(0, 5), (40, 45)]
-    assert marked_abusive(spans[1:2]) == []
+    assert marked_abusive(0.9, spans, hold_abusive=0.15) == [(0, 5), (40, 45)]
+    assert marked_abusive(0.9, spans[1:2], hold_abusive=0.15) == []
+    # Not held for abuse: nothing is marked, however hard a word pushes.
+    assert marked_abusive(0.1, spans, hold_abusive=0.15) == []
+    assert marked_abusive(None, spans, hold_abusive=0.15) == []
 
 
 def test_model_highlights_distinct_meaningful_words_of_an_unseen_comment(scorer):

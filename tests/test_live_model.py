@@ -154,7 +154,7 @@ def test_the_sentence_encoder_reads_single_comments_unless_turned_off(app):
         (read,) = live_model.live_scorer().score([comment], [article])
         batch = live_model.live_scorer(comments=2)
         (in_batch, _) = batch.score([comment, comment], [article, article])
-        app.config["MODERATION_ON_TOPIC_ENCODER"] = False
+        app.config["MODERATION_ON_TOPIC_ENCODER"] = "off"
         (off,) = live_model.live_scorer().score([comment], [article])
     # Unread, a comment gets the typical similarity: the second stage's
     # scale (one threshold for both), the first stage's judgement.
@@ -187,4 +187,4 @@ def test_decisive_the_encoder_reads_a_single_comment_only_where_it_can_change_th
         # decision is the one reading it would give.
         at_low_threshold = served("decisive", 0.02)
         assert at_low_threshold == unread
-        assert (at_low_threshold < 0.02) == (read < 0.02) == False  # noqa: E712
+        assert not at_low_threshold < 0.02 and not read < 0.02

@@ -93,6 +93,30 @@ def test_for_one_threshold_the_encoder_reads_fewer_comments_and_decides_the_same
     assert set(middle < threshold) == {True, False}
 
 
+def test_a_threshold_of_0_or_1_has_no_comment_read():
+    # Nothing is held under 0 and everything under 1: no reading changes that.
+    stage = fitted()
+    z = np.linspace(-20, 20, 41)
+    assert not stage.in_band(z, stage.band_for((0.0,))).any()
+    assert not stage.in_band(z, stage.band_for((1.0,))).any()
+
+
+def test_a_similarity_that_counts_against_the_label_narrows_the_band_the_same_way():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 600)
+    first = rng.normal(0, 1, 600) + 0.5 * (2 * labels - 1)
+    similarity = np.clip(rng.normal(0.6 - 0.4 * labels, 0.1), -1, 1)  # reversed
+    stage = SecondStage(CountingEncoder()).fit(first, similarity, labels)
+    assert stage.coef_[1] < 0 and stage.reach_[0] < stage.reach_[1]
+    low, high = stage.band_for((0.3,))
+    usual = np.array(stage.reach_) / stage.coef_[1]
+    for z in (low - 0.5, high + 0.5):
+        finals = 1 / (1 + np.exp(-stage.final_logits([z] * 2, usual)))
+        assert len(set(finals < 0.3)) == 1
+    middle = 1 / (1 + np.exp(-stage.final_logits([(low + high) / 2] * 2, usual)))
+    assert set(middle < 0.3) == {True, False}
+
+
 def test_a_comment_outside_the_band_for_a_threshold_is_not_read():
     encoder = CountingEncoder()
     stage = fitted(encoder)
@@ -145,6 +169,9 @@ def test_a_first_stage_that_adds_nothing_has_every_comment_read():
     stage = SecondStage(encoder).fit(first, rng.normal(0, 0.1, 400), labels)
     _, read = stage.refine([0.001, 0.5, 0.999], ["a", "b", "c"], ["x", "x", "x"])
     assert read.all() and encoder.read == ["a", "b", "c", "x"]
+    # For one threshold too, and after a round trip through an old pickle.
+    assert stage.band_for((0.3,)) == (-np.inf, np.inf)
+    assert pickled_before(stage, "reach_").band_for((0.3,)) == (-np.inf, np.inf)
 
 
 def test_comments_are_read_up_to_comment_tokens_and_articles_whole():

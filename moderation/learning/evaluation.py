@@ -224,9 +224,8 @@ def _second_stage_share(scorer, placed, others, articles) -> dict:
         (c.text, articles[a]["text"], None)
         for c, a in zip(placed + placed, [c.article_id for c in placed] + others)
     ]
-    first = np.clip(scorer.relevance.probabilities(items), 1e-12, 1 - 1e-12)
-    read = scorer.second_stage.in_band(np.log(first / (1 - first)), scorer.encoder_band)
-    read &= scorer.encoder_reads
+    first = scorer.relevance.probabilities(items)
+    read = scorer.second_stage.reads(first, scorer.encoder_band) & scorer.encoder_reads
     return {"second_stage_read_share": round(float(read.mean()), 4)}
 
 

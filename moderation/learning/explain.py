@@ -24,9 +24,9 @@ SPANS_PER_AXIS = 6
 MIN_WEIGHT = 0.01
 TOPIC_WORDS = 5
 # The push (calibrated log-odds) from which the queue marks a word abusive:
-# a word that on its own multiplies the odds by e. Chosen on the training
-# side of Civil Comments' rater spans (benchmarks/span_threshold.py: character
-# F1 0.573 at 0.5, 0.595 at 1.0, 0.587 at 1.25), never on its held-out rows;
+# a word that on its own multiplies the odds by e. Chosen on the calibration
+# rows of Civil Comments' rater spans (benchmarks/span_threshold.py: character
+# F1 0.551 at 0.5, 0.590 at 1.0, 0.583 at 1.25), never on its held-out rows;
 # below it a word leans towards abuse without being what raters mark.
 MARKED_PUSH = 1.0
 
@@ -46,11 +46,16 @@ def words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
 
 
-def marked_abusive(spans, min_push: float = MARKED_PUSH) -> list[tuple[int, int]]:
-    """Where the queue marks a comment abusive, given its abuse explanation
-    (``{start, end, weight, ...}`` dicts, one per distinct word): each word
-    whose push is at least ``min_push``, once. What span F1 measures
-    (robustness.py)."""
+def marked_abusive(
+    abusive: float | None, spans, hold_abusive: float, min_push: float = MARKED_PUSH
+) -> list[tuple[int, int]]:
+    """Where the queue marks a comment abusive, given its score and its abuse
+    explanation (``{start, end, weight, ...}`` dicts, one per distinct
+    word): nothing unless it is held for abuse (a red word on a clean
+    comment would say "abusive" where the model did not), else each word
+    whose push is at least ``min_push``, once. What span F1 measures."""
+    if abusive is None or abusive < hold_abusive:
+        return []
     return [(span["start"], span["end"]) for span in spans if span["weight"] >= min_push]
 
 

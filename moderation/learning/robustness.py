@@ -14,7 +14,7 @@ import random
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from moderation.learning.explain import marked_abusive
+from moderation.learning.explain import MARKED_PUSH, marked_abusive
 
 ZERO_WIDTH = "\u200b"
 SOFT_HYPHEN = "\u00ad"
@@ -178,25 +178,38 @@ def contrast(scorer, threshold: float) -> dict:
 
 def span_f1(scorer, comments, hold_abusive: float) -> dict:
     """Mean per-comment F1 of the characters the queue would mark abusive
-    (``explain.marked_abusive``; nothing unless the comment is held for
-    abuse, at ``hold_abusive``) against those a rater majority marked, over
-    comments with rater spans in ``meta``: SemEval-2021 Task 5's measure."""
-    rated = [c for c in comments if c.meta and "spans" in c.meta and c.meta.get("raters")]
+    against those a rater majority marked, over comments with rater spans
+    in ``meta``: SemEval-2021 Task 5's measure."""
+    rated = rated_comments(comments)
     if not rated:
         return {}
     scores = scorer.score([c.text for c in rated], [None] * len(rated), explain=True)
+    return span_f1_of(rated, scores, hold_abusive)
+
+
+def rated_comments(comments) -> list:
+    return [c for c in comments if c.meta and "spans" in c.meta and c.meta.get("raters")]
+
+
+def span_f1_of(rated, scores, hold_abusive: float, min_push: float = MARKED_PUSH) -> dict:
+    """``span_f1`` of comments already scored with explanations."""
     f1s = []
     for comment, score in zip(rated, scores):
-        gold = set()
-        for start, end, _, raters in comment.meta["spans"]:
-            if raters * 2 >= comment.meta["raters"]:
-                gold.update(range(start, min(end, len(comment.text))))
-        predicted = set()
-        if score.abusive >= hold_abusive:
-            for start, end in marked_abusive(score.explanations["abusive"]):
-                predicted.update(range(start, end))
-        f1s.append(_f1(gold, predicted))
+        marked = marked_abusive(
+            score.abusive, score.explanations["abusive"], hold_abusive, min_push
+        )
+        predicted = {i for start, end in marked for i in range(start, end)}
+        f1s.append(_f1(gold_characters(comment), predicted))
     return {"comments": len(rated), "char_f1": round(float(np.mean(f1s)), 4)}
+
+
+def gold_characters(comment) -> set[int]:
+    """The characters a majority of the comment's raters marked."""
+    gold = set()
+    for start, end, _, raters in comment.meta["spans"]:
+        if raters * 2 >= comment.meta["raters"]:
+            gold.update(range(start, min(end, len(comment.text))))
+    return gold
 
 
 def _f1(gold: set, predicted: set) -> float:

@@ -50,7 +50,17 @@ FIRST_STAGE_HOLD_ON_TOPIC = 0.3
 
 
 def _logit(probability: float) -> float:
+    # A threshold of 0 or 1 holds nothing or everything: no logit crosses it.
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
     return math.log(probability / (1.0 - probability))
+
+
+def _logits(probabilities) -> np.ndarray:
+    p = np.clip(np.asarray(probabilities, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log(p / (1.0 - p))
 
 
 class SecondStage:
@@ -87,7 +97,9 @@ class SecondStage:
         """The first-stage logits z for which some usual similarity could
         carry the final score across one of ``thresholds``: the final logit
         w_first * z + (similarity term, within ``reach_``) + b crosses a
-        threshold t only for z in this band."""
+        threshold t only for z in this band. For one threshold inside
+        THRESHOLDS_SERVED it lies inside ``band_``; for one outside, it may
+        reach beyond (``band_`` is not exact there)."""
         w_first = self.coef_[0]
         if w_first <= 0:
             # The first stage adds nothing here: every comment is read.
@@ -123,6 +135,10 @@ class SecondStage:
         first_logits = np.asarray(first_logits, dtype=float)
         return (first_logits >= low) & (first_logits <= high)
 
+    def reads(self, first_probabilities, band=None) -> np.ndarray:
+        """Which comments the encoder reads, from the first stage's scores."""
+        return self.in_band(_logits(first_probabilities), band)
+
     def similarities(self, comments, articles) -> np.ndarray:
         """Cosine between each comment's sentence vector and its article's."""
         if not comments:
@@ -149,10 +165,9 @@ class SecondStage:
         """Final probabilities, and which comments the encoder read: those
         in ``band`` (default ``band_``); ``read=False``: none, each scored
         with the typical similarity."""
-        p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
-        first_logits = np.log(p / (1.0 - p))
+        first_logits = _logits(first_probabilities)
         chosen = self.in_band(first_logits, band) & read
-        similarity = np.full(len(p), self.typical_similarity_)
+        similarity = np.full(len(first_logits), self.typical_similarity_)
         picked = np.flatnonzero(chosen)
         if len(picked):
             similarity[picked] = self.similarities(

@@ -263,8 +263,8 @@ def comment_page(comment_id: int):
 
 @bp.app_template_filter("highlight")
 def highlight(comment: Comment) -> Markup:
-    """The comment's text with the words that pushed it towards abusive,
-    or away from on-topic, marked for the reader."""
+    """The comment's text with the words that pushed it strongly towards
+    abusive, or away from on-topic, marked for the reader."""
     text = comment.text
     marks = {}
     explanations = comment.explanations or {}
@@ -275,12 +275,12 @@ def highlight(comment: Comment) -> Markup:
         for span in explanations.get("on_topic", []):
             if span["weight"] < 0:
                 marks[span["start"]] = (span["end"], "off-topic")
-    if comment.abusive is not None and comment.abusive >= thresholds.hold_abusive:
-        # Imported here: the scoring modules are seconds of every command's start.
-        from moderation.learning.explain import marked_abusive
+    # Imported here: the scoring modules are seconds of every command's start.
+    from moderation.learning.explain import marked_abusive
 
-        for start, end in marked_abusive(explanations.get("abusive", [])):
-            marks[start] = (end, "abusive")
+    spans = explanations.get("abusive", [])
+    for start, end in marked_abusive(comment.abusive, spans, thresholds.hold_abusive):
+        marks[start] = (end, "abusive")
     out, position = [], 0
     for start in sorted(marks):
         end, kind = marks[start]
