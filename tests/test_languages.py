@@ -1,4 +1,5 @@
-"""Language detection for Perspective requests that leave ``languages`` out."""
+"""Language detection for Perspective requests that leave ``languages`` out,
+and for the comments whose abuse is read in another language's model."""
 
 import pytest
 
@@ -30,3 +31,35 @@ def test_feedback_is_taken_in_english_only(code, scored):
     """Feedback trains the English model; other languages' models learn from
     public data alone."""
     assert languages.takes_feedback(code) is scored
+
+
+class RecordingDetector:
+    """py3langid's answer for the text it is given, recording its length."""
+
+    def __init__(self, detector):
+        self.detector, self.lengths = detector, []
+
+    def classify(self, text):
+        self.lengths.append(len(text))
+        return self.detector.classify(text)
+
+
+@pytest.fixture
+def recording(monkeypatch):
+    recorder = RecordingDetector(languages._detector())
+    monkeypatch.setattr(languages, "_detector", lambda: recorder)
+    return recorder
+
+
+def test_a_long_comment_is_told_by_its_opening(recording):
+    text = "The council should publish the budget before the vote, not after it. " * 60
+    assert languages.detect(text) == "en"
+    assert recording.lengths == [languages.DETECT_CHARS]
+
+
+def test_an_opening_too_short_to_tell_sends_the_detector_to_the_whole_text(recording):
+    text = (
+        "👍 " * languages.DETECT_CHARS + "Das ist ein wirklich guter Artikel über die Stadt. " * 5
+    )
+    assert languages.detect(text) == "de"
+    assert recording.lengths == [languages.DETECT_CHARS, len(text)]

@@ -24,6 +24,14 @@ CANDIDATES = (
     "ko", "nl", "pl", "pt", "ru", "sv", "zh",
 )  # fmt: skip
 MIN_CONFIDENCE = 0.5
+# Characters read to tell a comment's language: py3langid walks its byte
+# automaton in Python, so a long comment cost ~0.2 ms, 12% of scoring a
+# batch. Its opening says the language: on the 134,924 rows of every
+# labelled file, reading 400 characters, and the whole text only when they
+# are not enough, gave the same answer for all but 3, English openings
+# followed by hundreds of HTML entities or links, which the whole text had
+# left undecided.
+DETECT_CHARS = 400
 
 _identifier = None
 _lock = threading.Lock()
@@ -41,7 +49,9 @@ def takes_feedback(code: str) -> bool:
 
 def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     """The language of ``text`` as an ISO 639-1 code, or None when unsure."""
-    language, confidence = _detector().classify(text)
+    language, confidence = _detector().classify(text[:DETECT_CHARS])
+    if confidence < min_confidence and len(text) > DETECT_CHARS:
+        language, confidence = _detector().classify(text)
     return language if confidence >= min_confidence else None
 
 
