@@ -194,6 +194,17 @@ def test_a_held_comment_marks_each_strong_word_once_and_no_weak_word(app):
         assert "<mark" not in str(highlight(comment))
 
 
+def test_a_comment_held_for_abuse_with_no_word_marked_says_why(app, moderator, auth):
+    app.config["MODERATION_HOLD_ABUSIVE"] = 0.0001  # the polite comment is held for abuse too
+    post_comments(moderator, auth, [sample_data.POLITE, sample_data.INSULT])
+    page = moderator.get("/queue?tab=all").get_data(as_text=True)
+    cards = page.split('<li class="card')[1:]
+    (polite,) = [card for card in cards if "I hope the council" in card]
+    (insult,) = [card for card in cards if "idiot" in card]
+    assert "No word is marked abusive" in polite and '<mark class="abusive"' not in polite
+    assert "No word is marked abusive" not in insult and '<mark class="abusive"' in insult
+
+
 def test_audit_log_and_dashboard(moderator, auth):
     post_comments(moderator, auth, ["one", "two"])
     seen = versions(moderator.get("/queue").get_data(as_text=True))

@@ -261,6 +261,19 @@ def comment_page(comment_id: int):
     return render_template("comment.html", comment=comment, **_card_context([comment]))
 
 
+@bp.app_template_filter("abuse_unmarked")
+def abuse_unmarked(comment: Comment) -> bool:
+    """Held for abuse with no word pushing hard enough to be marked: the card
+    says the score comes from the words together, rather than leave a
+    moderator looking for the word that is not there."""
+    from moderation.learning.explain import marked_abusive
+
+    spans = (comment.explanations or {}).get("abusive")
+    hold = _thresholds().hold_abusive
+    held = comment.abusive is not None and comment.abusive >= hold
+    return held and spans is not None and not marked_abusive(comment.abusive, spans, hold)
+
+
 @bp.app_template_filter("highlight")
 def highlight(comment: Comment) -> Markup:
     """The comment's text with the words that pushed it strongly towards
