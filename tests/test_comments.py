@@ -93,9 +93,11 @@ class NewModel:
     def __init__(self, scores):
         self.scores = scores
         self.asked = []
+        self.explained = []
 
-    def score(self, texts, articles, threads, spoken=None):
+    def score(self, texts, articles, threads, explain=False, spoken=None):
         self.asked.append(list(zip(texts, articles, threads)))
+        self.explained.append(explain)
         return [self.scores[text] for text in texts]
 
 
@@ -126,8 +128,10 @@ def test_rescoring_decides_again_only_what_the_model_held(client, auth, app, sit
     article = article_text(
         sample_data.EXAMPLE_ARTICLE["title"], sample_data.EXAMPLE_ARTICLE["body"]
     )
-    # Scored as when they arrived: with their article, and no thread (no replies).
+    # Scored as when they arrived: with their article, and no thread (no replies);
+    # explained again, so the queue marks words by the new model's weights.
     assert sorted(asked) == [(texts[c], article, "") for c in ("c0", "c1", "c2")]
+    assert model.explained == [True]
     for comment_id, status, reasons in [
         ("c0", "approved", []),
         ("c1", "pending", ["abusive"]),  # still held, for a new reason

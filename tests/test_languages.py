@@ -57,7 +57,7 @@ def test_a_long_comment_is_told_by_its_opening(recording):
     assert recording.lengths == [languages.DETECT_CHARS]
 
 
-def test_an_opening_too_short_to_tell_sends_the_detector_to_the_whole_text(recording):
+def test_an_opening_with_nothing_to_tell_by_sends_the_detector_to_the_whole_text(recording):
     text = (
         "👍 " * languages.DETECT_CHARS + "Das ist ein wirklich guter Artikel über die Stadt. " * 5
     )

@@ -201,8 +201,33 @@ def test_a_comment_held_for_abuse_with_no_word_marked_says_why(app, moderator, a
     cards = page.split('<li class="card')[1:]
     (polite,) = [card for card in cards if "I hope the council" in card]
     (insult,) = [card for card in cards if "idiot" in card]
-    assert "No word is marked abusive" in polite and '<mark class="abusive"' not in polite
-    assert "No word is marked abusive" not in insult and '<mark class="abusive"' in insult
+    assert "No single word pushes hard enough" in polite and '<mark class="abusive"' not in polite
+    assert "No single word pushes" not in insult and '<mark class="abusive"' in insult
+
+
+@pytest.mark.parametrize(
+    ("abusive", "reasons", "weights", "said"),
+    [
+        (0.9, ["abusive"], [0.3, 0.5], True),  # held for abuse, nothing strong
+        (0.9, ["abusive"], [0.3, 2.0], False),  # a word is marked: it says itself
+        (0.9, ["off_topic"], [0.3], False),  # held for another reason
+        (0.9, ["abusive"], [], False),  # nothing explained
+        (0.9, ["abusive"], None, False),  # never explained
+        (None, ["abusive"], [0.3], False),  # not scored
+    ],
+)
+def test_the_unmarked_hint_is_said_only_of_an_explained_comment_held_for_abuse(
+    app, abusive, reasons, weights, said
+):
+    from moderation.domain.orm import Comment
+    from moderation.web.queue_pages import abuse_unmarked
+
+    comment = Comment(text="word " * 3, abusive=abusive, on_topic=None, reasons=reasons)
+    if weights is not None:
+        spans = [{"text": "word", "start": 0, "end": 4, "weight": w} for w in weights]
+        comment.explanations = {"abusive": spans}
+    with app.test_request_context():
+        assert abuse_unmarked(comment) is said
 
 
 def test_audit_log_and_dashboard(moderator, auth):

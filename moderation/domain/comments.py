@@ -91,6 +91,9 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
         [c.text for c in held],
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],
         [c.parent.text if c.parent else "" for c in held],
+        # Explained again: the queue marks words by the new model's weights,
+        # not the old one's beside the new score.
+        explain=True,
         spoken=[c.language for c in held],
     )
     sites = {c.site_id for c in held}

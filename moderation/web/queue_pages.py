@@ -263,15 +263,15 @@ def comment_page(comment_id: int):
 
 @bp.app_template_filter("abuse_unmarked")
 def abuse_unmarked(comment: Comment) -> bool:
-    """Held for abuse with no word pushing hard enough to be marked: the card
-    says the score comes from the words together, rather than leave a
-    moderator looking for the word that is not there."""
+    """Held with reason abusive, explained, and no word pushing hard enough
+    to be marked: the card says so, rather than leave a moderator looking
+    for the word that is not there."""
     from moderation.learning.explain import marked_abusive
 
     spans = (comment.explanations or {}).get("abusive")
-    hold = _thresholds().hold_abusive
-    held = comment.abusive is not None and comment.abusive >= hold
-    return held and spans is not None and not marked_abusive(comment.abusive, spans, hold)
+    if not spans or comment.abusive is None or "abusive" not in (comment.reasons or []):
+        return False
+    return not marked_abusive(comment.abusive, spans, _thresholds().hold_abusive)
 
 
 @bp.app_template_filter("highlight")
