@@ -33,6 +33,7 @@ from moderation.learning.datasets import read_articles, read_comments
 from moderation.learning.training import train_models
 from moderation.web.limits import limiter
 from tests import language_data, sample_data
+from tests.moderation_helpers import add_moderator, sign_in
 
 THRESHOLDS = {"hold_abusive": 0.5, "hold_on_topic": 0.3}
 
@@ -156,6 +157,14 @@ def two_versions(app, model_dir, tmp_path):
     (folder / "CURRENT").write_text("v1\n")
     app.config["MODERATION_MODEL_DIR"] = str(folder)
     return folder
+
+
+@pytest.fixture
+def moderator(app, client):
+    """A moderator signed in: the test client of the queue pages."""
+    add_moderator(app)
+    sign_in(client)
+    return client
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from moderation.config import on_topic_encoder
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, only_reading, utcnow
 from moderation.learning import artifacts
@@ -122,7 +121,8 @@ def as_served(scorer: "Scorer", comments: int = 1) -> "Scorer":
     never (``off``). A batch is scored without it (~20 ms a comment would
     keep a batch of 500 past the workers' timeout). The gate compares a
     candidate with the live model this way too."""
-    setting = on_topic_encoder(current_app.config.get("MODERATION_ON_TOPIC_ENCODER", "all"))
+    # One of config.ENCODER_SETTINGS: create_app checked it.
+    setting = current_app.config.get("MODERATION_ON_TOPIC_ENCODER", "all")
     if comments != 1 or setting == "off":
         return scorer.without_encoder
     if setting == "decisive":

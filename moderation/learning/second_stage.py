@@ -188,8 +188,8 @@ def fit_second_stage(
     the two stages' scores are on different scales, and a site's moderators
     should not find more on-topic comments in their queue because the
     model changed (``recommended_hold_on_topic``)."""
-    p = np.clip(np.asarray(first_probabilities, dtype=float), 1e-12, 1 - 1e-12)
-    first_logits = np.log(p / (1 - p))
+    p = np.asarray(first_probabilities, dtype=float)
+    first_logits = _logits(p)
     stage = SecondStage(encoder)
     similarities = stage.similarities([c for c, _, _ in pairs], [a for _, a, _ in pairs])
     stage.fit(first_logits, similarities, labels)
