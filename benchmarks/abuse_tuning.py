@@ -16,7 +16,6 @@ comparison a change of model would need; nothing here is served.
 """
 
 import argparse
-import math
 import random
 import sys
 import time
@@ -29,10 +28,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 
+from moderation.learning.abuse_tuning import fit  # noqa: E402
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.encoder import SentenceEncoder  # noqa: E402
 from moderation.learning.scoring import load_scorer  # noqa: E402
@@ -43,23 +41,11 @@ from moderation.learning.splits import (  # noqa: E402
     in_validation,
     stated_language,
 )
+from moderation.learning.torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 from moderation.learning.training import CALIBRATION_SHARE  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "abuse"
 FILES = ("c3", "fox-news", "civil-spans", "impermium-insults", "unhealthy")
-BATCH = 32
-
-
-def batches(rows, rng):
-    """Batches of similar length (padding costs as much as text), in random order."""
-    rows = list(rows)
-    rng.shuffle(rows)
-    out = []
-    for start in range(0, len(rows), BATCH * 20):
-        block = sorted(rows[start : start + BATCH * 20], key=lambda r: len(r.text))
-        out += [block[i : i + BATCH] for i in range(0, len(block), BATCH)]
-    rng.shuffle(out)
-    return out
 
 
 def scores_of(model, head, rows) -> np.ndarray:
@@ -85,6 +71,7 @@ def main() -> None:
     parser.add_argument("--per-source", type=int, default=4000, help="training rows per file")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--dump", help="write each row's two logits and label here (.npz)")
     args = parser.parse_args()
     rng = random.Random(0)
     torch.manual_seed(0)
@@ -105,15 +92,16 @@ def main() -> None:
     model = TorchEncoder(encoder, tuned_layers=args.layers)
     head = torch.nn.Linear(384, 1)
     started = time.perf_counter()
-    fit(model, head, train, args, rng)
+    fit(model, head, train, rng, args.epochs, args.lr)
     print(f"trained on {len(train)} rows in {time.perf_counter() - started:.0f}s", flush=True)
-    scorer = load_scorer(ROOT / "models")
+    # The shipped first stage: the shipped abuse stage is what this probe led to.
+    scorer = load_scorer(ROOT / "models").without_encoder
     stack = LogisticRegression().fit(
         both_logits(scorer, model, head, calibration), [c.abusive for c in calibration]
     )
     print(f"stack fitted on {len(calibration)} calibration rows: weights {stack.coef_[0].round(3)}")
     print(
-        f"\n| file (held-out rows) | shipped {scorer.version} | tuned encoder, "
+        f"\n| file (held-out rows) | shipped {scorer.version}, first stage | tuned encoder, "
         f"{args.layers} layers | both, stacked |"
     )
     print("|---|---|---|---|")
@@ -124,27 +112,13 @@ def main() -> None:
         columns = [report(labels, values) for values in (logits[:, 0], logits[:, 1], stacked)]
         print(f"| {name} ({len(rows)}) | " + " | ".join(columns) + " |", flush=True)
     print("\nROC-AUC / average precision on each file's held-out rows (seed 0 split).")
-
-
-def fit(model, head, train, args, rng) -> None:
-    tuned = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(
-        [{"params": tuned, "lr": args.lr}, {"params": list(head.parameters()), "lr": 1e-3}],
-        weight_decay=0.01,
-    )
-    step, total = 0, args.epochs * math.ceil(len(train) / BATCH)
-    for _ in range(args.epochs):
-        for batch in batches(train, rng):
-            logits = head(model([c.text for c in batch], COMMENT_TOKENS, unit=False)).squeeze(1)
-            labels = torch.tensor([float(c.abusive) for c in batch])
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(tuned + list(head.parameters()), 1.0)
-            optimiser.step()
-            step += 1
-            if step % 50 == 0:
-                print(f"step {step}/{total} loss {loss.item():.3f}", flush=True)
+    if args.dump:
+        dumped = {"calibration": both_logits(scorer, model, head, calibration)}
+        dumped["calibration_labels"] = np.array([c.abusive for c in calibration])
+        for name, rows in held.items():
+            dumped[name] = both_logits(scorer, model, head, rows)
+            dumped[name + "_labels"] = np.array([c.abusive for c in rows])
+        np.savez(args.dump, **dumped)
 
 
 def both_logits(scorer, model, head, rows) -> np.ndarray:

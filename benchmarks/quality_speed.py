@@ -198,10 +198,13 @@ def main() -> None:
     if version is None:
         sys.exit(f"No model in {model_dir} (no CURRENT file).")
     manifest = artifacts.read_manifest(model_dir, version)
-    recommended = manifest["metrics"]["abuse"]["recommended_thresholds"]
-    thresholds = {k: recommended[k] for k in ("hold_abusive", "reject_abusive")}
-    # The on-topic threshold the service's default config uses (config.py).
-    thresholds["hold_on_topic"] = from_environment("instance")["MODERATION_HOLD_ON_TOPIC"]
+    # The thresholds the service's default config uses (config.py: the shipped model's
+    # recommendations, and the previous reject threshold where it recommends none).
+    defaults = from_environment("instance")
+    thresholds = {
+        name: defaults[f"MODERATION_{name.upper()}"]
+        for name in ("hold_abusive", "reject_abusive", "hold_on_topic")
+    }
     context = {"command": provenance.command(), "commit": provenance.commit()}
     context.update(model=str(model_dir / version), cpus=os.cpu_count(), thresholds=thresholds)
     print("\n".join(f"{k}: {v}" for k, v in context.items()), flush=True)

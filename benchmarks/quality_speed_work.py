@@ -47,6 +47,11 @@ ABUSE_ONLY, BOTH, BOTH_EXPLAINED = "abuse only", "both axes", "both axes, explai
 # MODERATION_ON_TOPIC_ENCODER=decisive: the encoder reads only where it could change the
 # decision at the policy's on-topic threshold.
 BOTH_DECISIVE = "both axes, encoder decisive"
+# MODERATION_ABUSE_ENCODER=off: the abuse stage's encoder does not read (as in a batch).
+ABUSE_FIRST_STAGE = "abuse only, abuse encoder off"
+# The project's single-comment calls, taking turns in this order (APC's abuse-only calls
+# read the same comments as the project's).
+PROJECT_CALLS = (ABUSE_ONLY, BOTH, BOTH_EXPLAINED, BOTH_DECISIVE, ABUSE_FIRST_STAGE)
 # APC's whole process, as a user of it would write it: read the comments, predict_prob, write.
 APC_WHOLE_PROCESS = """
 import json, sys
@@ -190,6 +195,7 @@ def project_worker(args) -> dict:
     ]
     thresholds = policy.Thresholds(**json.loads(args.thresholds))
     decisive = scorer.deciding_at(thresholds.hold_on_topic)
+    first_stage = scorer.served("all", "off")
 
     def held(scores) -> bool:
         decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
@@ -200,7 +206,9 @@ def project_worker(args) -> dict:
         BOTH: lambda t: scorer.score([t[0]], [t[1]], [t[2]]),
         BOTH_EXPLAINED: lambda t: scorer.score([t[0]], [t[1]], [t[2]], explain=held),
         BOTH_DECISIVE: lambda t: decisive.score([t[0]], [t[1]], [t[2]]),
+        ABUSE_FIRST_STAGE: lambda t: first_stage.score([t[0]], [None]),
     }
+    assert tuple(calls) == PROJECT_CALLS
     known = spread(known, len(calls) * args.calls + 1)
     result["latency_ms"] = latencies_ms(calls, known)
     return result
@@ -225,9 +233,12 @@ def apc_worker(args) -> dict:
         article_ids = {json.loads(line)["id"] for line in lines}
     with open(args.speed) as lines:
         rows = [json.loads(line) for line in lines]
-    # The comments of the project's abuse-only calls (each third of its spread, from the first).
-    known = spread([r["text"] for r in rows if r["article_id"] in article_ids], 3 * args.calls + 1)
-    singles = known[: 3 * args.calls : 3]
+    # The comments of the project's abuse-only calls (the first of each turn of its spread).
+    turn = len(PROJECT_CALLS)
+    known = spread(
+        [r["text"] for r in rows if r["article_id"] in article_ids], turn * args.calls + 1
+    )
+    singles = known[: turn * args.calls : turn]
     call = lambda text: profanity_check.predict_prob([text])  # noqa: E731
     result["latency_ms"] = latencies_ms({ABUSE_ONLY: call}, singles)
     return result

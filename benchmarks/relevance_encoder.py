@@ -32,15 +32,14 @@ from sklearn.metrics import roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 
 from moderation.learning.datasets import read_articles, read_comments  # noqa: E402
 from moderation.learning.encoder import SentenceEncoder, basic_words  # noqa: E402
 from moderation.learning.pairs import similar_articles  # noqa: E402
 from moderation.learning.second_stage import COMMENT_TOKENS  # noqa: E402
 from moderation.learning.splits import group_of, in_validation  # noqa: E402
+from moderation.learning.torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 from moderation.learning.training import STACKING_SHARE  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets"

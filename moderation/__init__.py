@@ -58,6 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MODERATION_ON_TOPIC_ENCODER"] = config.on_topic_encoder(
         app.config["MODERATION_ON_TOPIC_ENCODER"]
     )
+    app.config["MODERATION_ABUSE_ENCODER"] = config.abuse_encoder(
+        app.config["MODERATION_ABUSE_ENCODER"]
+    )
 
     db.init_app(app)
     jobs.init_app(

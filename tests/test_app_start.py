@@ -49,7 +49,8 @@ def test_the_web_process_loads_no_training_code(tmp_path):
         "import sys, app, moderation.learning.scoring\n"
         "client = app.app.test_client()\n"
         "assert client.get('/health').status_code in (200, 503)\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith('moderation.'))))\n"
+        "ours = [m for m in sys.modules if m.startswith('moderation.') or m == 'torch']\n"
+        "print(' '.join(sorted(ours)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -65,5 +66,8 @@ def test_the_web_process_loads_no_training_code(tmp_path):
         "splits",
         "heads",
         "pairs",
+        "abuse_tuning",
+        "torch_encoder",
     ):
         assert f"moderation.learning.{training_module}" not in loaded
+    assert "torch" not in loaded

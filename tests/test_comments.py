@@ -120,7 +120,7 @@ def test_rescoring_decides_again_only_what_the_model_held(client, auth, app, sit
     record_decision(comments["c4"], Status.PENDING, ["premoderation"], "moderator", "maria")
     db.session.commit()
     model = NewModel({texts["c0"]: CLEAN, texts["c1"]: DOUBTFUL, texts["c2"]: CLEAN})
-    monkeypatch.setattr(live_model, "live_scorer", lambda fresh=False, comments=1: model)
+    monkeypatch.setattr(live_model, "live_scorer_abuse_read", lambda fresh=False: model)
 
     assert rescore_pending(Thresholds()) == (3, 3)
     db.session.commit()

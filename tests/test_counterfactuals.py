@@ -99,7 +99,7 @@ def test_a_group_named_only_in_harmless_tweets_is_not_learnt_as_harmless(monkeyp
     def gap():
         """How much more abusive the model finds the sentence about muslims
         than the same sentence about immigrants, in log-odds."""
-        pipeline, _ = train_abuse(rows, seed=0, threshold=0.5)
+        pipeline, _, _ = train_abuse(rows, seed=0, threshold=0.5)
         muslims, immigrants = pipeline.predict_proba(
             ["muslims are vermin", "immigrants are vermin"]
         )[:, 1]

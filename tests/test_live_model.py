@@ -188,3 +188,25 @@ def test_decisive_the_encoder_reads_a_single_comment_only_where_it_can_change_th
         at_low_threshold = served("decisive", 0.02)
         assert at_low_threshold == unread
         assert not at_low_threshold < 0.02 and not read < 0.02
+
+
+def test_the_abuse_stage_reads_single_english_comments_unless_turned_off(app):
+    app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")  # it has an abuse stage
+    comment = "People like you are a disgrace to this city, you 1diot."
+    with app.app_context():
+        (read,) = live_model.live_scorer().score([comment], [None])
+        batch = live_model.live_scorer(comments=2)
+        (in_batch, _) = batch.score([comment, comment], [None, None])
+        app.config["MODERATION_ABUSE_ENCODER"] = "off"
+        (off,) = live_model.live_scorer().score([comment], [None])
+    # Unread, a comment gets the first stage's score recalibrated on the
+    # stack's rows: the same scale, so the same thresholds apply.
+    stage = batch.abuse_stage
+    first = batch.abuse.predict_proba([comment])[:, 1]
+    normalised = batch.abuse.named_steps["normalise"].transform([comment])
+    unread = stage.refine(first, normalised, read=False)[0][0]
+    assert in_batch.abusive == off.abusive == pytest.approx(unread, abs=1e-4)
+    assert read.abusive == pytest.approx(stage.refine(first, normalised)[0][0], abs=1e-4)
+    # ...read as the normaliser leaves it ("idiot"), not as typed.
+    assert read.abusive != pytest.approx(stage.refine(first, [comment])[0][0], abs=1e-4)
+    assert read.abusive != off.abusive

@@ -130,3 +130,19 @@ def test_in_german_only_toxicity_has_a_model(client, site_key, drop):
     scores = response.get_json()["attributeScores"]
     assert set(scores) == {"TOXICITY"}
     assert scores["TOXICITY"]["summaryScore"]["value"] > 0.5
+
+
+def test_toxicity_is_the_abuse_score_a_comment_posted_alone_gets(app, client, site_key):
+    # The abuse stage reads analyze's comment as it reads a post (the
+    # on-topic encoder does not: OFF_TOPIC keeps Talk's 800 ms): Talk sees
+    # the score the site's own queue would.
+    from moderation.domain import live_model
+
+    text = "People like you are a disgrace to this city."
+    (toxicity,) = scores_of(client, site_key, text, ["TOXICITY"]).values()
+    with app.app_context():
+        scorer = live_model.live_scorer()
+        (posted,) = scorer.score([text], [None])
+        (unread,) = scorer.without_encoder.score([text], [None])
+    assert toxicity == pytest.approx(posted.abusive, abs=1e-4)
+    assert posted.abusive != unread.abusive

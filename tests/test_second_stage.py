@@ -12,8 +12,8 @@ from moderation.learning.second_stage import (
     LEGACY_COMMENT_TOKENS,
     THRESHOLDS_SERVED,
     SecondStage,
-    _logit,
     fit_second_stage,
+    logit,
 )
 from tests.encoders import tiny_encoder
 
@@ -50,7 +50,7 @@ def test_fit_learns_to_trust_similarity_where_it_predicts_the_label():
     # the band, with room on both sides for less and more similar ones.
     for threshold in THRESHOLDS_SERVED:
         crossing = (
-            _logit(threshold) - stage.intercept_ - stage.coef_[1] * stage.typical_similarity_
+            logit(threshold) - stage.intercept_ - stage.coef_[1] * stage.typical_similarity_
         ) / stage.coef_[0]
         assert low + 0.5 < crossing < high - 0.5
 

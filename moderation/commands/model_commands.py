@@ -55,6 +55,11 @@ def _model_dir() -> Path:
     help="Sentence encoder from `vectors encoder`, for the on-topic second stage.",
 )
 @click.option(
+    "--abuse-stage",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Encoder layers tuned by `vectors tune-abuse`, for the abuse second stage.",
+)
+@click.option(
     "--from-decisions", is_flag=True, help="Add the site's own labels (decisions, imports)."
 )
 @click.option("--site", "site_name", help="Use only this site's labels (default: every site's).")
@@ -69,8 +74,8 @@ def _model_dir() -> Path:
 )
 @by_option
 def train_command(
-    data, articles, seed, version, word_vectors, encoder, from_decisions, site_name, tolerance,
-    force, by,
+    data, articles, seed, version, word_vectors, encoder, abuse_stage, from_decisions, site_name,
+    tolerance, force, by,
 ):  # fmt: skip
     """Train both models; the new version goes live if the gate passes it.
 
@@ -87,7 +92,7 @@ def train_command(
         site_id = site.id
     request = retraining.Request(
         list(data), articles, seed, version, word_vectors, from_decisions, tolerance, force, by,
-        site_id, encoder,
+        site_id, encoder, abuse_stage,
     )  # fmt: skip
     try:
         with click.progressbar(

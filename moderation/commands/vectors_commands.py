@@ -1,8 +1,10 @@
 """``flask --app app vectors ...``: the on-topic model's word and sentence
-vectors, built once with the build extras (PyTorch, sentence-transformers)
-and passed to ``train``; the service itself never needs those libraries.
+vectors and the encoder layers tuned for abuse, built once with the build
+extras (PyTorch, sentence-transformers) and passed to ``train``; the
+service itself never needs those libraries.
 """
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -15,7 +17,20 @@ from moderation.learning import artifacts
 
 @click.group("vectors")
 def vectors_cli():
-    """Word and sentence vectors for the on-topic model (build steps)."""
+    """Word and sentence vectors, and encoder layers tuned for abuse (build steps)."""
+
+
+@contextlib.contextmanager
+def build_errors():
+    """A missing build extra, or data it cannot use, as a command error."""
+    try:
+        yield
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name} is missing: install the build extras listed in the README"
+        ) from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @vectors_cli.command("export")
@@ -69,17 +84,58 @@ def vectors_encoder(out):
 
     from moderation.learning import encoder_build, wordvectors
 
-    try:
+    with build_errors():
         package = importlib.import_module(wordvectors.EMBEDDING_PACKAGE)
         exported = encoder_build.from_upstream(Path(package.get_model_path()))
-    except ImportError as exc:
-        raise click.ClickException(
-            f"{exc.name} is missing: install the build extras listed in the README"
-        ) from None
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
     exported.save(Path(out))
     click.echo(f"Wrote the sentence encoder ({len(exported.vocabulary)} word pieces) to {out}.")
+
+
+@vectors_cli.command("tune-abuse")
+@data_files
+@articles_file
+@click.option(
+    "--encoder",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The sentence encoder from `vectors encoder`.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
+@click.option("--seed", default=0, show_default=True, help="The seed `train` will be given.")
+@click.option("--layers", default=2, show_default=True, help="Top layers tuned.")
+@click.option("--per-source", default=4000, show_default=True, help="Rows read per news source.")
+def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source):
+    """Tune the encoder's top layers and a head for abuse on the news
+    files' training side, and the articles' sentences that name a group as
+    not abusive (needs the build extras: see README), for
+    `train --abuse-stage`."""
+    from moderation.learning.encoder import SentenceEncoder
+
+    if not out.endswith(".npz"):
+        raise click.ClickException("--out must end in .npz (numpy would add it)")
+    if not articles:
+        click.echo(
+            "no --articles: tuning without the article sentences that name a group, "
+            "which keep names of groups from reading as abusive (see README)",
+            err=True,
+        )
+    per_file, article_map = read_files(data, articles)
+    with build_errors():
+        from moderation.learning.abuse_tuning import tune_abuse
+
+        stage = tune_abuse(
+            SentenceEncoder.load(encoder),
+            [c for _, rows in per_file for c in rows],
+            seed,
+            layers,
+            per_source,
+            log=lambda m: click.echo(m, err=True),
+            article_texts=[a["text"] for a in article_map.values()],
+        )
+    # `train` checks both: the split the tuning kept out, the encoder under it.
+    stage.tuned_with = {"seed": seed, "encoder_sha256": artifacts.file_sha256(Path(encoder))}
+    stage.save(Path(out))
+    click.echo(f"Wrote {len(stage.layers)} tuned arrays and the abuse head to {out}.")
 
 
 def init_app(app) -> None:

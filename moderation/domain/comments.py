@@ -86,7 +86,7 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
         )
     }
 
-    scorer = live_model.live_scorer(fresh, comments=len(held))
+    scorer = live_model.live_scorer_abuse_read(fresh)
     scores = scorer.score(
         [c.text for c in held],
         [_article_text(articles.get((c.site_id, c.article_external_id))) for c in held],

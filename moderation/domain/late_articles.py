@@ -50,7 +50,7 @@ def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
         return 0
     body = article_text(article.title, article.body)
     try:
-        scorer = live_model.live_scorer(comments=len(waiting))
+        scorer = live_model.live_scorer_abuse_read()
         scores = scorer.score(
             [c.text for c in waiting],
             [body] * len(waiting),

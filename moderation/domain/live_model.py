@@ -113,21 +113,37 @@ def live_scorer(fresh: bool = False, comments: int = 1) -> "Scorer":
 
 
 def as_served(scorer: "Scorer", comments: int = 1) -> "Scorer":
-    """``scorer`` as this app serves ``comments`` comments at once, by
-    ``MODERATION_ON_TOPIC_ENCODER``: the on-topic sentence encoder reads
-    comments posted one at a time wherever it could move the score across
-    a threshold the model serves (``all``), or only where it could change
-    the decision at the app's on-topic hold threshold (``decisive``), or
-    never (``off``). A batch is scored without it (~20 ms a comment would
-    keep a batch of 500 past the workers' timeout). The gate compares a
-    candidate with the live model this way too."""
-    # One of config.ENCODER_SETTINGS: create_app checked it.
-    setting = current_app.config.get("MODERATION_ON_TOPIC_ENCODER", "all")
-    if comments != 1 or setting == "off":
+    """``scorer`` as this app serves ``comments`` comments at once.
+
+    Posted one at a time, a comment is read by the on-topic sentence
+    encoder as ``MODERATION_ON_TOPIC_ENCODER`` says (``all``: wherever it
+    could move the score across a threshold the model serves; ``decisive``:
+    only where it could change the decision at the app's on-topic hold
+    threshold; ``off``: never), and by the abuse stage's encoder as
+    ``MODERATION_ABUSE_ENCODER`` says (``all`` or ``off``). A batch is
+    scored by neither (10-20 ms a comment would keep a batch of 500 past the
+    workers' timeout). The gate compares a candidate with the live model
+    this way too."""
+    if comments != 1:
         return scorer.without_encoder
-    if setting == "decisive":
-        return scorer.deciding_at(current_app.config["MODERATION_HOLD_ON_TOPIC"])
-    return scorer
+    # Each one of its config.*_SETTINGS: create_app checked them.
+    config = current_app.config
+    return scorer.served(
+        config.get("MODERATION_ON_TOPIC_ENCODER", "all"),
+        config.get("MODERATION_ABUSE_ENCODER", "all"),
+        config["MODERATION_HOLD_ON_TOPIC"],
+    )
+
+
+def live_scorer_abuse_read(fresh: bool = False) -> "Scorer":
+    """The live scorer with the abuse stage reading as for a comment posted
+    alone (``MODERATION_ABUSE_ENCODER``) and the on-topic encoder not: for
+    Perspective ``analyze`` (Talk gives up after 800 ms, and the on-topic
+    encoder reads whole articles) and for re-deciding held comments in a
+    background job (hundreds at once, each with its article), whose abuse
+    must not fall back to the first stage's score the post did not get."""
+    abuse = current_app.config.get("MODERATION_ABUSE_ENCODER", "all")
+    return live_scorer(fresh).served("off", abuse)
 
 
 def scorer_for_files(version: str | None = None) -> "Scorer":

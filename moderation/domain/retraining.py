@@ -16,11 +16,12 @@ from flask import current_app
 from moderation.domain import labels, live_model
 from moderation.domain.policy import Thresholds
 from moderation.learning import artifacts, gate
+from moderation.learning.abuse_stage import AbuseStage
 from moderation.learning.datasets import describe_file, license_notes, read_articles, read_comments
 from moderation.learning.encoder import SentenceEncoder
 from moderation.learning.encoder_build import UPSTREAM_SHA256
 from moderation.learning.scoring import load_scorer
-from moderation.learning.training import train_models
+from moderation.learning.training import TrainingError, train_models
 
 # Messages ``run`` logs on its way: abuse data, abuse fitted, on-topic fitted,
 # saved, gate (the progress bar's length).
@@ -48,6 +49,8 @@ class Request:
     site_id: int | None = None
     # The on-topic second stage's sentence encoder (`vectors encoder`).
     encoder: str | None = None
+    # The encoder's layers tuned for abuse (`vectors tune-abuse`).
+    abuse_stage: str | None = None
 
 
 @dataclass
@@ -73,6 +76,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
     site_rows, site_articles = labels.for_training(request.site_id)
     article_map = {**article_map, **site_articles}
     comments = base + site_rows if request.from_decisions else base
+    abuse_stage = _abuse_stage(request)
     pipelines, manifest = train_models(
         comments,
         article_map,
@@ -81,6 +85,7 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
         log=log,
         word_vectors=request.word_vectors,
         encoder=SentenceEncoder.load(request.encoder) if request.encoder else None,
+        abuse_stage=abuse_stage,
     )
     manifest.update(_provenance(per_file, request, article_map, comments))
     if request.from_decisions:
@@ -117,6 +122,21 @@ def run(model_dir: Path, request: Request, thresholds: Thresholds, log=print) ->
     return Outcome(version, live, False, note, manifest, report)
 
 
+def _abuse_stage(request: Request) -> AbuseStage | None:
+    """The tuned layers ``request`` names, checked against its seed and
+    encoder (a TrainingError, before hours of training, when they differ)."""
+    if not request.abuse_stage:
+        return None
+    if not request.encoder:
+        raise TrainingError("the abuse stage runs on the sentence encoder: pass --encoder too")
+    stage = AbuseStage.load(request.abuse_stage)
+    try:
+        stage.check_tuned_for(request.seed, artifacts.file_sha256(Path(request.encoder)))
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
+    return stage
+
+
 def _provenance(per_file, request, article_map, comments) -> dict:
     datasets = [describe_file(path, rows) for path, rows in per_file]
     if request.articles:
@@ -134,4 +154,10 @@ def _provenance(per_file, request, article_map, comments) -> dict:
         }
     if request.encoder:
         facts["encoder"] = {**describe_file(Path(request.encoder)), "model": ENCODER_MODEL}
+    if request.abuse_stage:
+        facts["abuse_stage_layers"] = {
+            **describe_file(Path(request.abuse_stage)),
+            "model": "top layers of the encoder above and a logistic head, tuned for abuse "
+            "by `vectors tune-abuse`",
+        }
     return facts

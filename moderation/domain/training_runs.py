@@ -69,6 +69,7 @@ def run_job(run_id: int) -> None:
         articles=config.get("MODERATION_BASE_ARTICLES"),
         word_vectors=config.get("MODERATION_BASE_WORD_VECTORS"),
         encoder=config.get("MODERATION_BASE_ENCODER"),
+        abuse_stage=config.get("MODERATION_BASE_ABUSE_STAGE"),
         from_decisions=True,
         by=run.started_by,
         site_id=run.site_id,

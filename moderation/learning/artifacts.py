@@ -6,6 +6,7 @@ Layout of a model directory (``MODERATION_MODEL_DIR``, default ``models/``)::
     <version>/abuse.joblib  fitted Pipeline: text -> P(abusive)
     <version>/on_topic.joblib  fitted Pipeline: (comment, article) -> P(on topic)
     <version>/second_stage.joblib  (optional) sentence encoder refining on_topic
+    <version>/abuse_stage.joblib  (optional) tuned encoder layers refining abuse
     <version>/abuse_languages.joblib  (optional) abuse in languages other than English
     <version>/manifest.json what it was trained on, with which libraries, how well
 
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 ARTIFACT_NAMES = ("abuse", "on_topic")
 # Loaded when the version has one: older versions and models trained
 # without a sentence encoder do not.
-OPTIONAL_ARTIFACTS = ("second_stage", "abuse_languages")
+OPTIONAL_ARTIFACTS = ("second_stage", "abuse_stage", "abuse_languages")
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 # Append-only: one JSON line per change of the current version, with who.

@@ -13,6 +13,7 @@ The weights come from the upstream model file by ``flask vectors encoder``
 inside the model version's ``second_stage`` artifact.
 """
 
+import copy
 import math
 import unicodedata
 from pathlib import Path
@@ -113,25 +114,7 @@ class SentenceEncoder:
         }
         # Rows gathered, then widened: the table stays int8 in memory.
         self._word, self._word_scale = self.weights["word"], self.weights["word_scale"]
-        self._layers = []
-        for n in range(int(w["layers"][0])):
-            p = f"{n}."
-            qkv = np.concatenate([w[p + "q"], w[p + "k"], w[p + "v"]], axis=1)
-            qkv_bias = np.concatenate([w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"]])
-            # The separate q, k and v become views of the joined product's
-            # matrix: kept for storing, without a second copy.
-            w[p + "q"], w[p + "k"], w[p + "v"] = np.split(qkv, 3, axis=1)
-            w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"] = np.split(qkv_bias, 3)
-            self._layers.append(
-                (
-                    qkv,
-                    qkv_bias,
-                    *(w[p + name] for name in ("out", "out_bias", "norm1", "norm1_bias")),
-                    *(w[p + name] for name in ("up", "up_bias", "down", "down_bias")),
-                    w[p + "norm2"],
-                    w[p + "norm2_bias"],
-                )
-            )
+        self._layers = [_layer(w, n) for n in range(int(w["layers"][0]))]
         self._position, self._segment = w["position"], w["segment"]
         self._norm, self._norm_bias = w["norm"], w["norm_bias"]
         # The float16 originals are dropped (21 MB a process): float16 ->
@@ -180,9 +163,29 @@ class SentenceEncoder:
             start = end
         return pieces
 
+    def with_layers(self, weights: dict[str, np.ndarray]) -> "SentenceEncoder":
+        """This encoder with some layers' weights replaced (named as stored:
+        ``"4.q"``, ``"4.q_bias"``, ... every array of each layer named),
+        sharing every other array: a tuned copy costs only its own layers."""
+        tuned = copy.copy(self)
+        w = dict(self._float32)
+        w.update({name: np.asarray(value, dtype=np.float32) for name, value in weights.items()})
+        tuned._float32 = w
+        tuned._layers = list(self._layers)
+        for n in sorted({int(name.split(".")[0]) for name in weights}):
+            tuned._layers[n] = _layer(w, n)
+        return tuned
+
     def encode(self, texts, batch_size: int = 32, limit: int = MAX_TOKENS) -> np.ndarray:
         """One unit vector (float32, 384 values) per text, read up to
         ``limit`` word pieces (the cost grows with the length read)."""
+        pooled = self.pooled(texts, batch_size, limit)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def pooled(self, texts, batch_size: int = 32, limit: int = MAX_TOKENS) -> np.ndarray:
+        """The mean of the last layer's token vectors, before ``encode`` makes
+        it unit length: what a head trained on the encoder reads
+        (``abuse_stage.py``)."""
         ids = [self.token_ids(text, limit) for text in texts]
         out = np.zeros((len(ids), self._position.shape[1]), dtype=np.float32)
         # Similar lengths batched together: padding costs as much as tokens.
@@ -234,8 +237,7 @@ class SentenceEncoder:
             hidden += up_bias
             x = _layer_norm(x + _gelu(hidden) @ down + down_bias, n2, n2b)
         x = x.reshape(rows, length, size)
-        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
 
     def save(self, path: Path) -> None:
         np.savez(path, vocabulary=np.array(self.vocabulary), **self.stored_weights())
@@ -245,6 +247,25 @@ class SentenceEncoder:
         with np.load(path, allow_pickle=False) as data:
             weights = {name: data[name] for name in data.files if name != "vocabulary"}
             return cls([str(v) for v in data["vocabulary"]], weights)
+
+
+def _layer(w: dict, n: int) -> tuple:
+    """Layer ``n``'s arrays in the order ``_forward`` reads them."""
+    p = f"{n}."
+    qkv = np.concatenate([w[p + "q"], w[p + "k"], w[p + "v"]], axis=1)
+    qkv_bias = np.concatenate([w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"]])
+    # The separate q, k and v become views of the joined product's matrix:
+    # kept for storing, without a second copy.
+    w[p + "q"], w[p + "k"], w[p + "v"] = np.split(qkv, 3, axis=1)
+    w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"] = np.split(qkv_bias, 3)
+    return (
+        qkv,
+        qkv_bias,
+        *(w[p + name] for name in ("out", "out_bias", "norm1", "norm1_bias")),
+        *(w[p + name] for name in ("up", "up_bias", "down", "down_bias")),
+        w[p + "norm2"],
+        w[p + "norm2_bias"],
+    )
 
 
 def _gelu(x):

@@ -46,9 +46,16 @@ class Scores:
 
 
 class Scorer:
-    def __init__(self, version: str, abuse, on_topic, second_stage=None, languages=None):
+    def __init__(
+        self, version: str, abuse, on_topic, second_stage=None, languages=None, abuse_stage=None
+    ):
         self.version = version
         self.abuse = abuse
+        # The tuned encoder layers refining English abuse scores
+        # (abuse_stage.py); they run on the second stage's encoder.
+        self.abuse_stage = abuse_stage
+        if abuse_stage is not None and not abuse_stage.attached:
+            abuse_stage.attach(second_stage.encoder)
         # Abuse in other languages (multilingual.py); None in models trained
         # on English only, which read every comment as English.
         self.languages = languages
@@ -60,39 +67,55 @@ class Scorer:
         # First-stage logits the encoder reads between; None: the stage's
         # own band, exact at every threshold it serves.
         self.encoder_band = None
-        self._deciding: dict[float, Scorer] = {}
+        # Whether the abuse stage's encoder reads (English comments).
+        self.abuse_reads = True
+        self._root = self
+        self._variants: dict[tuple, Scorer] = {}
         self.relevance = RelevanceWeights(on_topic)
         # Explanations normalise comments word by word; words repeat.
         normaliser = abuse.named_steps["normalise"].normaliser_
         self.normalise_word = functools.lru_cache(maxsize=WORDS_KEPT)(normaliser)
         self.attribute_names = tuple(abuse[-1].names_)
 
-    @functools.cached_property
+    def served(
+        self, on_topic: str = "all", abuse: str = "all", hold_on_topic: float | None = None
+    ) -> "Scorer":
+        """This scorer as a site's settings serve it (caches shared).
+
+        ``on_topic``: where the on-topic stage's encoder reads: ``all``, its
+        band, exact at every threshold it serves; ``decisive``, only where it
+        could change the decision at ``hold_on_topic`` (about half as many
+        news comments, the same decisions at a threshold from 0.1 to 0.6);
+        ``off``, never (each comment gets the typical similarity: the second
+        stage's scale, so the same threshold applies). ``abuse``: ``all``,
+        the abuse stage's encoder reads every English comment; ``off``, none
+        (each gets the first stage's score recalibrated on the stack's rows:
+        abuse_stage.py)."""
+        root = self._root
+        if root.second_stage is None:
+            on_topic = "off"
+        if root.abuse_stage is None:
+            abuse = "off"
+        key = (on_topic, abuse, hold_on_topic if on_topic == "decisive" else None)
+        variant = root._variants.get(key)
+        if variant is None:
+            variant = copy.copy(root)
+            variant.encoder_reads = on_topic != "off"
+            variant.abuse_reads = abuse != "off"
+            if on_topic == "decisive":
+                variant.encoder_band = root.second_stage.band_for((hold_on_topic,))
+            root._variants[key] = variant
+        return variant
+
+    @property
     def without_encoder(self) -> "Scorer":
-        """This scorer with the on-topic second stage's encoder not reading
-        (its caches shared): each comment gets the typical similarity, so its
-        score stays on the second stage's scale and the same threshold
-        applies. For batches, and sites that turn the encoder off."""
-        if self.second_stage is None:
-            return self
-        alone = copy.copy(self)
-        alone.encoder_reads = False
-        return alone
+        """Neither encoder reading: for batches, and sites that turn them off."""
+        return self.served("off", "off")
 
     def deciding_at(self, hold_on_topic: float) -> "Scorer":
-        """This scorer with the encoder reading only the comments whose
-        decision at ``hold_on_topic`` it could change (its caches shared):
-        about half as many as the stage's own band on news comments, with
-        the same decisions at a threshold from 0.1 to 0.6. Elsewhere the
-        score is an unread comment's, on the same side of the threshold."""
-        if self.second_stage is None or not self.encoder_reads:
-            return self
-        narrowed = self._deciding.get(hold_on_topic)
-        if narrowed is None:
-            narrowed = copy.copy(self)
-            narrowed.encoder_band = self.second_stage.band_for((hold_on_topic,))
-            self._deciding[hold_on_topic] = narrowed
-        return narrowed
+        """The on-topic encoder reading only where it could change the
+        decision at ``hold_on_topic`` (``served``'s ``decisive``)."""
+        return self.served("decisive", "all", hold_on_topic)
 
     def score(
         self,
@@ -126,6 +149,15 @@ class Scorer:
         normalised = self.abuse.named_steps["normalise"].transform(texts)
         features = self.abuse.named_steps["features"].transform(normalised)
         attributes = self.abuse[-1].predict_attributes(features)
+        spoken = self.languages_of(texts, spoken)
+        if self.abuse_stage is not None:
+            english = [i for i, language in enumerate(spoken) if language == "en"]
+            if english:
+                attributes[TOXICITY][english], _ = self.abuse_stage.refine(
+                    attributes[TOXICITY][english],
+                    [normalised[i] for i in english],
+                    read=self.abuse_reads,
+                )
         on_topic: list[float | None] = [None] * len(texts)
         known = [i for i, article in enumerate(articles) if article]
         items = [(texts[i], articles[i], threads[i] if threads else None) for i in known]
@@ -150,7 +182,6 @@ class Scorer:
             )
             for i in range(len(texts))
         ]
-        spoken = self.languages_of(texts, spoken)
         elsewhere = [i for i, language in enumerate(spoken) if language != "en"]
         if elsewhere:
             read = self.languages.predict_proba([(texts[i], spoken[i]) for i in elsewhere])
@@ -290,6 +321,7 @@ def _load(model_dir: Path, version: str) -> Scorer:
             pipelines["on_topic"],
             pipelines.get("second_stage"),
             pipelines.get("abuse_languages"),
+            pipelines.get("abuse_stage"),
         )
     except Exception as exc:  # a corrupt or incompatible artifact, of any kind
         raise ModelUnavailable(f"model {version} in {model_dir} cannot be loaded: {exc}") from exc

@@ -49,7 +49,7 @@ LEGACY_COMMENT_TOKENS = 256
 FIRST_STAGE_HOLD_ON_TOPIC = 0.3
 
 
-def _logit(probability: float) -> float:
+def logit(probability: float) -> float:
     # A threshold of 0 or 1 holds nothing or everything: no logit crosses it.
     if probability <= 0.0:
         return -math.inf
@@ -58,7 +58,7 @@ def _logit(probability: float) -> float:
     return math.log(probability / (1.0 - probability))
 
 
-def _logits(probabilities) -> np.ndarray:
+def logits(probabilities) -> np.ndarray:
     p = np.clip(np.asarray(probabilities, dtype=float), 1e-12, 1 - 1e-12)
     return np.log(p / (1.0 - p))
 
@@ -105,8 +105,8 @@ class SecondStage:
             # The first stage adds nothing here: every comment is read.
             return (-math.inf, math.inf)
         return (
-            (_logit(min(thresholds)) - self.intercept_ - self.reach_[1]) / w_first,
-            (_logit(max(thresholds)) - self.intercept_ - self.reach_[0]) / w_first,
+            (logit(min(thresholds)) - self.intercept_ - self.reach_[1]) / w_first,
+            (logit(max(thresholds)) - self.intercept_ - self.reach_[0]) / w_first,
         )
 
     def __getstate__(self):
@@ -126,8 +126,8 @@ class SecondStage:
             return (-math.inf, math.inf)
         w_first, low, high = self.coef_[0], *self.band_
         return (
-            _logit(THRESHOLDS_SERVED[1]) - self.intercept_ - high * w_first,
-            _logit(THRESHOLDS_SERVED[0]) - self.intercept_ - low * w_first,
+            logit(THRESHOLDS_SERVED[1]) - self.intercept_ - high * w_first,
+            logit(THRESHOLDS_SERVED[0]) - self.intercept_ - low * w_first,
         )
 
     def in_band(self, first_logits, band=None) -> np.ndarray:
@@ -137,7 +137,7 @@ class SecondStage:
 
     def reads(self, first_probabilities, band=None) -> np.ndarray:
         """Which comments the encoder reads, from the first stage's scores."""
-        return self.in_band(_logits(first_probabilities), band)
+        return self.in_band(logits(first_probabilities), band)
 
     def similarities(self, comments, articles) -> np.ndarray:
         """Cosine between each comment's sentence vector and its article's."""
@@ -165,7 +165,7 @@ class SecondStage:
         """Final probabilities, and which comments the encoder read: those
         in ``band`` (default ``band_``); ``read=False``: none, each scored
         with the typical similarity."""
-        first_logits = _logits(first_probabilities)
+        first_logits = logits(first_probabilities)
         chosen = self.in_band(first_logits, band) & read
         similarity = np.full(len(first_logits), self.typical_similarity_)
         picked = np.flatnonzero(chosen)
@@ -189,7 +189,7 @@ def fit_second_stage(
     should not find more on-topic comments in their queue because the
     model changed (``recommended_hold_on_topic``)."""
     p = np.asarray(first_probabilities, dtype=float)
-    first_logits = _logits(p)
+    first_logits = logits(p)
     stage = SecondStage(encoder)
     similarities = stage.similarities([c for c, _, _ in pairs], [a for _, a, _ in pairs])
     stage.fit(first_logits, similarities, labels)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from moderation.learning.abuse_stage import fit_abuse_stage
 from moderation.learning.attributes import ATTRIBUTES, TOXICITY
 from moderation.learning.attributes import label as attribute_label
 from moderation.learning.counterfactuals import counterfactuals
@@ -65,8 +66,12 @@ def _report_by_source(labels, probabilities, sources, threshold) -> dict:
     return report
 
 
-def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
-    """Fit the shared features and one calibrated head per attribute.
+def train_abuse(
+    comments: list[LabelledComment], seed: int, threshold: float, stage=None, encoder=None
+):
+    """Fit the shared features and one calibrated head per attribute; given
+    a tuned ``stage`` (abuse_stage.py) and the ``encoder`` it runs on, fit
+    its stack too, on the news calibration rows.
 
     Held out first: each source's official test split, or 20% of its
     articles (of its comments, where it has no articles). Of the rest, a
@@ -117,11 +122,44 @@ def train_abuse(comments: list[LabelledComment], seed: int, threshold: float):
         "validation_rows": len(held),
         "attributes": {h["name"]: h["rows"] for h in heads},
     }
-    report["recommended_thresholds"] = _thresholds(pipeline, calibration)
+    news = [c for c in calibration if c.source in NATURAL_RATE_SOURCES]
+    if stage is not None:
+        if len({c.abusive for c in news}) < 2:
+            raise TrainingError("the abuse stage needs news calibration rows of both classes")
+        texts = [c.text for c in news]
+        stage, report["abuse_stage"] = fit_abuse_stage(
+            stage,
+            encoder,
+            pipeline.predict_proba(texts)[:, 1],
+            pipeline.named_steps["normalise"].transform(texts),
+            [c.abusive for c in news],
+        )
+    toxicity = _toxicity(pipeline, stage)
+    report["recommended_thresholds"] = _thresholds(toxicity, news)
     if held:
-        report.update(_held_out_report(pipeline, held, threshold))
+        report.update(_held_out_report(pipeline, toxicity, held, threshold))
         report["attributes_dropped"] = drop_weak_attributes(pipeline, report)
-    return pipeline, report
+        if stage is not None:
+            first = [c for c in held if c.abusive is not None]
+            report["first_stage_validation"] = _report_by_source(
+                [c.abusive for c in first],
+                pipeline.predict_proba([c.text for c in first])[:, 1],
+                [c.source for c in first],
+                threshold,
+            )
+    return pipeline, stage, report
+
+
+def _toxicity(pipeline, stage):
+    """The abuse score of texts: the first stage's, refined by ``stage``."""
+
+    def scores(texts):
+        first = pipeline.predict_proba(texts)[:, 1]
+        if stage is None:
+            return first
+        return stage.refine(first, pipeline.named_steps["normalise"].transform(texts))[0]
+
+    return scores
 
 
 def _training_text(comment) -> str:
@@ -133,15 +171,14 @@ def _training_text(comment) -> str:
     return comment.text
 
 
-def _thresholds(pipeline, calibration) -> dict:
+def _thresholds(toxicity, rows) -> dict:
     """The policy's thresholds from precision measured on the news
-    calibration rows (never the held-out ones): hold where at least
+    calibration ``rows`` (never the held-out ones): hold where at least
     HOLD_PRECISION of what is held is abusive, reject at REJECT_PRECISION;
     with the recall each step would give, to choose another by."""
-    rows = [c for c in calibration if c.source in NATURAL_RATE_SOURCES]
     if len({c.abusive for c in rows}) < 2:
         return {}
-    scores = pipeline.predict_proba([c.text for c in rows])[:, 1]
+    scores = toxicity([c.text for c in rows])
     labels = np.array([c.abusive for c in rows])
     table = []
     for precision in PRECISION_STEPS:
@@ -164,9 +201,10 @@ def _thresholds(pipeline, calibration) -> dict:
     }
 
 
-def _held_out_report(pipeline, held, threshold) -> dict:
+def _held_out_report(pipeline, toxicity, held, threshold) -> dict:
     texts = [c.text for c in held]
     attributes = pipeline[-1].predict_attributes(pipeline[:-1].transform(texts))
+    attributes[TOXICITY] = toxicity(texts)
     report = {}
     for name, probabilities in attributes.items():
         keep = [i for i, c in enumerate(held) if attribute_label(c, name) is not None]
@@ -236,15 +274,27 @@ def train_on_topic(
 
 
 def train_models(
-    comments, articles, seed: int, thresholds: dict, log=print, word_vectors=None, encoder=None
+    comments,
+    articles,
+    seed: int,
+    thresholds: dict,
+    log=print,
+    word_vectors=None,
+    encoder=None,
+    abuse_stage=None,
 ):
-    """Fit both pipelines; return them with the manifest fields describing them."""
+    """Fit both pipelines; return them with the manifest fields describing them.
+    ``abuse_stage``: tuned layers from ``vectors tune-abuse`` (needs ``encoder``)."""
     if not articles:
         raise TrainingError("the on-topic model needs articles: pass --articles FILE")
     started = time.perf_counter()
     comments, elsewhere = other_languages(comments)
     log(f"abuse: {sum(c.abusive is not None for c in comments)} labelled comments")
-    abuse, abuse_report = train_abuse(comments, seed, thresholds["hold_abusive"])
+    if abuse_stage is not None and encoder is None:
+        raise TrainingError("the abuse stage runs on the sentence encoder: pass --encoder too")
+    abuse, abuse_stage, abuse_report = train_abuse(
+        comments, seed, thresholds["hold_abusive"], abuse_stage, encoder
+    )
     languages, languages_report = train_language_abuse(
         elsewhere, seed, news_rate(comments, seed), thresholds["hold_abusive"], english=abuse
     )
@@ -270,6 +320,8 @@ def train_models(
     models = {"abuse": abuse, "on_topic": on_topic}
     if second_stage is not None:
         models["second_stage"] = second_stage
+    if abuse_stage is not None:
+        models["abuse_stage"] = abuse_stage
     if languages is not None:
         models["abuse_languages"] = languages
     return models, manifest
