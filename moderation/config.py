@@ -123,7 +123,7 @@ def from_environment(instance_path: str) -> dict:
         ),
         # The abuse stage's tuned encoder layers, for English comments posted
         # one at a time: 0.01-0.09 more ROC-AUC on held-out news comments for
-        # about 11 ms a comment (README). Batches never use it.
+        # about 8 ms a comment at the median (README). Batches never use it.
         "MODERATION_ABUSE_ENCODER": abuse_encoder(
             os.environ.get("MODERATION_ABUSE_ENCODER") or "all"
         ),

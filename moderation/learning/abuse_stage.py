@@ -13,12 +13,12 @@ The final score is a logistic regression on the two logits, fitted on the
 calibration rows of news comments that neither the first stage's weights
 nor the tuning read, so it is a rate among news comments and its weights say
 how far to trust each. The encoder runs only where its logit could move the
-final score across the lowest threshold served (``band_``; about 11 ms a
+final score across the lowest threshold served (``band_``; about 8 ms a
 comment against the first stage's one). On news comments that is every
-comment: the tuned logit outweighs the first stage's. A comment it does not read (below
-the band; every comment of a batch, as with the on-topic stage) is scored by
-a second regression on the first stage's logit alone, fitted on the same
-rows, so both scores are rates on the same scale.
+comment: the tuned logit outweighs the first stage's. A comment it does not
+read (below the band; every comment of a batch, as with the on-topic
+stage) is scored by a second regression on the first stage's logit alone,
+fitted on the same rows, so both scores are rates on the same scale.
 
 The encoder reads a comment as the first stage's normaliser leaves it
 (``textnorm.py``): look-alike and full-width letters read as plain ones,

@@ -168,7 +168,7 @@ def _scorer():
         # Never the on-topic encoder: with it (articles read whole) 1 call in
         # 193 passed Talk's 800 ms at 8 clients; OFF_TOPIC keeps its scale.
         # The abuse stage reads the comment's first 128 word pieces only,
-        # about 11 ms: TOXICITY is the score a post gets.
+        # about 8 ms: TOXICITY is the score a post gets.
         return live_model.live_scorer_abuse_read()
     except ModelUnavailable as exc:
         # The reason (with the model directory's path) goes to the log only.
