@@ -35,12 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 
 from moderation.learning.datasets import read_articles, read_comments  # noqa: E402
-from moderation.learning.encoder import SentenceEncoder, basic_words  # noqa: E402
+from moderation.learning.encoder import SentenceEncoder  # noqa: E402
 from moderation.learning.pairs import similar_articles  # noqa: E402
 from moderation.learning.second_stage import COMMENT_TOKENS  # noqa: E402
 from moderation.learning.splits import group_of, in_validation  # noqa: E402
 from moderation.learning.torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 from moderation.learning.training import STACKING_SHARE  # noqa: E402
+from moderation.learning.wordpiece import basic_words  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets"
 SEED = 0
@@ -93,11 +94,11 @@ def tune(encoder, pairs, articles, learning_rate=2e-5, log=print) -> SentenceEnc
 def windowed(encoder: SentenceEncoder, text: str, windows: int) -> np.ndarray:
     ids = []
     for word in basic_words(text):
-        ids.extend(encoder._pieces(word))
+        ids.extend(encoder.pieces(word))
         if len(ids) >= WINDOW * windows:
             break
     chunks = [ids[i : i + WINDOW] for i in range(0, max(len(ids), 1), WINDOW)][:windows]
-    vectors = encoder._forward([[encoder._first, *chunk, encoder._last] for chunk in chunks])
+    vectors = encoder.pool([[encoder._first, *chunk, encoder._last] for chunk in chunks])
     vector = (vectors * np.array([len(c) for c in chunks], dtype=np.float32)[:, None]).sum(0)
     return vector / np.linalg.norm(vector)
 

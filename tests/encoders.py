@@ -45,7 +45,7 @@ class WordOverlapEncoder:
     sample data: unit vectors of hashed words, so a comment is like the
     article whose words it shares."""
 
-    def encode(self, texts, limit=None) -> np.ndarray:
+    def encode(self, texts, limit=None, shared=None) -> np.ndarray:
         # ``limit`` (word pieces read) means nothing to a bag of words.
         vectors = np.zeros((len(texts), 256))
         for row, text in enumerate(texts):

@@ -36,7 +36,7 @@ class CountingStage(AbuseStage):
         super().__init__({}, np.zeros(1), 0.0)
         self.read = []
 
-    def tuned_logits(self, texts):
+    def tuned_logits(self, texts, shared=None):
         self.read.extend(texts)
         return np.array([4.0 if "idiot" in t else -4.0 for t in texts])
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderation.learning import encoder_build
+from moderation.learning import encoder, encoder_build
 from moderation.learning.artifacts import current_version, load_pipelines
-from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder, basic_words
+from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder, SharedLayers
 from moderation.learning.encoder_build import from_upstream
+from moderation.learning.wordpiece import basic_words
 from tests.encoders import VOCABULARY, tiny_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,46 @@ def test_vectors_are_unit_length_and_do_not_depend_on_their_batch():
     # Padding to the longest text in the batch must not change a vector.
     assert np.allclose(alone[0], batched[0], atol=1e-5)
     assert not np.allclose(batched[0], batched[2], atol=1e-2)
+
+
+def test_a_text_given_twice_is_read_once_and_gets_the_same_vector(monkeypatch):
+    encoder = tiny_encoder()
+    forward = encoder.pool
+    rows_read = []
+    monkeypatch.setattr(
+        encoder,
+        "pool",
+        lambda batch, shared: rows_read.append(len(batch)) or forward(batch, shared),
+    )
+    vectors = encoder.encode(["spam spam", "the council vote", "spam spam"])
+    assert sum(rows_read) == 2
+    assert np.array_equal(vectors[0], vectors[2])
+    assert np.allclose(vectors[1], encoder.encode(["the council vote"])[0], atol=1e-6)
+
+
+def test_a_tuned_copy_and_its_base_run_the_layers_they_share_once_per_text(monkeypatch):
+    base = tiny_encoder(layers=3)
+    other = tiny_encoder(seed=1, layers=3).stored_weights()
+    tuned = base.with_layers({name: w for name, w in other.items() if name.startswith("2.")})
+    texts = ["the council vote", "buy cheap now", "hello world " * 5]
+    apart = tuned.pooled(texts), base.pooled(texts)
+    layers_run = []
+    apply = encoder._apply_layer
+    monkeypatch.setattr(encoder, "_apply_layer", lambda *args: layers_run.append(1) or apply(*args))
+
+    def both(shared):
+        layers_run.clear()
+        vectors = tuned.pooled(texts, shared=shared), base.pooled(texts, shared=shared)
+        return vectors, len(layers_run)
+
+    (tuned_vectors, base_vectors), runs = both(SharedLayers.between(tuned, base))
+    assert runs == 3 + 1  # the base's pass starts from the tuned pass's second layer
+    assert np.allclose(tuned_vectors, apart[0], atol=1e-6)
+    assert np.allclose(base_vectors, apart[1], atol=1e-6)
+    assert not np.allclose(tuned_vectors, base_vectors, atol=1e-3)
+    # With no room to keep states, each pass runs every layer.
+    assert both(SharedLayers(2, budget=0))[1] == 3 + 3
+    assert SharedLayers.between(tuned, tiny_encoder(layers=3)) is None
 
 
 def test_saved_encoder_gives_the_same_vectors(tmp_path):

@@ -116,14 +116,16 @@ class AbuseStage:
     def attached(self) -> bool:
         return self._encoder is not None
 
-    def tuned_logits(self, texts) -> np.ndarray:
+    @property
+    def encoder(self):
+        """The encoder with the tuned layers (None until ``attach``)."""
+        return self._encoder
+
+    def tuned_logits(self, texts, shared=None) -> np.ndarray:
         if not len(texts):
             return np.zeros(0)
-        unique = list(dict.fromkeys(texts))
-        where = {text: i for i, text in enumerate(unique)}
-        pooled = self._encoder.pooled(unique, limit=self.comment_tokens)
-        values = pooled @ self.head + self.head_bias
-        return values[[where[text] for text in texts]].astype(float)
+        pooled = self._encoder.pooled(texts, limit=self.comment_tokens, shared=shared)
+        return (pooled @ self.head + self.head_bias).astype(float)
 
     def fit(self, first_logits, tuned_logits, labels) -> "AbuseStage":
         first_logits = np.asarray(first_logits, dtype=float)
@@ -166,16 +168,17 @@ class AbuseStage:
         )
 
     def refine(
-        self, first_probabilities, texts, read: bool = True
+        self, first_probabilities, texts, read: bool = True, shared=None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Final probabilities of ``texts`` (normalised), and which comments
-        the encoder read (those in ``band_``; none with ``read=False``)."""
+        the encoder read (those in ``band_``; none with ``read=False``).
+        ``shared``: see ``encoder.SharedLayers``."""
         first_logits = logits(first_probabilities)
         final = self.alone_coef_ * first_logits + self.alone_intercept_
         chosen = (first_logits >= self.band_[0]) & read
         picked = np.flatnonzero(chosen)
         if len(picked):
-            tuned = self.tuned_logits([texts[i] for i in picked])
+            tuned = self.tuned_logits([texts[i] for i in picked], shared)
             final[picked] = self.final_logits(first_logits[picked], tuned)
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
 

@@ -13,73 +13,17 @@ The weights come from the upstream model file by ``flask vectors encoder``
 inside the model version's ``second_stage`` artifact.
 """
 
-import copy
 import math
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 
+from moderation.learning.wordpiece import basic_words, word_pieces
+
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are truncated
-MAX_WORD_CHARS = 100
 HEADS = 12
 LAYER_NORM_EPS = 1e-12
 GELU_A, GELU_B = math.sqrt(2.0 / math.pi), 0.044715
-
-
-def _is_punctuation(char: str) -> bool:
-    code = ord(char)
-    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
-        return True
-    return unicodedata.category(char).startswith("P")
-
-
-def _is_cjk(code: int) -> bool:
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x2A6DF
-        or 0x2A700 <= code <= 0x2CEAF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x2F800 <= code <= 0x2FA1F
-    )
-
-
-def basic_words(text: str) -> list[str]:
-    """BERT's uncased pre-tokenisation: drop control characters, lowercase,
-    strip accents, and split on whitespace, punctuation and CJK characters."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if code == 0 or code == 0xFFFD:
-            continue
-        category = unicodedata.category(char)
-        if char in "\t\n\r" or category == "Zs":
-            out.append(" ")
-        elif category in ("Cc", "Cf"):
-            continue
-        elif _is_cjk(code) or _is_punctuation(char):
-            out.append(f" {char} ")
-        else:
-            out.append(char)
-    words = []
-    for word in "".join(out).lower().split():
-        word = "".join(
-            c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
-        )
-        # Stripping accents can expose punctuation (or leave nothing).
-        current = ""
-        for char in word:
-            if _is_punctuation(char):
-                if current:
-                    words.append(current)
-                words.append(char)
-                current = ""
-            else:
-                current += char
-        if current:
-            words.append(current)
-    return words
 
 
 class SentenceEncoder:
@@ -140,34 +84,24 @@ class SentenceEncoder:
         limit = min(limit, MAX_TOKENS)
         ids = [self._first]
         for word in basic_words(text):
-            ids.extend(self._pieces(word))
+            ids.extend(self.pieces(word))
             if len(ids) >= limit - 1:
                 break
         return ids[: limit - 1] + [self._last]
 
-    def _pieces(self, word: str) -> list[int]:
-        # Greedy longest match first; a word with any unmatched part is [UNK].
-        if len(word) > MAX_WORD_CHARS:
-            return [self._unknown]
-        pieces, start = [], 0
-        while start < len(word):
-            end = len(word)
-            while end > start:
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
-                if piece in self._ids:
-                    pieces.append(self._ids[piece])
-                    break
-                end -= 1
-            else:
-                return [self._unknown]
-            start = end
-        return pieces
+    def pieces(self, word: str) -> list[int]:
+        """One word's piece ids: greedy longest match first; a word with any
+        unmatched part is [UNK]."""
+        return word_pieces(word, self._ids, self._unknown)
 
     def with_layers(self, weights: dict[str, np.ndarray]) -> "SentenceEncoder":
         """This encoder with some layers' weights replaced (named as stored:
         ``"4.q"``, ``"4.q_bias"``, ... every array of each layer named),
         sharing every other array: a tuned copy costs only its own layers."""
-        tuned = copy.copy(self)
+        # Not copy.copy: it would go through __getstate__ and rebuild every
+        # array from the stored float16 weights.
+        tuned = object.__new__(SentenceEncoder)
+        tuned.__dict__.update(self.__dict__)
         w = dict(self._float32)
         w.update({name: np.asarray(value, dtype=np.float32) for name, value in weights.items()})
         tuned._float32 = w
@@ -176,26 +110,47 @@ class SentenceEncoder:
             tuned._layers[n] = _layer(w, n)
         return tuned
 
-    def encode(self, texts, batch_size: int = 32, limit: int = MAX_TOKENS) -> np.ndarray:
+    def encode(
+        self, texts, batch_size: int = 32, limit: int = MAX_TOKENS, shared=None
+    ) -> np.ndarray:
         """One unit vector (float32, 384 values) per text, read up to
         ``limit`` word pieces (the cost grows with the length read)."""
-        pooled = self.pooled(texts, batch_size, limit)
+        pooled = self.pooled(texts, batch_size, limit, shared)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-    def pooled(self, texts, batch_size: int = 32, limit: int = MAX_TOKENS) -> np.ndarray:
+    def pooled(
+        self, texts, batch_size: int = 32, limit: int = MAX_TOKENS, shared=None
+    ) -> np.ndarray:
         """The mean of the last layer's token vectors, before ``encode`` makes
         it unit length: what a head trained on the encoder reads
-        (``abuse_stage.py``)."""
-        ids = [self.token_ids(text, limit) for text in texts]
+        (``abuse_stage.py``). A text given more than once (a comment weighed
+        against several articles, a flood of copies) is read once; with
+        ``shared`` (``SharedLayers``), one another encoder read too passes
+        through the layers both have once."""
+        distinct = list(dict.fromkeys(texts))
+        ids = [self.token_ids(text, limit) for text in distinct]
         out = np.zeros((len(ids), self._position.shape[1]), dtype=np.float32)
         # Similar lengths batched together: padding costs as much as tokens.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        # Texts whose shared layers already ran come first: a batch reuses
+        # them only if all its rows have them.
+        kept = shared.kept if shared is not None else lambda ids: False
+        order = sorted(range(len(ids)), key=lambda i: (not kept(ids[i]), len(ids[i])))
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
-            out[chosen] = self._forward([ids[i] for i in chosen])
-        return out
+            out[chosen] = self.pool([ids[i] for i in chosen], shared)
+        if len(distinct) == len(texts):
+            return out
+        where = {text: i for i, text in enumerate(distinct)}
+        return out[[where[text] for text in texts]]
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+    def pool(self, batch: list[list[int]], shared=None) -> np.ndarray:
+        """The mean of the last layer's vectors of each id list's pieces."""
+        x, mask = self.token_states(batch, shared)
+        return (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+    def token_states(self, batch: list[list[int]], shared=None) -> tuple[np.ndarray, np.ndarray]:
+        """The last layer's vector of every word piece of each id list
+        (padded to the longest: rows, pieces, 384), and which are real."""
         length = max(len(ids) for ids in batch)
         tokens = np.zeros((len(batch), length), dtype=np.int64)
         mask = np.zeros((len(batch), length), dtype=np.float32)
@@ -203,41 +158,20 @@ class SentenceEncoder:
             tokens[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1.0
         rows, size = len(batch), self._position.shape[1]
-        x = self._word[tokens] * self._word_scale[tokens] + self._position[:length] + self._segment
-        # Dense layers on a (tokens, features) matrix: one BLAS product each.
-        x = _layer_norm(x.reshape(rows * length, size), self._norm, self._norm_bias)
         # Padding is never attended to.
         blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        # Python floats: a numpy float64 here would widen every product.
-        scale = 1.0 / math.sqrt(size // HEADS)
-        for (
-            qkv,
-            qkv_bias,
-            out,
-            out_bias,
-            n1,
-            n1b,
-            up,
-            up_bias,
-            down,
-            down_bias,
-            n2,
-            n2b,
-        ) in self._layers:
-            q, k, v = (
-                m.reshape(rows, length, HEADS, -1).transpose(0, 2, 1, 3)
-                for m in np.split(x @ qkv + qkv_bias, 3, axis=-1)
-            )
-            attention = (q * scale) @ k.transpose(0, 1, 3, 2) + blocked
-            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
-            attention /= attention.sum(axis=-1, keepdims=True)
-            context = (attention @ v).transpose(0, 2, 1, 3).reshape(rows * length, size)
-            x = _layer_norm(x + context @ out + out_bias, n1, n1b)
-            hidden = x @ up
-            hidden += up_bias
-            x = _layer_norm(x + _gelu(hidden) @ down + down_bias, n2, n2b)
-        x = x.reshape(rows, length, size)
-        return (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        x = shared.recall(batch, length, size) if shared is not None else None
+        first = 0 if x is None else shared.depth
+        if x is None:
+            x = self._word[tokens] * self._word_scale[tokens]
+            x += self._position[:length] + self._segment
+            # Dense layers on a (tokens, features) matrix: one BLAS product each.
+            x = _layer_norm(x.reshape(rows * length, size), self._norm, self._norm_bias)
+        for n in range(first, len(self._layers)):
+            if shared is not None and n == shared.depth:
+                shared.keep(batch, x.reshape(rows, length, size))
+            x = _apply_layer(self._layers[n], x, rows, length, blocked)
+        return x.reshape(rows, length, size), mask
 
     def save(self, path: Path) -> None:
         np.savez(path, vocabulary=np.array(self.vocabulary), **self.stored_weights())
@@ -249,8 +183,74 @@ class SentenceEncoder:
             return cls([str(v) for v in data["vocabulary"]], weights)
 
 
+class SharedLayers:
+    """Hidden states after the bottom ``depth`` layers, for two encoders
+    that share them (a tuned copy made by ``with_layers`` and its base):
+    within one scoring call, a comment both read (the on-topic and the abuse
+    stage, 94% of comments as the same word pieces) passes through those
+    layers once. Past ``budget`` bytes no more states are kept: a long
+    ``flask score`` chunk then recomputes some, never holds more memory."""
+
+    def __init__(self, depth: int, budget: int = 64 << 20):
+        self.depth = depth
+        self._states: dict[tuple, np.ndarray] = {}
+        self._room = budget
+
+    @classmethod
+    def between(cls, first: SentenceEncoder, second: SentenceEncoder) -> "SharedLayers | None":
+        if first._word is not second._word or first._position is not second._position:
+            return None
+        depth = 0
+        for mine, theirs in zip(first._layers, second._layers):
+            if mine is not theirs:
+                break
+            depth += 1
+        return cls(depth) if depth else None
+
+    def kept(self, ids: list[int]) -> bool:
+        return tuple(ids) in self._states
+
+    def keep(self, batch: list[list[int]], states: np.ndarray) -> None:
+        for row, ids in enumerate(batch):
+            key = tuple(ids)
+            if key not in self._states and self._room > 0:
+                self._states[key] = states[row, : len(ids)].copy()
+                self._room -= self._states[key].nbytes
+
+    def recall(self, batch: list[list[int]], length: int, size: int) -> np.ndarray | None:
+        """The states of every row of ``batch`` padded to ``length``, or
+        None unless all were kept."""
+        found = [self._states.get(tuple(ids)) for ids in batch]
+        if any(states is None for states in found):
+            return None
+        x = np.zeros((len(batch), length, size), dtype=np.float32)
+        for row, states in enumerate(found):
+            x[row, : len(states)] = states
+        return x.reshape(len(batch) * length, size)
+
+
+def _apply_layer(layer: tuple, x, rows: int, length: int, blocked):
+    """One transformer layer on a (rows * length, features) matrix."""
+    qkv, qkv_bias, out, out_bias, n1, n1b, up, up_bias, down, down_bias, n2, n2b = layer
+    size = x.shape[1]
+    # Python floats: a numpy float64 here would widen every product.
+    scale = 1.0 / math.sqrt(size // HEADS)
+    q, k, v = (
+        m.reshape(rows, length, HEADS, -1).transpose(0, 2, 1, 3)
+        for m in np.split(x @ qkv + qkv_bias, 3, axis=-1)
+    )
+    attention = (q * scale) @ k.transpose(0, 1, 3, 2) + blocked
+    attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
+    attention /= attention.sum(axis=-1, keepdims=True)
+    context = (attention @ v).transpose(0, 2, 1, 3).reshape(rows * length, size)
+    x = _layer_norm(x + context @ out + out_bias, n1, n1b)
+    hidden = x @ up
+    hidden += up_bias
+    return _layer_norm(x + _gelu(hidden) @ down + down_bias, n2, n2b)
+
+
 def _layer(w: dict, n: int) -> tuple:
-    """Layer ``n``'s arrays in the order ``_forward`` reads them."""
+    """Layer ``n``'s arrays in the order ``_apply_layer`` reads them."""
     p = f"{n}."
     qkv = np.concatenate([w[p + "q"], w[p + "k"], w[p + "v"]], axis=1)
     qkv_bias = np.concatenate([w[p + "q_bias"], w[p + "k_bias"], w[p + "v_bias"]])

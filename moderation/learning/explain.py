@@ -10,7 +10,7 @@ page can highlight them; a positive weight pushes towards abusive
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -74,6 +74,42 @@ def strongest(tokens, weights, keys=None, stop_words=ENGLISH_STOP_WORDS) -> list
         if abs(weights[i]) >= MIN_WEIGHT
     ]
     return sorted(chosen, key=lambda span: span.start)
+
+
+def explained(scorer, scores, chosen, texts, features, known, items, spoken) -> list:
+    """``scores`` (scoring.Scores) with the explanations of those at
+    ``chosen`` filled in, from the feature vectors they were scored with:
+    ``features`` the abuse pipeline's rows of ``texts``, ``items`` the
+    (comment, article, thread) triples of the comments at ``known`` (those
+    with an article), ``spoken`` the language each was read in."""
+    if not chosen:
+        return scores
+    english = [i for i in chosen if spoken[i] == "en"]
+    elsewhere = [i for i in chosen if spoken[i] != "en"]
+    abuse = {}
+    if english:
+        found = abuse_spans(
+            scorer.abuse, [texts[i] for i in english], features[english], scorer.normalise_word
+        )
+        abuse.update(zip(english, found))
+    if elsewhere:
+        found = language_spans(
+            scorer.languages, [texts[i] for i in elsewhere], [spoken[i] for i in elsewhere]
+        )
+        abuse.update(zip(elsewhere, found))
+    position = {i: k for k, i in enumerate(known)}
+    with_article = [i for i in chosen if i in position]
+    on_topic = {}
+    if with_article:
+        found = on_topic_spans(scorer.relevance, [items[position[i]] for i in with_article])
+        on_topic.update(zip(with_article, found))
+    for i in chosen:
+        why = {
+            "abusive": [span.to_json() for span in abuse[i]],
+            "on_topic": [span.to_json() for span in on_topic.get(i, [])],
+        }
+        scores[i] = replace(scores[i], explanations=why)
+    return scores
 
 
 def abuse_spans(pipeline, texts, features, normaliser=None) -> list[list[Span]]:

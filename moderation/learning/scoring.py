@@ -19,9 +19,8 @@ import sklearn
 
 from moderation.learning import artifacts
 from moderation.learning.attributes import SPAM, TOXICITY
-from moderation.learning.explain import abuse_spans as explain_abuse
-from moderation.learning.explain import language_spans as explain_language
-from moderation.learning.explain import on_topic_spans as explain_on_topic
+from moderation.learning.encoder import SharedLayers
+from moderation.learning.explain import explained
 from moderation.learning.languages import primary_subtag
 from moderation.learning.multilingual import reading_languages
 from moderation.learning.relevance import RelevanceWeights
@@ -150,6 +149,7 @@ class Scorer:
         features = self.abuse.named_steps["features"].transform(normalised)
         attributes = self.abuse[-1].predict_attributes(features)
         spoken = self.languages_of(texts, spoken)
+        shared = self._shared_layers()
         if self.abuse_stage is not None:
             english = [i for i, language in enumerate(spoken) if language == "en"]
             if english:
@@ -157,6 +157,7 @@ class Scorer:
                     attributes[TOXICITY][english],
                     [normalised[i] for i in english],
                     read=self.abuse_reads,
+                    shared=shared,
                 )
         on_topic: list[float | None] = [None] * len(texts)
         known = [i for i, article in enumerate(articles) if article]
@@ -170,6 +171,7 @@ class Scorer:
                     [item[1] for item in items],
                     read=self.encoder_reads,
                     band=self.encoder_band,
+                    shared=shared,
                 )
             for i, probability in zip(known, probabilities):
                 on_topic[i] = _probability(probability)
@@ -190,7 +192,15 @@ class Scorer:
         if not explain:
             return scores
         chosen = [i for i, s in enumerate(scores) if explain is True or explain(s)]
-        return self._explained(scores, chosen, texts, features, known, items, spoken)
+        return explained(self, scores, chosen, texts, features, known, items, spoken)
+
+    def _shared_layers(self) -> SharedLayers | None:
+        """Where both stages' encoders read, the layers they share run once
+        for a comment both read (encoder.py): a third of the encoder's time
+        on a single post."""
+        if not (self.abuse_stage and self.second_stage and self.abuse_reads and self.encoder_reads):
+            return None
+        return SharedLayers.between(self.abuse_stage.encoder, self.second_stage.encoder)
 
     def languages_of(self, texts, spoken=None) -> list[str]:
         """The language each comment's abuse is read in (multilingual.py)."""
@@ -208,47 +218,6 @@ class Scorer:
             return attribute in self.attribute_names
         return attribute == TOXICITY and language in self.languages_read
 
-    def _explained(self, scores, chosen, texts, features, known, items, spoken) -> list[Scores]:
-        if not chosen:
-            return scores
-        english = [i for i in chosen if spoken[i] == "en"]
-        elsewhere = [i for i in chosen if spoken[i] != "en"]
-        abuse = dict(
-            zip(
-                english,
-                explain_abuse(
-                    self.abuse, [texts[i] for i in english], features[english], self.normalise_word
-                )
-                if english
-                else [],
-            )
-        )
-        if elsewhere:
-            abuse.update(
-                zip(
-                    elsewhere,
-                    explain_language(
-                        self.languages,
-                        [texts[i] for i in elsewhere],
-                        [spoken[i] for i in elsewhere],
-                    ),
-                )
-            )
-        position = {i: k for k, i in enumerate(known)}
-        with_article = [i for i in chosen if i in position]
-        on_topic = dict(
-            zip(
-                with_article,
-                explain_on_topic(self.relevance, [items[position[i]] for i in with_article])
-                if with_article
-                else [],
-            )
-        )
-        for i in chosen:
-            why = _explanations(abuse[i], on_topic.get(i, []))
-            scores[i] = replace(scores[i], explanations=why)
-        return scores
-
 
 def _read_in(scores: Scores, abusive: float, language: str) -> Scores:
     """Scores of a comment in another language: abuse from that language's
@@ -265,13 +234,6 @@ def _probability(value) -> float:
     threshold of 1 must mean "never" (MODERATION_REJECT_ABUSIVE=1 turns
     automatic rejection off)."""
     return min(max(round(float(value), 4), 0.0001), 0.9999)
-
-
-def _explanations(abuse_spans, on_topic_spans) -> dict:
-    return {
-        "abusive": [span.to_json() for span in abuse_spans],
-        "on_topic": [span.to_json() for span in on_topic_spans],
-    }
 
 
 _scorers: dict[tuple[str, str], Scorer] = {}

@@ -139,15 +139,11 @@ class SecondStage:
         """Which comments the encoder reads, from the first stage's scores."""
         return self.in_band(logits(first_probabilities), band)
 
-    def similarities(self, comments, articles) -> np.ndarray:
+    def similarities(self, comments, articles, shared=None) -> np.ndarray:
         """Cosine between each comment's sentence vector and its article's."""
         if not comments:
             return np.zeros(0)
-        # A comment weighed against several articles is encoded once.
-        unique = list(dict.fromkeys(comments))
-        where = {text: i for i, text in enumerate(unique)}
-        mine = self.encoder.encode(unique, limit=self.comment_tokens)
-        mine = mine[[where[text] for text in comments]]
+        mine = self.encoder.encode(comments, limit=self.comment_tokens, shared=shared)
         theirs = np.vstack([self._article_vector(article) for article in articles])
         return np.einsum("ij,ij->i", mine, theirs).astype(float)
 
@@ -160,18 +156,18 @@ class SecondStage:
         )
 
     def refine(
-        self, first_probabilities, comments, articles, read: bool = True, band=None
+        self, first_probabilities, comments, articles, read: bool = True, band=None, shared=None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Final probabilities, and which comments the encoder read: those
         in ``band`` (default ``band_``); ``read=False``: none, each scored
-        with the typical similarity."""
+        with the typical similarity. ``shared``: see ``encoder.SharedLayers``."""
         first_logits = logits(first_probabilities)
         chosen = self.in_band(first_logits, band) & read
         similarity = np.full(len(first_logits), self.typical_similarity_)
         picked = np.flatnonzero(chosen)
         if len(picked):
             similarity[picked] = self.similarities(
-                [comments[i] for i in picked], [articles[i] for i in picked]
+                [comments[i] for i in picked], [articles[i] for i in picked], shared
             )
         final = self.final_logits(first_logits, similarity)
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
