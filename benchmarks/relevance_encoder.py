@@ -98,7 +98,7 @@ def windowed(encoder: SentenceEncoder, text: str, windows: int) -> np.ndarray:
         if len(ids) >= WINDOW * windows:
             break
     chunks = [ids[i : i + WINDOW] for i in range(0, max(len(ids), 1), WINDOW)][:windows]
-    vectors = encoder.pool([[encoder._first, *chunk, encoder._last] for chunk in chunks])
+    vectors = encoder.pooled_batch([[encoder._first, *chunk, encoder._last] for chunk in chunks])
     vector = (vectors * np.array([len(c) for c in chunks], dtype=np.float32)[:, None]).sum(0)
     return vector / np.linalg.norm(vector)
 

@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
+from moderation.learning import encoder
 from moderation.learning.abuse_stage import LOWEST_THRESHOLD_SERVED, AbuseStage
 from moderation.learning.datasets import read_articles, read_comments
 from moderation.learning.encoder import SentenceEncoder
@@ -180,12 +181,45 @@ def test_training_fits_the_stage_and_records_it(trained):
     assert models["abuse_stage"].coef_.shape == (2,)
 
 
-def test_a_comment_is_read_normalised_and_scored_without_the_encoder_when_it_is_off(trained):
-    models, _ = trained
-    scorer = Scorer(
+def served(models) -> Scorer:
+    """The trained models as the service loads them: the stage unpickled,
+    attached to the on-topic stage's encoder."""
+    return Scorer(
         "v", models["abuse"], models["on_topic"], models["second_stage"], None,
         pickle.loads(pickle.dumps(models["abuse_stage"])),
     )  # fmt: skip
+
+
+def test_a_comment_both_stages_read_runs_their_shared_layers_once(trained, monkeypatch):
+    scorer = served(trained[0])
+    texts = ["the council vote on the tax", "buy cheap now"]
+    articles = ["The council put the tax to a vote.", "The school budget."]
+    layers_run = []
+    apply = encoder._apply_layer
+    monkeypatch.setattr(encoder, "_apply_layer", lambda *a: layers_run.append(1) or apply(*a))
+
+    def scored():
+        layers_run.clear()
+        found = [scorer.score([text], [article])[0] for text, article in zip(texts, articles)]
+        return found, len(layers_run)
+
+    scored()  # each article is encoded once, then kept
+    shared, runs_shared = scored()
+    monkeypatch.setattr(Scorer, "_shared_layers", lambda self: None)
+    apart, runs_apart = scored()
+    assert [(s.abusive, s.on_topic) for s in shared] == [(s.abusive, s.on_topic) for s in apart]
+    # The tiny encoder has two layers and the stage tunes the top one: the
+    # abuse stage runs both for each comment, and the on-topic stage, for
+    # each comment it reads (its band), only the top one once they share.
+    abuse_runs = 2 * len(texts)
+    on_topic_read = (runs_apart - abuse_runs) // 2
+    assert on_topic_read >= 1
+    assert runs_shared == abuse_runs + on_topic_read
+
+
+def test_a_comment_is_read_normalised_and_scored_without_the_encoder_when_it_is_off(trained):
+    models, _ = trained
+    scorer = served(models)
     stage = scorer.abuse_stage
     assert stage.attached
     # Spaced-out letters: the tiny encoder's word pieces see "buy" only

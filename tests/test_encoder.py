@@ -86,11 +86,11 @@ def test_vectors_are_unit_length_and_do_not_depend_on_their_batch():
 
 def test_a_text_given_twice_is_read_once_and_gets_the_same_vector(monkeypatch):
     encoder = tiny_encoder()
-    forward = encoder.pool
+    forward = encoder.pooled_batch
     rows_read = []
     monkeypatch.setattr(
         encoder,
-        "pool",
+        "pooled_batch",
         lambda batch, shared: rows_read.append(len(batch)) or forward(batch, shared),
     )
     vectors = encoder.encode(["spam spam", "the council vote", "spam spam"])
@@ -103,24 +103,36 @@ def test_a_tuned_copy_and_its_base_run_the_layers_they_share_once_per_text(monke
     base = tiny_encoder(layers=3)
     other = tiny_encoder(seed=1, layers=3).stored_weights()
     tuned = base.with_layers({name: w for name, w in other.items() if name.startswith("2.")})
-    texts = ["the council vote", "buy cheap now", "hello world " * 5]
-    apart = tuned.pooled(texts), base.pooled(texts)
+    # The base reads one text the tuned copy did not, and reads them in
+    # one batch: the batch is split, not recomputed whole.
+    texts, more = ["the council vote", "buy cheap now", "hello world " * 5], ["the tax"]
+    apart = tuned.pooled(texts), base.pooled(texts + more)
     layers_run = []
     apply = encoder._apply_layer
     monkeypatch.setattr(encoder, "_apply_layer", lambda *args: layers_run.append(1) or apply(*args))
 
     def both(shared):
         layers_run.clear()
-        vectors = tuned.pooled(texts, shared=shared), base.pooled(texts, shared=shared)
+        vectors = tuned.pooled(texts, shared=shared), base.pooled(texts + more, shared=shared)
         return vectors, len(layers_run)
 
     (tuned_vectors, base_vectors), runs = both(SharedLayers.between(tuned, base))
-    assert runs == 3 + 1  # the base's pass starts from the tuned pass's second layer
+    # Three layers for the tuned copy; for the base, its top layer on the
+    # texts the copy read, all three on the new one.
+    assert runs == 3 + 1 + 3
     assert np.allclose(tuned_vectors, apart[0], atol=1e-6)
     assert np.allclose(base_vectors, apart[1], atol=1e-6)
-    assert not np.allclose(tuned_vectors, base_vectors, atol=1e-3)
-    # With no room to keep states, each pass runs every layer.
-    assert both(SharedLayers(2, budget=0))[1] == 3 + 3
+    assert not np.allclose(tuned_vectors, base_vectors[:3], atol=1e-3)
+    # With no room to keep states, the base runs every layer, on its four
+    # texts in one batch.
+    assert both(SharedLayers.between(tuned, base, budget=0))[1] == 3 + 3
+    # Only the reader starts from kept states: the writer reading again, or
+    # an encoder with other layers, runs them all.
+    shared = SharedLayers.between(tuned, base)
+    tuned.pooled(texts, shared=shared)
+    layers_run.clear()
+    tuned.pooled(texts, shared=shared)
+    assert len(layers_run) == 3
     assert SharedLayers.between(tuned, tiny_encoder(layers=3)) is None
 
 

@@ -4,9 +4,10 @@ Shared words are all the first-stage on-topic model sees, and most comments
 share few with their article; a sentence encoder relates "the strike" to
 "the union's walk-out". The service has no deep-learning runtime, so the
 six-layer BERT forward pass is written here in numpy (about 1.4 GFLOP for a
-64-token comment, one BLAS product after another) and runs only as a
-second stage, on the comments the first stage is unsure of
-(``second_stage.py``).
+64-token comment, one BLAS product after another). It refines the on-topic
+score (``second_stage.py``), and a copy with its top layers tuned refines
+the abuse score (``abuse_stage.py``); for a comment both read, the layers
+they share run once (``SharedLayers``).
 
 The weights come from the upstream model file by ``flask vectors encoder``
 (``encoder_build.py``, a build step like the word vectors); they travel
@@ -99,8 +100,9 @@ class SentenceEncoder:
         ``"4.q"``, ``"4.q_bias"``, ... every array of each layer named),
         sharing every other array: a tuned copy costs only its own layers."""
         # Not copy.copy: it would go through __getstate__ and rebuild every
-        # array from the stored float16 weights.
-        tuned = object.__new__(SentenceEncoder)
+        # array from the stored float16 weights, and SharedLayers knows the
+        # layers two encoders share by their being the same arrays.
+        tuned = object.__new__(type(self))
         tuned.__dict__.update(self.__dict__)
         w = dict(self._float32)
         w.update({name: np.asarray(value, dtype=np.float32) for name, value in weights.items()})
@@ -125,25 +127,27 @@ class SentenceEncoder:
         it unit length: what a head trained on the encoder reads
         (``abuse_stage.py``). A text given more than once (a comment weighed
         against several articles, a flood of copies) is read once; with
-        ``shared`` (``SharedLayers``), one another encoder read too passes
-        through the layers both have once."""
+        ``shared`` (``SharedLayers``), a text the other encoder has already
+        read skips the layers both have."""
         distinct = list(dict.fromkeys(texts))
         ids = [self.token_ids(text, limit) for text in distinct]
         out = np.zeros((len(ids), self._position.shape[1]), dtype=np.float32)
-        # Similar lengths batched together: padding costs as much as tokens.
-        # Texts whose shared layers already ran come first: a batch reuses
-        # them only if all its rows have them.
-        kept = shared.kept if shared is not None else lambda ids: False
-        order = sorted(range(len(ids)), key=lambda i: (not kept(ids[i]), len(ids[i])))
-        for start in range(0, len(order), batch_size):
-            chosen = order[start : start + batch_size]
-            out[chosen] = self.pool([ids[i] for i in chosen], shared)
+        # A batch starts from kept states only if all its rows have them.
+        kept = [shared is not None and shared.kept(self, row) for row in ids]
+        for group in (True, False):
+            # Similar lengths batched together: padding costs as much as tokens.
+            order = sorted(
+                (i for i in range(len(ids)) if kept[i] == group), key=lambda i: len(ids[i])
+            )
+            for start in range(0, len(order), batch_size):
+                chosen = order[start : start + batch_size]
+                out[chosen] = self.pooled_batch([ids[i] for i in chosen], shared)
         if len(distinct) == len(texts):
             return out
         where = {text: i for i, text in enumerate(distinct)}
         return out[[where[text] for text in texts]]
 
-    def pool(self, batch: list[list[int]], shared=None) -> np.ndarray:
+    def pooled_batch(self, batch: list[list[int]], shared=None) -> np.ndarray:
         """The mean of the last layer's vectors of each id list's pieces."""
         x, mask = self.token_states(batch, shared)
         return (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
@@ -160,16 +164,16 @@ class SentenceEncoder:
         rows, size = len(batch), self._position.shape[1]
         # Padding is never attended to.
         blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        x = shared.recall(batch, length, size) if shared is not None else None
-        first = 0 if x is None else shared.depth
+        x = shared.recall(self, batch, length, size) if shared is not None else None
+        start_layer = 0 if x is None else shared.depth
         if x is None:
             x = self._word[tokens] * self._word_scale[tokens]
             x += self._position[:length] + self._segment
             # Dense layers on a (tokens, features) matrix: one BLAS product each.
             x = _layer_norm(x.reshape(rows * length, size), self._norm, self._norm_bias)
-        for n in range(first, len(self._layers)):
+        for n in range(start_layer, len(self._layers)):
             if shared is not None and n == shared.depth:
-                shared.keep(batch, x.reshape(rows, length, size))
+                shared.keep(self, batch, x.reshape(rows, length, size))
             x = _apply_layer(self._layers[n], x, rows, length, blocked)
         return x.reshape(rows, length, size), mask
 
@@ -184,42 +188,57 @@ class SentenceEncoder:
 
 
 class SharedLayers:
-    """Hidden states after the bottom ``depth`` layers, for two encoders
-    that share them (a tuned copy made by ``with_layers`` and its base):
-    within one scoring call, a comment both read (the on-topic and the abuse
-    stage, 94% of comments as the same word pieces) passes through those
-    layers once. Past ``budget`` bytes no more states are kept: a long
-    ``flask score`` chunk then recomputes some, never holds more memory."""
+    """Hidden states after the bottom ``depth`` layers that two encoders
+    share (a tuned copy made by ``with_layers`` and its base): within one
+    scoring call, the ``writer`` keeps the states of each comment it reads
+    and the ``reader`` starts from them for the same word pieces (the abuse
+    and the on-topic stage: 94% of comments read as the same pieces). Each
+    call has its own, so no state outlives it or crosses threads; past
+    ``budget`` bytes a call keeps no more, and the reader runs those
+    comments' layers itself."""
 
-    def __init__(self, depth: int, budget: int = 64 << 20):
+    # What the bottom layers read besides their own weights.
+    INPUTS = ("_word", "_word_scale", "_position", "_segment", "_norm", "_norm_bias")
+
+    def __init__(self, writer, reader, depth: int, budget: int = 64 << 20):
         self.depth = depth
+        self._writer, self._reader = writer, reader
         self._states: dict[tuple, np.ndarray] = {}
         self._room = budget
 
     @classmethod
-    def between(cls, first: SentenceEncoder, second: SentenceEncoder) -> "SharedLayers | None":
-        if first._word is not second._word or first._position is not second._position:
+    def between(cls, writer, reader, budget: int = 64 << 20) -> "SharedLayers | None":
+        """None unless both are sentence encoders that share their inputs
+        and at least their first layer, as the same arrays."""
+        if not (isinstance(writer, SentenceEncoder) and isinstance(reader, SentenceEncoder)):
+            return None
+        if any(getattr(writer, name) is not getattr(reader, name) for name in cls.INPUTS):
             return None
         depth = 0
-        for mine, theirs in zip(first._layers, second._layers):
+        for mine, theirs in zip(writer._layers, reader._layers):
             if mine is not theirs:
                 break
             depth += 1
-        return cls(depth) if depth else None
+        return cls(writer, reader, depth, budget) if depth else None
 
-    def kept(self, ids: list[int]) -> bool:
-        return tuple(ids) in self._states
+    def kept(self, encoder: SentenceEncoder, ids: list[int]) -> bool:
+        return encoder is self._reader and tuple(ids) in self._states
 
-    def keep(self, batch: list[list[int]], states: np.ndarray) -> None:
+    def keep(self, encoder: SentenceEncoder, batch: list[list[int]], states: np.ndarray) -> None:
+        if encoder is not self._writer:
+            return
         for row, ids in enumerate(batch):
             key = tuple(ids)
-            if key not in self._states and self._room > 0:
+            size = len(ids) * states.shape[2] * states.itemsize
+            if key not in self._states and size <= self._room:
                 self._states[key] = states[row, : len(ids)].copy()
-                self._room -= self._states[key].nbytes
+                self._room -= size
 
-    def recall(self, batch: list[list[int]], length: int, size: int) -> np.ndarray | None:
-        """The states of every row of ``batch`` padded to ``length``, or
-        None unless all were kept."""
+    def recall(self, encoder, batch: list[list[int]], length: int, size: int) -> np.ndarray | None:
+        """For the reader, the kept states of every row of ``batch`` padded
+        to ``length``; None unless all were kept."""
+        if encoder is not self._reader:
+            return None
         found = [self._states.get(tuple(ids)) for ids in batch]
         if any(states is None for states in found):
             return None

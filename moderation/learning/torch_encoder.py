@@ -2,7 +2,7 @@
 as a PyTorch module, for the probes that fine-tune it
 (``relevance_encoder.py``, ``abuse_tuning.py``).
 
-The same arithmetic as ``SentenceEncoder.token_states`` (tanh GELU, the same
+The same arithmetic as ``SentenceEncoder.pooled_batch`` (tanh GELU, the same
 layer norms, mean pooling), with the layers as parameters; the word-piece
 table and positions stay fixed. ``exported`` writes the tuned layers back
 into a ``SentenceEncoder``, which the numpy code runs as it runs the

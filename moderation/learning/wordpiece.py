@@ -1,8 +1,8 @@
 """BERT's uncased tokenisation, as all-MiniLM-L6-v2 was trained with it:
 words split at whitespace and punctuation, lowercased and unaccented, then
-cut into the vocabulary's word pieces. Kept apart from the forward pass
-(``encoder.py``) because the abuse stage's explanations and the probes in
-``benchmarks/`` need the words without the model.
+cut into the vocabulary's word pieces. Apart from the forward pass
+(``encoder.py``): it is plain text processing, and the probes in
+``benchmarks/`` that map word pieces back to words read it on its own.
 """
 
 import unicodedata
