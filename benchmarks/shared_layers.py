@@ -2,7 +2,7 @@
 
 The abuse stage's encoder is the on-topic stage's with its top two layers
 tuned, so for a comment both read the bottom four layers can run once
-(``encoder.SharedLayers``). This scores real comments one at a time under
+(``moderation/learning/shared_layers.py``). This scores real comments one at a time under
 their own articles (``ontopic/comments.jsonl``), both axes, with the
 shipped model, each comment twice in a row, once with the sharing and once
 without (alternating which goes first, so a slow moment of the machine

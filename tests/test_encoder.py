@@ -9,8 +9,9 @@ import pytest
 
 from moderation.learning import encoder, encoder_build
 from moderation.learning.artifacts import current_version, load_pipelines
-from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder, SharedLayers
+from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder
 from moderation.learning.encoder_build import from_upstream
+from moderation.learning.shared_layers import SharedLayers
 from moderation.learning.wordpiece import basic_words
 from tests.encoders import VOCABULARY, tiny_encoder
 

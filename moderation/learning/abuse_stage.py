@@ -172,7 +172,7 @@ class AbuseStage:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Final probabilities of ``texts`` (normalised), and which comments
         the encoder read (those in ``band_``; none with ``read=False``).
-        ``shared``: see ``encoder.SharedLayers``."""
+        ``shared``: see ``shared_layers.py``."""
         first_logits = logits(first_probabilities)
         final = self.alone_coef_ * first_logits + self.alone_intercept_
         chosen = (first_logits >= self.band_[0]) & read

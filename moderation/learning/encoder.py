@@ -7,7 +7,7 @@ six-layer BERT forward pass is written here in numpy (about 1.4 GFLOP for a
 64-token comment, one BLAS product after another). It refines the on-topic
 score (``second_stage.py``), and a copy with its top layers tuned refines
 the abuse score (``abuse_stage.py``); for a comment both read, the layers
-they share run once (``SharedLayers``).
+they share run once (``shared_layers.py``).
 
 The weights come from the upstream model file by ``flask vectors encoder``
 (``encoder_build.py``, a build step like the word vectors); they travel
@@ -127,7 +127,7 @@ class SentenceEncoder:
         it unit length: what a head trained on the encoder reads
         (``abuse_stage.py``). A text given more than once (a comment weighed
         against several articles, a flood of copies) is read once; with
-        ``shared`` (``SharedLayers``), a text the other encoder has already
+        ``shared`` (``shared_layers.py``), a text the other encoder has already
         read skips the layers both have."""
         distinct = list(dict.fromkeys(texts))
         ids = [self.token_ids(text, limit) for text in distinct]
@@ -185,67 +185,6 @@ class SentenceEncoder:
         with np.load(path, allow_pickle=False) as data:
             weights = {name: data[name] for name in data.files if name != "vocabulary"}
             return cls([str(v) for v in data["vocabulary"]], weights)
-
-
-class SharedLayers:
-    """Hidden states after the bottom ``depth`` layers that two encoders
-    share (a tuned copy made by ``with_layers`` and its base): within one
-    scoring call, the ``writer`` keeps the states of each comment it reads
-    and the ``reader`` starts from them for the same word pieces (the abuse
-    and the on-topic stage: 94% of comments read as the same pieces). Each
-    call has its own, so no state outlives it or crosses threads; past
-    ``budget`` bytes a call keeps no more, and the reader runs those
-    comments' layers itself."""
-
-    # What the bottom layers read besides their own weights.
-    INPUTS = ("_word", "_word_scale", "_position", "_segment", "_norm", "_norm_bias")
-
-    def __init__(self, writer, reader, depth: int, budget: int = 64 << 20):
-        self.depth = depth
-        self._writer, self._reader = writer, reader
-        self._states: dict[tuple, np.ndarray] = {}
-        self._room = budget
-
-    @classmethod
-    def between(cls, writer, reader, budget: int = 64 << 20) -> "SharedLayers | None":
-        """None unless both are sentence encoders that share their inputs
-        and at least their first layer, as the same arrays."""
-        if not (isinstance(writer, SentenceEncoder) and isinstance(reader, SentenceEncoder)):
-            return None
-        if any(getattr(writer, name) is not getattr(reader, name) for name in cls.INPUTS):
-            return None
-        depth = 0
-        for mine, theirs in zip(writer._layers, reader._layers):
-            if mine is not theirs:
-                break
-            depth += 1
-        return cls(writer, reader, depth, budget) if depth else None
-
-    def kept(self, encoder: SentenceEncoder, ids: list[int]) -> bool:
-        return encoder is self._reader and tuple(ids) in self._states
-
-    def keep(self, encoder: SentenceEncoder, batch: list[list[int]], states: np.ndarray) -> None:
-        if encoder is not self._writer:
-            return
-        for row, ids in enumerate(batch):
-            key = tuple(ids)
-            size = len(ids) * states.shape[2] * states.itemsize
-            if key not in self._states and size <= self._room:
-                self._states[key] = states[row, : len(ids)].copy()
-                self._room -= size
-
-    def recall(self, encoder, batch: list[list[int]], length: int, size: int) -> np.ndarray | None:
-        """For the reader, the kept states of every row of ``batch`` padded
-        to ``length``; None unless all were kept."""
-        if encoder is not self._reader:
-            return None
-        found = [self._states.get(tuple(ids)) for ids in batch]
-        if any(states is None for states in found):
-            return None
-        x = np.zeros((len(batch), length, size), dtype=np.float32)
-        for row, states in enumerate(found):
-            x[row, : len(states)] = states
-        return x.reshape(len(batch) * length, size)
 
 
 def _apply_layer(layer: tuple, x, rows: int, length: int, blocked):

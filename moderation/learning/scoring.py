@@ -19,11 +19,11 @@ import sklearn
 
 from moderation.learning import artifacts
 from moderation.learning.attributes import SPAM, TOXICITY
-from moderation.learning.encoder import SharedLayers
 from moderation.learning.explain import explained
 from moderation.learning.languages import primary_subtag
 from moderation.learning.multilingual import reading_languages
 from moderation.learning.relevance import RelevanceWeights
+from moderation.learning.shared_layers import SharedLayers
 
 WORDS_KEPT = 65_536
 
@@ -196,8 +196,8 @@ class Scorer:
 
     def _shared_layers(self) -> SharedLayers | None:
         """Where both stages' encoders read, the layers they share run once
-        for a comment both read (encoder.py): a third of the encoder's time
-        on a single post."""
+        for a comment both read (shared_layers.py): about 30% of a single
+        post's scoring time."""
         if not (self.abuse_stage and self.second_stage and self.abuse_reads and self.encoder_reads):
             return None
         return SharedLayers.between(self.abuse_stage.encoder, self.second_stage.encoder)

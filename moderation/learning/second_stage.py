@@ -160,7 +160,7 @@ class SecondStage:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Final probabilities, and which comments the encoder read: those
         in ``band`` (default ``band_``); ``read=False``: none, each scored
-        with the typical similarity. ``shared``: see ``encoder.SharedLayers``."""
+        with the typical similarity. ``shared``: see ``shared_layers.py``."""
         first_logits = logits(first_probabilities)
         chosen = self.in_band(first_logits, band) & read
         similarity = np.full(len(first_logits), self.typical_similarity_)
