@@ -14,6 +14,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from moderation.learning.abuse_reports import (
+    held_out_report,
+    recommended_thresholds,
+    report_by_source,
+)
 from moderation.learning.abuse_stage import fit_abuse_stage
 from moderation.learning.attributes import ATTRIBUTES, TOXICITY
 from moderation.learning.attributes import label as attribute_label
@@ -31,7 +36,6 @@ from moderation.learning.language_training import (
     other_languages,
     train_language_abuse,
 )
-from moderation.learning.metrics import binary_report, threshold_for_precision
 from moderation.learning.pairs import on_topic_pairs
 from moderation.learning.second_stage import fit_second_stage
 from moderation.learning.splits import VALIDATION_SHARE, group_of, held_out, in_validation
@@ -42,28 +46,10 @@ CALIBRATION_SHARE = 0.25
 STACKING_SHARE = 0.25
 KEYWORD_SAMPLED = {"hateval", "davidson"}
 HASHTAG_RE = re.compile(r"#\w+")
-# The policy's thresholds are set where the news calibration rows reach
-# these precisions. Holding costs a moderator a glance and publishing abuse
-# costs readers: a third of held comments being abusive keeps the queue worth
-# reading while catching far more than a 50% bar would (the manifest records
-# the recall at each step, to choose another).
-HOLD_PRECISION = 0.3
-PRECISION_STEPS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-REJECT_PRECISION = 0.9
 
 
 class TrainingError(ValueError):
     """The data given cannot train a model."""
-
-
-def _report_by_source(labels, probabilities, sources, threshold) -> dict:
-    report = {"all": binary_report(labels, probabilities, threshold)}
-    for source in sorted(set(sources)):
-        mask = np.array([s == source for s in sources])
-        report[source] = binary_report(
-            np.asarray(labels)[mask], np.asarray(probabilities)[mask], threshold
-        )
-    return report
 
 
 def train_abuse(
@@ -135,13 +121,13 @@ def train_abuse(
             [c.abusive for c in news],
         )
     toxicity = _toxicity(pipeline, stage)
-    report["recommended_thresholds"] = _thresholds(toxicity, news)
+    report["recommended_thresholds"] = recommended_thresholds(toxicity, news)
     if held:
-        report.update(_held_out_report(pipeline, toxicity, held, threshold))
+        report.update(held_out_report(pipeline, toxicity, held, threshold))
         report["attributes_dropped"] = drop_weak_attributes(pipeline, report)
         if stage is not None:
             first = [c for c in held if c.abusive is not None]
-            report["first_stage_validation"] = _report_by_source(
+            report["first_stage_validation"] = report_by_source(
                 [c.abusive for c in first],
                 pipeline.predict_proba([c.text for c in first])[:, 1],
                 [c.source for c in first],
@@ -169,56 +155,6 @@ def _training_text(comment) -> str:
     if comment.source in KEYWORD_SAMPLED:
         return HASHTAG_RE.sub(" ", comment.text)
     return comment.text
-
-
-def _thresholds(toxicity, rows) -> dict:
-    """The policy's thresholds from precision measured on the news
-    calibration ``rows`` (never the held-out ones): hold where at least
-    HOLD_PRECISION of what is held is abusive, reject at REJECT_PRECISION;
-    with the recall each step would give, to choose another by."""
-    if len({c.abusive for c in rows}) < 2:
-        return {}
-    scores = toxicity([c.text for c in rows])
-    labels = np.array([c.abusive for c in rows])
-    table = []
-    for precision in PRECISION_STEPS:
-        threshold = threshold_for_precision(scores, labels, precision)
-        if threshold is not None:
-            held = scores >= threshold
-            table.append(
-                {
-                    "precision": precision,
-                    "threshold": threshold,
-                    "recall": round(float((held & (labels == 1)).sum() / labels.sum()), 4),
-                    "held_share": round(float(held.mean()), 4),
-                }
-            )
-    return {
-        "hold_abusive": threshold_for_precision(scores, labels, HOLD_PRECISION),
-        "reject_abusive": threshold_for_precision(scores, labels, REJECT_PRECISION),
-        "by_precision": table,
-        "measured_on": f"{len(rows)} calibration comments of {sorted({c.source for c in rows})}",
-    }
-
-
-def _held_out_report(pipeline, toxicity, held, threshold) -> dict:
-    texts = [c.text for c in held]
-    attributes = pipeline[-1].predict_attributes(pipeline[:-1].transform(texts))
-    attributes[TOXICITY] = toxicity(texts)
-    report = {}
-    for name, probabilities in attributes.items():
-        keep = [i for i, c in enumerate(held) if attribute_label(c, name) is not None]
-        values = [attribute_label(held[i], name) for i in keep]
-        if len(set(values)) < 2:
-            continue
-        by_source = _report_by_source(
-            values, probabilities[keep], [held[i].source for i in keep], threshold
-        )
-        if name == TOXICITY:
-            report["validation"] = by_source
-        else:
-            report.setdefault("attribute_validation", {})[name] = by_source
-    return report
 
 
 def train_on_topic(
@@ -259,7 +195,7 @@ def train_on_topic(
         held = pick(pairs, validation)
         probabilities = pipeline.predict_proba(held)[:, 1]
         if second is not None:
-            first_stage = _report_by_source(
+            first_stage = report_by_source(
                 pick(labels, validation), probabilities, pick(sources, validation), threshold
             )
             report["first_stage_validation"] = first_stage
@@ -267,7 +203,7 @@ def train_on_topic(
                 probabilities, [c for c, _, _ in held], [a for _, a, _ in held]
             )
             report["second_stage"]["validation_share_encoded"] = round(float(read.mean()), 4)
-        report["validation"] = _report_by_source(
+        report["validation"] = report_by_source(
             pick(labels, validation), probabilities, pick(sources, validation), threshold
         )
     return pipeline, second, report
