@@ -1,11 +1,27 @@
-"""The model directory: CURRENT can only name one of its own versions."""
+"""The model directory: CURRENT can only name one of its own versions; a
+version saved again in smaller forms scores alike."""
 
 import shutil
 
+import numpy as np
 import pytest
 
-from moderation.learning.artifacts import current_version
+from moderation.learning.artifacts import (
+    current_version,
+    load_pipelines,
+    read_manifest,
+    repack,
+    save_version,
+)
 from moderation.learning.scoring import ModelUnavailable, forget_loaded_models, load_scorer
+from moderation.learning.wordvectors import WordVectors
+from tests.test_wordvectors import on_topic_model_with_vectors
+
+ON_TOPIC_TEXTS = (
+    "The council should vote against this budget.",
+    "Kremlin talks in Moscow",
+    "buy cheap watches now",
+)
 
 
 @pytest.mark.parametrize("pointer", ["../evil_model", "{outside}", "missing", "v1/..", "."])
@@ -24,3 +40,39 @@ def test_current_naming_anything_but_a_version_in_the_directory_loads_nothing(
         load_scorer(models)
     (models / "CURRENT").write_text("v1\n")
     assert load_scorer(models).version == "v1"
+
+
+def test_repack_saves_a_copy_in_the_smaller_forms_that_scores_alike(
+    model_dir, data_files, tmp_path
+):
+    # A version whose word vectors an earlier release stored as float16.
+    pipelines = load_pipelines(model_dir, "test-model")
+    on_topic = on_topic_model_with_vectors(tmp_path, data_files)
+    features = on_topic.named_steps["features"]
+    earlier = WordVectors.__new__(WordVectors)
+    earlier.__setstate__(
+        {
+            "vocabulary": features.word_vectors_.vocabulary,
+            "vectors": features.word_vectors_.matrix.astype(np.float16) * 0.99,
+            "idf": features.word_vectors_.idf,
+        }
+    )
+    features.word_vectors_ = earlier
+    models = tmp_path / "models"
+    save_version(models, "old", {**pipelines, "on_topic": on_topic}, {"seed": 0, "held_out": {}})
+
+    repack(models, "old", "new")
+
+    assert current_version(models) == "old", "a repacked copy goes live only when promoted"
+    manifest = read_manifest(models, "new")
+    assert manifest["repacked_from"]["version"] == "old" and manifest["held_out"] == {}
+    old, new = load_pipelines(models, "old"), load_pipelines(models, "new")
+    assert new["on_topic"].named_steps["features"].word_vectors_.vectors.dtype == np.int8
+    items = [(c, "The council will vote on the school budget", "") for c in ON_TOPIC_TEXTS]
+    np.testing.assert_allclose(
+        new["on_topic"].predict_proba(items), old["on_topic"].predict_proba(items), atol=2e-3
+    )
+    texts = list(ON_TOPIC_TEXTS)
+    np.testing.assert_array_equal(
+        new["abuse"].predict_proba(texts), old["abuse"].predict_proba(texts)
+    )

@@ -2,6 +2,7 @@
 padding cannot change, and the shipped encoder's agreement with upstream."""
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -171,3 +172,15 @@ def test_shipped_encoder_agrees_with_upstream_sentence_transformers():
     ours = pipelines["second_stage"].encoder.encode(reference["texts"])
     cosine = np.sum(ours * np.array(reference["vectors"]), axis=1)
     assert cosine.min() > 0.9999
+
+
+def test_a_pickled_encoder_gives_the_same_vectors_and_older_pickles_still_load():
+    encoder = tiny_encoder()
+    texts = ["the council vote", "spam spam"]
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(encoder)).encode(texts), encoder.encode(texts)
+    )
+    # Artifacts saved before the byte planes hold the float16 arrays as they are.
+    older = SentenceEncoder.__new__(SentenceEncoder)
+    older.__setstate__({"vocabulary": encoder.vocabulary, "weights": encoder.stored_weights()})
+    np.testing.assert_array_equal(older.encode(texts), encoder.encode(texts))

@@ -97,3 +97,14 @@ def test_rollback_with_no_different_previous_version_says_so(app, runner, two_ve
         result.output
     )
     assert changes(app) == [("v1", "v1", "li")]
+
+
+def test_repack_writes_a_new_version_that_waits_for_promotion(app, runner, two_versions):
+    result = runner.invoke(args=["models", "repack", "v2"])
+    assert result.exit_code == 0, result.output
+    assert "measure them with `flask evaluate --held-out" in result.output
+    (new,) = set(p.name for p in two_versions.iterdir() if p.is_dir()) - {"v1", "v2"}
+    assert live(app) == "v1"
+    assert f"  {new}  " in runner.invoke(args=["models", "list"]).output
+    missing = runner.invoke(args=["models", "repack", "v9"])
+    assert missing.exit_code != 0 and "no model version 'v9'" in missing.output

