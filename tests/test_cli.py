@@ -2,9 +2,14 @@
 
 import json
 
+from flask_migrate import upgrade
+
 from moderation import create_app
+from moderation.infrastructure.db import MIGRATIONS_DIR
 from moderation.learning.artifacts import current_version, read_manifest
 from tests import language_data, sample_data
+
+BEFORE_LIVE_MODEL_TABLE = "a7e3c5d1f9b2"
 
 
 def test_sites_create_prints_a_working_key(runner, client):
@@ -133,3 +138,40 @@ def test_score_needs_no_database(data_files, model_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) == len(sample_data.labelled_comments())
     assert f"with model {current_version(model_dir)}" in result.output
+
+
+def unmigrated_app(tmp_path, model_dir, revision=None):
+    """An app on a new SQLite file, migrated up to ``revision`` if given."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "MODERATION_JOBS_URL": "memory://",
+        }
+    )
+    if revision:
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR, revision=revision)
+    return app
+
+
+def test_a_command_on_a_database_never_migrated_says_how_to_migrate_it(tmp_path, model_dir):
+    app = unmigrated_app(tmp_path, model_dir)
+    for args in (["sites", "list"], ["models", "promote", "test-model", "--by", "li"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert "not migrated to this release's schema" in result.output
+        assert "run `flask --app app db upgrade`" in result.output
+
+
+def test_a_database_an_earlier_release_migrated_is_named_as_behind(tmp_path, model_dir):
+    # Migrated up to just before the live model version moved into the database.
+    app = unmigrated_app(tmp_path, model_dir, revision=BEFORE_LIVE_MODEL_TABLE)
+    result = app.test_cli_runner().invoke(args=["models", "promote", "test-model", "--by", "li"])
+    assert result.exit_code == 1, result.output
+    assert "model_promotions" in result.output and "db upgrade" in result.output
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+    result = app.test_cli_runner().invoke(args=["models", "promote", "test-model", "--by", "li"])
+    assert result.exit_code == 0, result.output

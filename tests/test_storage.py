@@ -5,6 +5,7 @@ import io
 
 import joblib
 import numpy as np
+import pytest
 
 from moderation.learning.storage import HalfPlanes, from_half_planes, half_planes, int8_rows
 
@@ -46,3 +47,10 @@ def test_int8_rows_keep_each_rows_direction():
         np.linalg.norm(back[rows], axis=1) * np.linalg.norm(table[rows], axis=1)
     )
     assert cosine.min() > 0.9998
+
+
+def test_half_planes_refuse_numbers_float16_would_round():
+    with pytest.raises(ValueError, match="would round"):
+        HalfPlanes(np.array([0.1], dtype=np.float32))
+    with pytest.raises(ValueError, match="would round"):
+        HalfPlanes(np.array([1e5], dtype=np.float32))  # beyond float16: inf

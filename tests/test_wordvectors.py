@@ -79,7 +79,7 @@ def test_vectors_are_int8_rows_and_files_written_before_them_still_load(tmp_path
     np.testing.assert_allclose(loaded.embed(texts), vectors().embed(texts), atol=1e-3)
 
 
-def test_an_artifact_saved_with_float16_vectors_loads_as_it_was_and_compacts():
+def test_an_artifact_saved_with_float16_vectors_loads_as_it_was_and_compacts(tmp_path):
     old = WordVectors.__new__(WordVectors)
     old.__setstate__(
         {"vocabulary": VOCABULARY, "vectors": VECTORS.astype(np.float16), "idf": np.ones(6)}
@@ -88,6 +88,11 @@ def test_an_artifact_saved_with_float16_vectors_loads_as_it_was_and_compacts():
     exact = VECTORS.astype(np.float16).astype(np.float32)
     np.testing.assert_array_equal(old.matrix, exact)
     before = old.embed(texts)
+    # Exported before compacting: the float16 file an earlier release wrote.
+    old.save(tmp_path / "exported.npz")
+    with np.load(tmp_path / "exported.npz") as exported:
+        assert "scale" not in exported.files and exported["vectors"].dtype == np.float16
+    np.testing.assert_allclose(WordVectors.load(tmp_path / "exported.npz").matrix, exact, atol=1e-2)
     old.compact()
     assert old.vectors.dtype == np.int8
     np.testing.assert_allclose(old.embed(texts), before, atol=5e-3)

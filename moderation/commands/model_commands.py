@@ -191,6 +191,8 @@ def models_repack(version):
     if version not in artifacts.versions(model_dir):
         raise click.ClickException(f"no model version {version!r} in {model_dir}")
     new_version = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if new_version in artifacts.versions(model_dir):
+        raise click.ClickException(f"{new_version} was written this second: run it again")
     target = artifacts.repack(model_dir, version, new_version)
     before = sum(
         a["bytes"] for a in artifacts.read_manifest(model_dir, version)["artifacts"].values()

@@ -155,6 +155,17 @@ def schema_is_missing() -> bool:
     return not inspect(db.engine).has_table("comments")
 
 
+def schema_is_behind() -> bool:
+    """Whether the database is not at this release's migration head: never
+    migrated, or last migrated by an earlier release."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with db.engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    return applied != set(ScriptDirectory(MIGRATIONS_DIR).get_heads())
+
+
 def ensure_schema(app) -> bool:
     """Bring the schema up to date; return True when it was just created."""
     with app.app_context():

@@ -169,7 +169,9 @@ def repack(model_dir: Path, version: str, new_version: str) -> Path:
         with tempfile.TemporaryDirectory() as folder:
             vectors.save(Path(folder) / "vectors.npz")
             exported = file_sha256(Path(folder) / "vectors.npz")
-        trained_with = manifest["word_vectors"]["sha256"]
+        trained_with = manifest["word_vectors"].get(
+            "trained_with_sha256", manifest["word_vectors"]["sha256"]
+        )
         kept["word_vectors"] = {
             **manifest["word_vectors"],
             "sha256": exported,

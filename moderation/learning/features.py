@@ -154,8 +154,11 @@ class CommentArticleFeatures(TransformerMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_recent_terms", None)
         state.pop("_recent_meaning", None)
-        if "topics_" in state:
-            state["topics_"] = HalfPlanes(state["topics_"])
+        topics = state.get("topics_")
+        # Topics an earlier release fitted (full float32) are kept as they
+        # are until ``compact`` rounds them.
+        if topics is not None and np.array_equal(topics, _half_rounded(topics)):
+            state["topics_"] = HalfPlanes(topics)
         return state
 
     def __setstate__(self, state):

@@ -7,9 +7,13 @@ change scores far less than the held-out figures can resolve (int8 rows):
 - ``int8_rows``: a table of vectors as int8 with one float32 scale per row;
   a row's cosine to the original stays above 0.9998.
 - ``half_planes``: float16 numbers stored as two byte planes (every
-  number's high byte, then every low byte). Exact; lzma then finds the
-  sign-and-exponent bytes' repetition, which interleaving hides (the
-  encoder's layers shrink by a twentieth).
+  number's low byte, then every high byte, little-endian whatever the
+  machine). Exact; lzma then finds the sign-and-exponent bytes'
+  repetition, which interleaving hides (the encoder's layers shrink by a
+  twentieth).
+
+Artifacts refer to ``HalfPlanes`` by this import path: moving it breaks
+them, and a release without it cannot load them.
 """
 
 import numpy as np
@@ -24,16 +28,22 @@ def int8_rows(table) -> tuple[np.ndarray, np.ndarray]:
 
 
 class HalfPlanes:
-    """A float16 array as its byte planes; ``array()`` gives it back."""
+    """A float16 array as its byte planes; ``array()`` gives it back.
+    Only for numbers float16 holds exactly: anything else is refused, so
+    storing can never round a model's numbers unasked."""
 
     def __init__(self, array):
-        array = np.ascontiguousarray(array, dtype=np.float16)
-        self.shape = array.shape
-        self.planes = np.ascontiguousarray(array.view(np.uint8).reshape(-1, 2).T)
+        original = np.asarray(array)
+        with np.errstate(over="ignore"):  # an overflow is refused just below
+            half = np.ascontiguousarray(original, dtype="<f2")
+        if not np.array_equal(half, original, equal_nan=True):
+            raise ValueError("not float16 numbers: HalfPlanes would round them")
+        self.shape = half.shape
+        self.planes = np.ascontiguousarray(half.view(np.uint8).reshape(-1, 2).T)
 
     def array(self) -> np.ndarray:
         pairs = np.ascontiguousarray(self.planes.T)
-        return pairs.view(np.float16).reshape(self.shape)
+        return pairs.view("<f2").reshape(self.shape).astype(np.float16)
 
 
 def half_planes(arrays: dict) -> dict:

@@ -33,8 +33,9 @@ class WordVectors:
 
     def __init__(self, vocabulary: list[str], vectors: np.ndarray, idf: np.ndarray, scale=None):
         self.vocabulary = list(vocabulary)
-        if scale is None:
-            vectors, scale = int8_rows(vectors)
+        if scale is None or np.asarray(vectors).dtype != np.int8:
+            table = np.asarray(vectors, dtype=np.float32)
+            vectors, scale = int8_rows(table if scale is None else table * scale)
         self.vectors = np.asarray(vectors, dtype=np.int8)
         self.scale = np.asarray(scale, dtype=np.float32)
         self.idf = np.asarray(idf, dtype=np.float32)
@@ -88,13 +89,12 @@ class WordVectors:
         self._prepare()
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path,
-            vocabulary=np.array(self.vocabulary),
-            vectors=self.vectors,
-            scale=self.scale,
-            idf=self.idf,
-        )
+        # Vectors an earlier release stored (float16, not compacted) are
+        # written as it wrote them: the file their manifest names.
+        arrays = {"vocabulary": np.array(self.vocabulary), "vectors": self.vectors}
+        if self.vectors.dtype == np.int8:
+            arrays["scale"] = self.scale
+        np.savez_compressed(path, **arrays, idf=self.idf)
 
     @classmethod
     def load(cls, path: Path) -> "WordVectors":
