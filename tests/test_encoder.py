@@ -7,13 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from moderation.learning import encoder, encoder_build
 from moderation.learning.artifacts import current_version, load_pipelines
 from moderation.learning.encoder import MAX_TOKENS, SentenceEncoder
 from moderation.learning.encoder_build import from_upstream
 from moderation.learning.shared_layers import SharedLayers
-from moderation.learning.wordpiece import basic_words
+from moderation.learning.wordpiece import basic_words, unicode_basic_words
 from tests.encoders import VOCABULARY, tiny_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +186,8 @@ def test_a_pickled_encoder_gives_the_same_vectors_and_older_pickles_still_load()
     older = SentenceEncoder.__new__(SentenceEncoder)
     older.__setstate__({"vocabulary": encoder.vocabulary, "weights": encoder.stored_weights()})
     np.testing.assert_array_equal(older.encode(texts), encoder.encode(texts))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_splits_as_the_character_by_character_rules_split_it(text):
+    assert basic_words(text) == unicode_basic_words(text)
