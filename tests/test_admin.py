@@ -279,3 +279,12 @@ def test_a_manifest_without_held_out_figures_says_so(admin, two_versions, sectio
     page = response.get_data(as_text=True)
     assert "No held-out figures recorded: the manifest of v1 has no" in page
     assert "Abuse, held out" not in page and "On-topic, held out" not in page
+
+
+def test_a_repacked_version_is_named_as_its_sources_copy(admin, runner, two_versions):
+    assert runner.invoke(args=["models", "repack", "v2"]).exit_code == 0
+    (new,) = {p.name for p in two_versions.iterdir() if p.is_dir()} - {"v1", "v2"}
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert f"{new}<br><small>v2 saved again in smaller forms" in page
+    assert "the gate report is v2's" in page
+    assert "v1<br><small>" not in page

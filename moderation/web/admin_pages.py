@@ -67,6 +67,8 @@ def models():
                 # Each version's own validation rows differ, so its numbers are
                 # not shown side by side; the gate compares on the same rows.
                 "gate": manifest.get("gate"),
+                # A repacked version keeps its source's gate report.
+                "repacked_from": manifest.get("repacked_from", {}).get("version"),
                 "site_labels": manifest.get("site_labels", 0),
                 "promoted": promoted.get(version),
             }
