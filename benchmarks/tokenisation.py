@@ -5,7 +5,8 @@ Both sentence encoders split every comment they read into words first:
 for a single post twice, for ``flask score`` on 100,000 comments up to
 200,000 times. Reads the comments of the five English news files, times
 each function over all of them (best of three passes), checks that they
-split every ASCII comment alike, and prints a table.
+split every ASCII comment alike, prints a table and writes it, with the
+command, commit and machine load, to benchmarks/results/tokenisation.json.
 
     .venv/bin/python benchmarks/tokenisation.py
 """
@@ -50,11 +51,19 @@ def main() -> None:
     print(
         f"\n{len(texts):,} comments, {len(ascii_texts) / len(texts):.1%} ASCII; all split alike\n"
     )
+    rows = {
+        "character by character": best_of_three(unicode_basic_words, texts),
+        "with the ASCII fast path": best_of_three(basic_words, texts),
+    }
+    meta = provenance.finished(meta)
     print("| function | µs per comment |")
     print("|---|---|")
-    print(f"| character by character | {best_of_three(unicode_basic_words, texts):.0f} |")
-    print(f"| with the ASCII fast path | {best_of_three(basic_words, texts):.0f} |")
-    print(f"\nload average at the end: {provenance.finished(meta)['load_average_end']}")
+    for name, micros in rows.items():
+        print(f"| {name} | {micros:.0f} |")
+    print(f"\nload average at the end: {meta['load_average_end']}")
+    summary = {"comments": len(texts), "ascii_share": round(len(ascii_texts) / len(texts), 4)}
+    out = ROOT / "benchmarks" / "results" / "tokenisation.json"
+    out.write_text(json.dumps({"meta": meta, **summary, "microseconds": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -282,9 +282,18 @@ def test_a_manifest_without_held_out_figures_says_so(admin, two_versions, sectio
 
 
 def test_a_repacked_version_is_named_as_its_sources_copy(admin, runner, two_versions):
+    manifest = read_manifest(two_versions, "v2")
+    manifest["gate"] = {"passed": True, "live_version": "v1", "checks": []}
+    (two_versions / "v2" / MANIFEST_FILE).write_text(json.dumps(manifest))
     assert runner.invoke(args=["models", "repack", "v2"]).exit_code == 0
-    (new,) = {p.name for p in two_versions.iterdir() if p.is_dir()} - {"v1", "v2"}
+    (first,) = {p.name for p in two_versions.iterdir() if p.is_dir()} - {"v1", "v2"}
     page = admin.get("/admin/models").get_data(as_text=True)
-    assert f"{new}<br><small>v2 saved again in smaller forms" in page
+    assert f"{first}<br><small>v2 saved again in smaller forms" in page
     assert "the gate report is v2's" in page
     assert "v1<br><small>" not in page
+    time.sleep(1.1)  # versions are named by the second
+    assert runner.invoke(args=["models", "repack", first]).exit_code == 0
+    (second,) = {p.name for p in two_versions.iterdir() if p.is_dir()} - {"v1", "v2", first}
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert f"{second}<br><small>{first} saved again in smaller forms" in page
+    assert "the gate report is v2's" in page and f"the gate report is {first}'s" not in page

@@ -191,3 +191,9 @@ def test_a_pickled_encoder_gives_the_same_vectors_and_older_pickles_still_load()
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 def test_ascii_text_splits_as_the_character_by_character_rules_split_it(text):
     assert basic_words(text) == unicode_basic_words(text)
+
+
+def test_every_ascii_character_and_pair_splits_as_the_character_rules_split_it():
+    characters = [chr(code) for code in range(128)]
+    texts = characters + [a + b for a in characters for b in characters]
+    assert [basic_words(t) for t in texts] == [unicode_basic_words(t) for t in texts]

@@ -159,6 +159,8 @@ def repack(model_dir: Path, version: str, new_version: str) -> Path:
     kept = {k: v for k, v in manifest.items() if k not in ("version", "artifacts", "libraries")}
     kept["repacked_from"] = {
         "version": version,
+        # The version these artifacts were trained as, through any repacks.
+        "trained_as": manifest.get("repacked_from", {}).get("trained_as", version),
         "artifacts": manifest["artifacts"],
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -38,7 +38,7 @@ def basic_words(text: str) -> list[str]:
     strip accents, and split on whitespace, punctuation and CJK characters."""
     if text.isascii():
         # Most comments: no accents or CJK, so one regular expression does
-        # what the loop below does character by character, 5x faster.
+        # what the loop below does character by character, about 6x faster.
         return ASCII_WORDS.findall(text.translate(ASCII_CONTROLS).lower())
     return unicode_basic_words(text)
 

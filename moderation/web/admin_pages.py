@@ -68,7 +68,7 @@ def models():
                 # not shown side by side; the gate compares on the same rows.
                 "gate": manifest.get("gate"),
                 # A repacked version keeps its source's gate report.
-                "repacked_from": manifest.get("repacked_from", {}).get("version"),
+                "repacked": manifest.get("repacked_from") or {},
                 "site_labels": manifest.get("site_labels", 0),
                 "promoted": promoted.get(version),
             }
