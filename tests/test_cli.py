@@ -175,3 +175,17 @@ def test_a_database_an_earlier_release_migrated_is_named_as_behind(tmp_path, mod
         upgrade(directory=MIGRATIONS_DIR)
     result = app.test_cli_runner().invoke(args=["models", "promote", "test-model", "--by", "li"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_command_that_cannot_reach_the_database_says_so(tmp_path, model_dir):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "MODERATION_JOBS_URL": "memory://",
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["sites", "list"])
+    assert result.exit_code == 1, result.output
+    assert "cannot reach the database: unable to open database file" in result.output

@@ -29,9 +29,10 @@ def init_app(app) -> None:
 def _explain_an_unmigrated_database(command) -> None:
     """A command that fails on a database not migrated to this release's
     schema (never migrated, or code upgraded without ``db upgrade``) says
-    what to do, rather than printing SQLAlchemy's traceback; any other
-    database error is raised as it was. Commands are module-level objects
-    shared by every app, so each is wrapped once."""
+    what to do, rather than printing SQLAlchemy's traceback, and so does
+    one that cannot reach the database; any other database error is raised
+    as it was. Commands are module-level objects shared by every app, so
+    each is wrapped once."""
     for child in getattr(command, "commands", {}).values():
         _explain_an_unmigrated_database(child)
     callback = command.callback
@@ -43,7 +44,11 @@ def _explain_an_unmigrated_database(command) -> None:
         try:
             return callback(*args, **kwargs)
         except DBAPIError as exc:
-            if not schema_is_behind():
+            try:
+                behind = schema_is_behind()
+            except DBAPIError:
+                raise click.ClickException(f"cannot reach the database: {exc.orig}") from None
+            if not behind:
                 raise
             raise click.ClickException(
                 f"the database is not migrated to this release's schema ({exc.orig}): "
