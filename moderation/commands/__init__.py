@@ -23,10 +23,10 @@ def init_app(app) -> None:
     vectors_commands.init_app(app)
     for command in app.cli.commands.values():
         if command is not migrate_commands:  # `flask db`: the way out
-            _explain_an_unmigrated_database(command)
+            _explain_database_errors(command)
 
 
-def _explain_an_unmigrated_database(command) -> None:
+def _explain_database_errors(command) -> None:
     """A command that fails on a database not migrated to this release's
     schema (never migrated, or code upgraded without ``db upgrade``) says
     what to do, rather than printing SQLAlchemy's traceback, and so does
@@ -34,9 +34,9 @@ def _explain_an_unmigrated_database(command) -> None:
     as it was. Commands are module-level objects shared by every app, so
     each is wrapped once."""
     for child in getattr(command, "commands", {}).values():
-        _explain_an_unmigrated_database(child)
+        _explain_database_errors(child)
     callback = command.callback
-    if callback is None or getattr(callback, "explains_unmigrated_database", False):
+    if callback is None or getattr(callback, "explains_database_errors", False):
         return
 
     @functools.wraps(callback)
@@ -55,5 +55,5 @@ def _explain_an_unmigrated_database(command) -> None:
                 "run `flask --app app db upgrade` (`python app.py` does it when it starts)"
             ) from None
 
-    run.explains_unmigrated_database = True
+    run.explains_database_errors = True
     command.callback = run

@@ -149,9 +149,9 @@ def load_pipelines(model_dir: Path, version: str) -> dict:
 
 def repack(model_dir: Path, version: str, new_version: str) -> Path:
     """``version`` saved again, as ``new_version``, in this release's storage
-    forms (storage.py), and not made current. The word vectors and LSA
-    topics move by less than their float16 step, which can move on-topic
-    scores in the fourth decimal: measure the held-out figures again
+    forms (storage.py), and not made current. The word vectors become int8
+    rows and the LSA topics float16, which can move on-topic scores in the
+    fourth decimal: measure the held-out figures again
     (``flask evaluate --held-out``) before promoting it."""
     pipelines = load_pipelines(model_dir, version)
     pipelines["on_topic"].named_steps["features"].compact()
