@@ -24,6 +24,8 @@ commit, machine load and n of every row) and `benchmarks/results/service.png`.
     .venv/bin/python benchmarks/service.py --postgres-url postgresql+psycopg://...
     .venv/bin/python benchmarks/service.py --relaxed-durability   # -> results/service-relaxed.*
     .venv/bin/python benchmarks/service.py --encoder decisive   # -> service-encoder-decisive.*
+    .venv/bin/python benchmarks/service.py --abuse-encoder decisive
+        # -> service-abuse-encoder-decisive.*
 
 Without --postgres-url a database is created on 127.0.0.1 (user postgres)
 and dropped at the end; PostgreSQL is skipped if that fails. The load
@@ -47,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import provenance  # noqa: E402
 from http_load import Server, run_load  # noqa: E402
 
-from moderation.config import ENCODER_SETTINGS  # noqa: E402
+from moderation.config import ABUSE_ENCODER_SETTINGS, ENCODER_SETTINGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -151,6 +153,7 @@ def measure_database(name, urls, args, articles, comments, results, prefix) -> N
         service_env["MODERATION_SQLITE_SYNCHRONOUS"] = "NORMAL"
         service_env["MODERATION_PG_SYNCHRONOUS_COMMIT"] = "off"
     service_env["MODERATION_ON_TOPIC_ENCODER"] = args.encoder
+    service_env["MODERATION_ABUSE_ENCODER"] = args.abuse_encoder
     servers = {
         "service": Server("service", ["-c", "gunicorn.conf.py", "app:app"], service_env),
         "reference": Server(
@@ -277,6 +280,12 @@ def main() -> None:
         default="all",
         help="the service's MODERATION_ON_TOPIC_ENCODER (default all, the service's default)",
     )
+    parser.add_argument(
+        "--abuse-encoder",
+        choices=ABUSE_ENCODER_SETTINGS,
+        default="all",
+        help="the service's MODERATION_ABUSE_ENCODER (default all, the service's default)",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (1.5 if args.quick else 5.0)
     meta = provenance.machine()
@@ -318,10 +327,13 @@ def main() -> None:
     name = "service-relaxed" if args.relaxed_durability else "service"
     if args.encoder != "all":
         name += f"-encoder-{args.encoder}"
+    if args.abuse_encoder != "all":
+        name += f"-abuse-encoder-{args.abuse_encoder}"
     if args.quick:
         name += "-quick"
     meta["relaxed_durability"] = args.relaxed_durability
     meta["on_topic_encoder"] = args.encoder
+    meta["abuse_encoder"] = args.abuse_encoder
     (RESULTS / f"{name}.json").write_text(json.dumps(output, indent=2) + "\n")
     plot(results, meta, RESULTS / f"{name}.png")
 

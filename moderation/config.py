@@ -34,7 +34,7 @@ ENCODER_SWITCH = {
 }
 
 
-ABUSE_ENCODER_SETTINGS = ("all", "off")
+ABUSE_ENCODER_SETTINGS = ("all", "decisive", "off")
 
 
 def on_topic_encoder(value) -> str:

@@ -228,10 +228,12 @@ def test_a_comment_is_read_normalised_and_scored_without_the_encoder_when_it_is_
     first = models["abuse"].predict_proba([text])[:, 1]
     (read,) = scorer.score([text], [None])
     (unread,) = scorer.without_encoder.score([text], [None])
-    assert unread.abusive == pytest.approx(stage.refine(first, [text], read=False)[0][0], abs=1e-4)
+    normalised = models["abuse"].named_steps["normalise"].transform([text])
+    features = models["abuse"].named_steps["features"].transform(normalised)
+    expected = stage.refine(first, normalised, read=False, features=features)[0][0]
+    assert unread.abusive == pytest.approx(expected, abs=1e-4)
     assert read.abusive != unread.abusive
     # The encoder reads the comment as the first stage's normaliser leaves it.
-    normalised = models["abuse"].named_steps["normalise"].transform([text])
     assert read.abusive == pytest.approx(stage.refine(first, normalised)[0][0], abs=1e-4)
     assert read.abusive != pytest.approx(stage.refine(first, [text])[0][0], abs=1e-4)
     assert read.attributes["TOXICITY"] == read.abusive
@@ -250,3 +252,84 @@ def test_training_with_a_stage_needs_the_encoder(data_files):
             log=lambda _: None,
             abuse_stage=AbuseStage(tuned_layers(), np.zeros(24), 0.0),
         )
+
+
+class KnownEstimate:
+    """Stands in for a fitted estimate: the "features" are the estimates."""
+
+    def predict(self, features):
+        return np.asarray(features, dtype=float)
+
+
+def deciding_stage() -> CountingStage:
+    """A stage whose estimate is the tuned logit give or take noise, fitted
+    as training fits it."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 2000)
+    first = rng.normal(-2 + 3 * labels, 1)
+    tuned = rng.normal(-2 + 4 * labels, 1)
+    stage = CountingStage()
+    stage.estimate = KnownEstimate()
+    return stage.fit(first, tuned, labels, tuned + rng.normal(0, 0.5, len(tuned)))
+
+
+def test_unread_comments_are_scored_with_the_estimate_when_the_stage_has_one():
+    stage = deciding_stage()
+    first = np.full(2, 0.2)
+    scores, read = stage.refine(first, ["a", "b"], read=False, features=[-4.0, 4.0])
+    assert not read.any()
+    # The same first-stage score; the estimate of the tuned logit tells them apart.
+    assert scores[0] < 0.2 < scores[1]
+    # Without the features (a caller that has none), the first stage alone.
+    alone, _ = stage.refine(first, ["a", "b"], read=False)
+    assert alone[0] == alone[1]
+
+
+def test_decisive_reading_reads_only_comments_near_the_sites_thresholds():
+    stage = deciding_stage()
+    thresholds = (0.3, 0.9)
+    margin = stage.margin_for(thresholds)
+    assert 0 < margin < 3
+    # Unread logits: far below the hold threshold, at it, far above reject.
+    features = [-6.0, 0.0, 8.0]
+    first = np.full(3, 0.3)
+    unread = stage.unread_logits(np.log(first / (1 - first)), features)
+    at_hold = np.log(0.3 / 0.7)
+    assert abs(unread[1] - at_hold) < margin < min(abs(unread[0] - at_hold), unread[2] - 2.2)
+    texts = ["a", "b idiot", "c"]
+    scores, read = stage.refine(first, texts, features=features, deciding=thresholds)
+    assert list(read) == [False, True, False]
+    assert stage.read == ["b idiot"]
+    everything, read_all = stage.refine(first, texts, features=features)
+    assert read_all.all()
+    assert scores[1] == everything[1]
+
+
+def test_the_decisive_margin_keeps_disagreement_within_the_allowance():
+    from moderation.learning.abuse_estimate import DECISIVE_DISAGREEMENT, decisive_margin
+
+    stage = deciding_stage()
+    pairs = stage.decisive_pairs_
+    thresholds = (0.3, 0.9)
+    margin = decisive_margin(pairs, thresholds)
+    cuts = np.log(np.array(thresholds) / (1 - np.array(thresholds)))
+    unread, read = pairs[:, 0], pairs[:, 1]
+    left = np.abs(unread[:, None] - cuts).min(axis=1) > margin
+    differs = np.searchsorted(cuts, unread) != np.searchsorted(cuts, read)
+    assert differs[left].sum() <= DECISIVE_DISAGREEMENT * len(pairs)
+    # ...and no wider than it needs: one step in, the allowance is exceeded.
+    inside = np.abs(unread[:, None] - cuts).min(axis=1) >= margin
+    assert differs[inside].sum() > DECISIVE_DISAGREEMENT * len(pairs)
+    assert left.mean() > 0.5
+
+
+def test_a_stage_without_an_estimate_reads_every_comment_when_asked_to_decide(trained):
+    models, _ = trained
+    scorer = served(models)
+    assert scorer.abuse_stage.decides
+    old = pickle.loads(pickle.dumps(models["abuse_stage"]))
+    old.estimate = None
+    before_estimates = Scorer("v", models["abuse"], models["on_topic"], models["second_stage"],
+                              None, old)  # fmt: skip
+    assert before_estimates.served("all", "decisive", 0.3, (0.5, 0.9)).abuse_deciding == ()
+    assert scorer.served("all", "decisive", 0.3, (0.5, 0.9)).abuse_deciding == (0.5, 0.9)

@@ -33,8 +33,14 @@ def test_a_mistyped_encoder_setting_in_an_app_config_stops_the_start():
         create_app({"MODERATION_ON_TOPIC_ENCODER": "sometimes", "TESTING": True})
 
 
-def test_the_abuse_encoder_setting_takes_all_or_off_and_refuses_others(monkeypatch, tmp_path):
+def test_the_abuse_encoder_setting_takes_all_decisive_or_off_and_refuses_others(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("MODERATION_ABUSE_ENCODER", "OFF")
     assert from_environment(str(tmp_path))["MODERATION_ABUSE_ENCODER"] == "off"
-    with pytest.raises(ValueError, match="MODERATION_ABUSE_ENCODER must be one of all, off"):
-        create_app({"MODERATION_ABUSE_ENCODER": "decisive", "TESTING": True})
+    monkeypatch.setenv("MODERATION_ABUSE_ENCODER", "Decisive")
+    assert from_environment(str(tmp_path))["MODERATION_ABUSE_ENCODER"] == "decisive"
+    with pytest.raises(
+        ValueError, match="MODERATION_ABUSE_ENCODER must be one of all, decisive, off"
+    ):
+        create_app({"MODERATION_ABUSE_ENCODER": "sometimes", "TESTING": True})

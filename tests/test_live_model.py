@@ -199,12 +199,14 @@ def test_the_abuse_stage_reads_single_english_comments_unless_turned_off(app):
         (in_batch, _) = batch.score([comment, comment], [None, None])
         app.config["MODERATION_ABUSE_ENCODER"] = "off"
         (off,) = live_model.live_scorer().score([comment], [None])
-    # Unread, a comment gets the first stage's score recalibrated on the
-    # stack's rows: the same scale, so the same thresholds apply.
+    # Unread, a comment gets the first stage's score and the estimate of
+    # the tuned logit, stacked on the stack's rows: the same scale, so the
+    # same thresholds apply.
     stage = batch.abuse_stage
     first = batch.abuse.predict_proba([comment])[:, 1]
     normalised = batch.abuse.named_steps["normalise"].transform([comment])
-    unread = stage.refine(first, normalised, read=False)[0][0]
+    features = batch.abuse.named_steps["features"].transform(normalised)
+    unread = stage.refine(first, normalised, read=False, features=features)[0][0]
     assert in_batch.abusive == off.abusive == pytest.approx(unread, abs=1e-4)
     assert read.abusive == pytest.approx(stage.refine(first, normalised)[0][0], abs=1e-4)
     # ...read as the normaliser leaves it ("idiot"), not as typed.

@@ -3,6 +3,7 @@ encoder for abuse."""
 
 import hashlib
 
+import numpy as np
 import pytest
 
 from moderation.config import PROJECT_ROOT
@@ -48,4 +49,34 @@ def test_tune_abuse_without_news_comments_says_so_and_writes_nothing(runner, dat
     )  # fmt: skip
     assert result.exit_code != 0
     assert "tuning needs news comments labelled both abusive and not" in result.output
+    assert not out.exists()
+
+
+def test_the_shipped_abuse_stage_exports_as_train_takes_it(app, runner, tmp_path):
+    """Retraining with the shipped stage's layers needs no PyTorch and no new
+    tuning (which would differ a little): the file says the seed and the
+    encoder it was tuned for, and gives back the same layers and head."""
+    from moderation.learning.abuse_stage import AbuseStage
+    from moderation.learning.artifacts import load_pipelines
+
+    app.config["MODERATION_MODEL_DIR"] = str(SHIPPED)
+    out = tmp_path / "stage.npz"
+    result = runner.invoke(args=["vectors", "export-abuse-stage", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    version = current_version(SHIPPED)
+    manifest = read_manifest(SHIPPED, version)
+    exported = AbuseStage.load(out)
+    exported.check_tuned_for(manifest["seed"], manifest["encoder"]["sha256"])
+    shipped = load_pipelines(SHIPPED, version)["abuse_stage"]
+    assert exported.layers.keys() == shipped.layers.keys()
+    for name, weights in shipped.layers.items():
+        np.testing.assert_array_equal(exported.layers[name], weights)
+    np.testing.assert_array_equal(exported.head, shipped.head)
+
+
+def test_a_model_without_an_abuse_stage_says_so(runner, tmp_path):
+    out = tmp_path / "stage.npz"
+    result = runner.invoke(args=["vectors", "export-abuse-stage", "--out", str(out)])
+    assert result.exit_code != 0
+    assert "trained without an abuse stage" in result.output
     assert not out.exists()

@@ -53,6 +53,36 @@ def vectors_export(version, out):
     click.echo(f"Wrote the {len(vectors.vocabulary)} word vectors of {version} to {out}.")
 
 
+@vectors_cli.command("export-abuse-stage")
+@click.option("--version", help="The model version (default: the live one's CURRENT).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
+@with_appcontext
+def vectors_export_abuse_stage(version, out):
+    """Write the tuned layers and head of a version's abuse stage as
+    ``vectors tune-abuse`` writes them (at the half precision they are
+    stored in), so that retraining with the same stage needs no PyTorch and
+    no new tuning, which would differ a little."""
+    if not out.endswith(".npz"):
+        raise click.ClickException("--out must end in .npz (numpy would add it)")
+    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
+    version = version or artifacts.current_version(model_dir)
+    if version not in artifacts.versions(model_dir):
+        raise click.ClickException(f"no model version {version!r} in {model_dir}")
+    stage = artifacts.load_pipelines(model_dir, version).get("abuse_stage")
+    if stage is None:
+        raise click.ClickException(f"{version} was trained without an abuse stage")
+    if stage.tuned_with is None:
+        # Stages trained before they recorded it: the version was trained
+        # on its manifest's seed and encoder, as `train` requires.
+        manifest = artifacts.read_manifest(model_dir, version)
+        stage.tuned_with = {
+            "seed": manifest["seed"],
+            "encoder_sha256": manifest["encoder"]["sha256"],
+        }
+    stage.save(Path(out))
+    click.echo(f"Wrote the abuse stage's {len(stage.layers)} tuned arrays of {version} to {out}.")
+
+
 @vectors_cli.command("build")
 @data_files
 @articles_file

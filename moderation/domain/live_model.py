@@ -120,7 +120,9 @@ def as_served(scorer: "Scorer", comments: int = 1) -> "Scorer":
     could move the score across a threshold the model serves; ``decisive``:
     only where it could change the decision at the app's on-topic hold
     threshold; ``off``: never), and by the abuse stage's encoder as
-    ``MODERATION_ABUSE_ENCODER`` says (``all`` or ``off``). A batch is
+    ``MODERATION_ABUSE_ENCODER`` says (``all``, ``decisive``: only where
+    the first stage's features leave the decision at the app's abuse
+    thresholds in doubt, or ``off``). A batch is
     scored by neither (10-20 ms a comment would keep a batch of 500 past the
     workers' timeout). The gate compares a candidate with the live model
     this way too."""
@@ -132,7 +134,13 @@ def as_served(scorer: "Scorer", comments: int = 1) -> "Scorer":
         config.get("MODERATION_ON_TOPIC_ENCODER", "all"),
         config.get("MODERATION_ABUSE_ENCODER", "all"),
         config["MODERATION_HOLD_ON_TOPIC"],
+        _abuse_thresholds(),
     )
+
+
+def _abuse_thresholds() -> tuple[float, float]:
+    config = current_app.config
+    return (config["MODERATION_HOLD_ABUSIVE"], config["MODERATION_REJECT_ABUSIVE"])
 
 
 def live_scorer_abuse_read(fresh: bool = False) -> "Scorer":
@@ -143,7 +151,7 @@ def live_scorer_abuse_read(fresh: bool = False) -> "Scorer":
     background job (hundreds at once, each with its article), whose abuse
     must not fall back to the first stage's score the post did not get."""
     abuse = current_app.config.get("MODERATION_ABUSE_ENCODER", "all")
-    return live_scorer(fresh).served("off", abuse)
+    return live_scorer(fresh).served("off", abuse, abuse_thresholds=_abuse_thresholds())
 
 
 def scorer_for_files(version: str | None = None) -> "Scorer":

@@ -17,8 +17,16 @@ final score across the lowest threshold served (``band_``; about 8 ms a
 comment against the first stage's one). On news comments that is every
 comment: the tuned logit outweighs the first stage's. A comment it does not
 read (below the band; every comment of a batch, as with the on-topic
-stage) is scored by a second regression on the first stage's logit alone,
-fitted on the same rows, so both scores are rates on the same scale.
+stage) is scored by a second regression on the first stage's logit and the
+tuned logit's estimate from the first stage's features (``abuse_estimate.py``;
+stages fitted without one: the first stage's logit alone), fitted on the
+same rows, so both scores are rates on the same scale.
+
+``decisive`` reading (``margin_for``): the encoder reads only comments whose
+unread score lies within a margin of one of the site's thresholds, the
+margin set so that on the calibration rows at most ``DECISIVE_DISAGREEMENT``
+(``abuse_estimate.py``)
+of the comments outside it would have been decided otherwise by reading.
 
 The encoder reads a comment as the first stage's normaliser leaves it
 (``textnorm.py``): look-alike and full-width letters read as plain ones,
@@ -34,6 +42,7 @@ import math
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from moderation.learning.abuse_estimate import decisive_margin
 from moderation.learning.second_stage import COMMENT_TOKENS, logit, logits
 from moderation.learning.storage import from_half_planes, half_planes
 
@@ -50,8 +59,11 @@ class AbuseStage:
     them (``"4.q"``, ...); ``head``, ``head_bias``: the logistic head on the
     pooled vector. Fitted attributes: ``coef_`` (first-stage logit, tuned
     logit), ``intercept_``; ``alone_coef_``, ``alone_intercept_`` (the first
-    stage's logit alone, for comments not read); ``band_`` (first-stage
-    logits from which the encoder reads)."""
+    stage's logit alone, for comments not read without an estimate);
+    ``estimate`` (a fitted ``TunedLogitEstimate`` or None), ``unread_coef_``
+    (first-stage logit, estimate), ``unread_intercept_`` (for comments not
+    read); ``band_`` (first-stage logits from which the encoder reads);
+    ``decisive_pairs_`` (each fitting row's unread and read final logit)."""
 
     def __init__(
         self,
@@ -68,6 +80,7 @@ class AbuseStage:
         # {"seed": ..., "encoder_sha256": ...}: the split the tuning kept
         # out, and the encoder file whose lower layers it tuned on top of.
         self.tuned_with = tuned_with
+        self.estimate = None
         self._encoder = None
 
     @classmethod
@@ -128,7 +141,9 @@ class AbuseStage:
         pooled = self._encoder.pooled(texts, limit=self.comment_tokens, shared=shared)
         return (pooled @ self.head + self.head_bias).astype(float)
 
-    def fit(self, first_logits, tuned_logits, labels) -> "AbuseStage":
+    def fit(self, first_logits, tuned_logits, labels, estimated_logits=None) -> "AbuseStage":
+        """``estimated_logits``: ``estimate``'s for the same rows, when the
+        stage has one."""
         first_logits = np.asarray(first_logits, dtype=float)
         both = np.column_stack([first_logits, tuned_logits])
         model = LogisticRegression(C=1.0, max_iter=1000).fit(both, labels)
@@ -137,9 +152,53 @@ class AbuseStage:
         alone = LogisticRegression(C=1.0, max_iter=1000).fit(first_logits[:, None], labels)
         self.alone_coef_ = float(alone.coef_[0][0])
         self.alone_intercept_ = float(alone.intercept_[0])
+        if estimated_logits is not None:
+            guessed = np.column_stack([first_logits, estimated_logits])
+            unread = LogisticRegression(C=1.0, max_iter=1000).fit(guessed, labels)
+            self.unread_coef_ = unread.coef_[0].astype(float)
+            self.unread_intercept_ = float(unread.intercept_[0])
+            unread_final = guessed @ self.unread_coef_ + self.unread_intercept_
+            self.decisive_pairs_ = np.column_stack(
+                [unread_final, model.decision_function(both)]
+            ).astype(np.float32)
         usual = np.quantile(tuned_logits, [1 - TUNED_QUANTILE, TUNED_QUANTILE])
         self.band_ = self._band(float(max(self.coef_[1] * usual)))
         return self
+
+    @property
+    def decides(self) -> bool:
+        """Whether ``decisive`` reading is possible: the stage was fitted
+        with an estimate."""
+        return self.estimate is not None and hasattr(self, "decisive_pairs_")
+
+    def unread_logits(self, first_logits, features=None) -> np.ndarray:
+        """Final logits of comments the encoder does not read; ``features``:
+        the first stage's, for the estimate (without them, or without an
+        estimate, the first stage's logit alone)."""
+        first_logits = np.asarray(first_logits, dtype=float)
+        if features is None or not self.decides:
+            return self.alone_coef_ * first_logits + self.alone_intercept_
+        w_first, w_estimate = self.unread_coef_
+        estimated = self.estimate.predict(features)
+        return w_first * first_logits + w_estimate * estimated + self.unread_intercept_
+
+    def margin_for(self, thresholds) -> float:
+        """How near (in logits) a comment's unread score must lie to one of
+        ``thresholds`` for ``decisive`` reading to read it: the least margin
+        at which reading would decide otherwise at most
+        DECISIVE_DISAGREEMENT of the calibration comments left unread."""
+        key = tuple(sorted(thresholds))
+        # Every post asks for the app's thresholds: computed once.
+        margins = self.__dict__.setdefault("_margins", {})
+        if key not in margins:
+            margins[key] = decisive_margin(self.decisive_pairs_, key)
+        return margins[key]
+
+    def near(self, unread_logits, thresholds) -> np.ndarray:
+        """Which comments ``decisive`` reading reads at ``thresholds``."""
+        cuts = np.array([logit(t) for t in thresholds])
+        distance = np.abs(np.asarray(unread_logits)[:, None] - cuts[None, :]).min(axis=1)
+        return distance <= self.margin_for(thresholds)
 
     def _band(self, highest_tuned_term: float) -> tuple[float, float]:
         """From which first-stage logit z a usual tuned logit could carry the
@@ -169,14 +228,18 @@ class AbuseStage:
         )
 
     def refine(
-        self, first_probabilities, texts, read: bool = True, shared=None
+        self, first_probabilities, texts, read: bool = True, shared=None, features=None, deciding=()
     ) -> tuple[np.ndarray, np.ndarray]:
         """Final probabilities of ``texts`` (normalised), and which comments
-        the encoder read (those in ``band_``; none with ``read=False``).
-        ``shared``: see ``shared_layers.py``."""
+        the encoder read: those in ``band_`` (none with ``read=False``), and
+        with ``deciding`` (the site's thresholds) only those ``near`` them.
+        ``features``: the first stage's, for the estimate. ``shared``: see
+        ``shared_layers.py``."""
         first_logits = logits(first_probabilities)
-        final = self.alone_coef_ * first_logits + self.alone_intercept_
+        final = self.unread_logits(first_logits, features)
         chosen = (first_logits >= self.band_[0]) & read
+        if deciding and features is not None and self.decides:
+            chosen &= self.near(final, deciding)
         picked = np.flatnonzero(chosen)
         if len(picked):
             tuned = self.tuned_logits([texts[i] for i in picked], shared)
@@ -184,22 +247,29 @@ class AbuseStage:
         return 0.5 * (1.0 + np.tanh(0.5 * final)), chosen
 
     def __getstate__(self):
-        state = {key: value for key, value in self.__dict__.items() if key != "_encoder"}
+        unpickled = ("_encoder", "_margins")
+        state = {key: value for key, value in self.__dict__.items() if key not in unpickled}
         return {**state, "layers": half_planes(self.layers)}
 
     def __setstate__(self, state):
-        self.__dict__.update({"tuned_with": None, **state})
+        self.__dict__.update({"tuned_with": None, "estimate": None, **state})
         self.layers = from_half_planes(self.layers)
         self._encoder = None
 
 
-def fit_abuse_stage(stage: AbuseStage, encoder, first_probabilities, texts, labels):
+def fit_abuse_stage(
+    stage: AbuseStage, encoder, first_probabilities, texts, labels, estimate=None, features=None
+):
     """Attach ``stage`` to ``encoder`` and fit its stack on rows neither
-    stage's weights saw; return it with the facts the manifest records."""
+    stage's weights saw; return it with the facts the manifest records.
+    ``estimate``: a fitted ``TunedLogitEstimate`` for comments not read,
+    with ``features``, the first stage's for ``texts``."""
     stage.attach(encoder)
     first_logits = logits(first_probabilities)
     tuned = stage.tuned_logits(list(texts))
-    stage.fit(first_logits, tuned, labels)
+    stage.estimate = estimate
+    estimated = estimate.predict(features) if estimate is not None else None
+    stage.fit(first_logits, tuned, labels, estimated)
     facts = {
         "rows": len(texts),
         "tuned_layers": sorted({int(name.split(".")[0]) for name in stage.layers}),
@@ -218,4 +288,13 @@ def fit_abuse_stage(stage: AbuseStage, encoder, first_probabilities, texts, labe
         else None,
         "share_read": round(float(stage.reads(first_probabilities).mean()), 4),
     }
+    if estimated is not None:
+        facts["unread"] = {
+            "coef": {
+                "first_stage_logit": round(stage.unread_coef_[0], 4),
+                "estimated_tuned_logit": round(stage.unread_coef_[1], 4),
+            },
+            "intercept": round(stage.unread_intercept_, 4),
+            "estimate_correlation": round(float(np.corrcoef(estimated, tuned)[0, 1]), 4),
+        }
     return stage, facts

@@ -38,21 +38,18 @@ import re
 import numpy as np
 import torch
 
+from moderation.learning.abuse_estimate import PER_SOURCE, tuning_rows
 from moderation.learning.abuse_stage import AbuseStage
 from moderation.learning.examples import LabelledComment
-from moderation.learning.heads import NEWS_SOURCES
 from moderation.learning.robustness import IDENTITIES
 from moderation.learning.second_stage import COMMENT_TOKENS
-from moderation.learning.splits import group_of, held_out, in_validation
 from moderation.learning.torch_encoder import TorchEncoder, check_same_pass
-from moderation.learning.training import CALIBRATION_SHARE
 
 BATCH = 32
 # Two layers kept most of six layers' gain on held-out news comments at a
 # third of the stored weights and of the tuning time (README: chosen seeing
 # those held-out rows).
 LAYERS = 2
-PER_SOURCE = 4000
 LEARNING_RATE = 3e-5
 HEAD_LEARNING_RATE = 1e-3
 # Article sentences naming a group read as not abusive, at most. Capping
@@ -83,24 +80,6 @@ def naming_sentences(article_texts, seed: int, limit: int = NAMING_SENTENCES) ->
         LabelledComment(f"article-sentence-{i}", text, 0, None, None, "article-sentences", None)
         for i, text in enumerate(chosen)
     ]
-
-
-def tuning_rows(comments, seed: int, per_source: int = PER_SOURCE) -> list:
-    """The news comments the tuning reads: training side, calibration rows
-    kept out, at most ``per_source`` a source (a seeded sample)."""
-    rng = random.Random(seed)
-    rows = []
-    for source in sorted(NEWS_SOURCES):
-        side = [
-            c
-            for c in comments
-            if c.source == source
-            and c.abusive is not None
-            and not held_out(c, seed)
-            and not in_validation(group_of(c), seed + 1, CALIBRATION_SHARE)
-        ]
-        rows += rng.sample(side, min(per_source, len(side)))
-    return rows
 
 
 def tune_abuse(

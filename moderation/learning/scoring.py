@@ -66,8 +66,10 @@ class Scorer:
         # First-stage logits the encoder reads between; None: the stage's
         # own band, exact at every threshold it serves.
         self.encoder_band = None
-        # Whether the abuse stage's encoder reads (English comments).
+        # Whether the abuse stage's encoder reads (English comments), and
+        # the thresholds it reads near (``decisive``; empty: everywhere).
         self.abuse_reads = True
+        self.abuse_deciding: tuple[float, ...] = ()
         self._root = self
         self._variants: dict[tuple, Scorer] = {}
         self.relevance = RelevanceWeights(on_topic)
@@ -77,7 +79,11 @@ class Scorer:
         self.attribute_names = tuple(abuse[-1].names_)
 
     def served(
-        self, on_topic: str = "all", abuse: str = "all", hold_on_topic: float | None = None
+        self,
+        on_topic: str = "all",
+        abuse: str = "all",
+        hold_on_topic: float | None = None,
+        abuse_thresholds: tuple[float, ...] = (),
     ) -> "Scorer":
         """This scorer as a site's settings serve it (caches shared).
 
@@ -87,20 +93,30 @@ class Scorer:
         news comments, the same decisions at a threshold from 0.1 to 0.6);
         ``off``, never (each comment gets the typical similarity: the second
         stage's scale, so the same threshold applies). ``abuse``: ``all``,
-        the abuse stage's encoder reads every English comment; ``off``, none
-        (each gets the first stage's score recalibrated on the stack's rows:
-        abuse_stage.py)."""
+        the abuse stage's encoder reads every English comment; ``decisive``,
+        only those whose decision at ``abuse_thresholds`` (the site's hold
+        and reject) the first stage's features leave in doubt; ``off``, none
+        (each gets the score for comments not read: abuse_stage.py)."""
         root = self._root
         if root.second_stage is None:
             on_topic = "off"
         if root.abuse_stage is None:
             abuse = "off"
-        key = (on_topic, abuse, hold_on_topic if on_topic == "decisive" else None)
+        elif abuse == "decisive" and not root.abuse_stage.decides:
+            # A stage fitted before the estimate cannot tell: it reads all.
+            abuse = "all"
+        key = (
+            on_topic,
+            abuse,
+            hold_on_topic if on_topic == "decisive" else None,
+            tuple(abuse_thresholds) if abuse == "decisive" else (),
+        )
         variant = root._variants.get(key)
         if variant is None:
             variant = copy.copy(root)
             variant.encoder_reads = on_topic != "off"
             variant.abuse_reads = abuse != "off"
+            variant.abuse_deciding = key[3]
             if on_topic == "decisive":
                 variant.encoder_band = root.second_stage.band_for((hold_on_topic,))
             root._variants[key] = variant
@@ -158,6 +174,8 @@ class Scorer:
                     [normalised[i] for i in english],
                     read=self.abuse_reads,
                     shared=shared,
+                    features=features if len(english) == len(texts) else features[english],
+                    deciding=self.abuse_deciding,
                 )
         on_topic: list[float | None] = [None] * len(texts)
         known = [i for i, article in enumerate(articles) if article]

@@ -20,6 +20,9 @@ import hashlib
 from moderation.learning.languages import primary_subtag
 
 VALIDATION_SHARE = 0.2
+# Of the training side, the share of groups that calibrates what is fitted
+# on the rest (training.py).
+CALIBRATION_SHARE = 0.25
 OFFICIAL_TEST_SPLITS = {"test", "verification"}
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from moderation.learning.abuse_estimate import estimate_rows, fit_estimate
 from moderation.learning.abuse_reports import (
     held_out_report,
     recommended_thresholds,
@@ -38,10 +39,15 @@ from moderation.learning.language_training import (
 )
 from moderation.learning.pairs import on_topic_pairs
 from moderation.learning.second_stage import fit_second_stage
-from moderation.learning.splits import VALIDATION_SHARE, group_of, held_out, in_validation
+from moderation.learning.splits import (
+    CALIBRATION_SHARE,
+    VALIDATION_SHARE,
+    group_of,
+    held_out,
+    in_validation,
+)
 from moderation.learning.textfeatures import LinearAttributes
 
-CALIBRATION_SHARE = 0.25
 # Training groups kept from the on-topic first stage to fit the second.
 STACKING_SHARE = 0.25
 KEYWORD_SAMPLED = {"hateval", "davidson"}
@@ -112,13 +118,17 @@ def train_abuse(
     if stage is not None:
         if len({c.abusive for c in news}) < 2:
             raise TrainingError("the abuse stage needs news calibration rows of both classes")
-        texts = [c.text for c in news]
+        stage.attach(encoder)
+        estimate = fit_estimate(pipeline, stage, estimate_rows(comments, fit_rows, seed))
+        normalised = pipeline.named_steps["normalise"].transform([c.text for c in news])
         stage, report["abuse_stage"] = fit_abuse_stage(
             stage,
             encoder,
-            pipeline.predict_proba(texts)[:, 1],
-            pipeline.named_steps["normalise"].transform(texts),
+            pipeline.predict_proba([c.text for c in news])[:, 1],
+            normalised,
             [c.abusive for c in news],
+            estimate,
+            pipeline.named_steps["features"].transform(normalised),
         )
     toxicity = _toxicity(pipeline, stage)
     report["recommended_thresholds"] = recommended_thresholds(toxicity, news)
@@ -127,12 +137,20 @@ def train_abuse(
         report["attributes_dropped"] = drop_weak_attributes(pipeline, report)
         if stage is not None:
             first = [c for c in held if c.abusive is not None]
+            first_scores = pipeline.predict_proba([c.text for c in first])[:, 1]
+            labels, sources = [c.abusive for c in first], [c.source for c in first]
             report["first_stage_validation"] = report_by_source(
-                [c.abusive for c in first],
-                pipeline.predict_proba([c.text for c in first])[:, 1],
-                [c.source for c in first],
-                threshold,
+                labels, first_scores, sources, threshold
             )
+            # What a comment the encoder does not read gets (batches).
+            normalised = pipeline.named_steps["normalise"].transform([c.text for c in first])
+            unread, _ = stage.refine(
+                first_scores,
+                normalised,
+                read=False,
+                features=pipeline.named_steps["features"].transform(normalised),
+            )
+            report["unread_validation"] = report_by_source(labels, unread, sources, threshold)
     return pipeline, stage, report
 
 
