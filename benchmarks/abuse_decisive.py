@@ -2,8 +2,9 @@
 read, and what ``MODERATION_ABUSE_ENCODER=decisive`` saves and changes.
 
 On the held-out rows of the five English news files (the rows ``flask
-evaluate`` reports; neither the estimate, the margin nor anything else was
-chosen on them), the shipped model's abuse score four ways:
+evaluate`` reports; neither the estimate nor the margin was chosen on them,
+though the stage's number of tuned layers was: README), the shipped model's
+abuse score four ways:
 
 - ``all``: the stage's encoder reads every comment (the default);
 - ``decisive``: it reads only comments whose unread score lies near the

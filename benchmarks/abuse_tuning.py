@@ -39,7 +39,6 @@ from moderation.learning.splits import (  # noqa: E402
     group_of,
     held_out,
     in_validation,
-    stated_language,
 )
 from moderation.learning.torch_encoder import TorchEncoder, check_same_pass  # noqa: E402
 from moderation.learning.training import CALIBRATION_SHARE  # noqa: E402
@@ -94,8 +93,9 @@ def main() -> None:
     started = time.perf_counter()
     fit(model, head, train, rng, args.epochs, args.lr)
     print(f"trained on {len(train)} rows in {time.perf_counter() - started:.0f}s", flush=True)
-    # The shipped first stage: the shipped abuse stage is what this probe led to.
-    scorer = load_scorer(ROOT / "models").without_encoder
+    # The shipped first stage alone (``both_logits``): the shipped abuse
+    # stage, and its estimate for unread comments, are what this probe led to.
+    scorer = load_scorer(ROOT / "models")
     stack = LogisticRegression().fit(
         both_logits(scorer, model, head, calibration), [c.abusive for c in calibration]
     )
@@ -122,10 +122,9 @@ def main() -> None:
 
 
 def both_logits(scorer, model, head, rows) -> np.ndarray:
-    """Per row: the shipped model's abuse logit and the tuned encoder's."""
-    spoken = [stated_language(c) for c in rows]
-    found = scorer.score([c.text for c in rows], [None] * len(rows), spoken=spoken)
-    shipped = np.clip([s.abusive for s in found], 1e-6, 1 - 1e-6)
+    """Per row: the shipped first stage's abuse logit and the tuned encoder's
+    (English rows: the first stage is the English model's)."""
+    shipped = np.clip(scorer.abuse.predict_proba([c.text for c in rows])[:, 1], 1e-6, 1 - 1e-6)
     return np.column_stack([np.log(shipped / (1 - shipped)), scores_of(model, head, rows)])
 
 

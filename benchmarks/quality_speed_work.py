@@ -195,7 +195,8 @@ def project_worker(args) -> dict:
     ]
     thresholds = policy.Thresholds(**json.loads(args.thresholds))
     decisive = scorer.deciding_at(thresholds.hold_on_topic)
-    first_stage = scorer.served("all", "off")
+    # Since 20261201-130947, the first stage with the estimate of the stage's verdict.
+    abuse_unread = scorer.served("all", "off")
 
     def held(scores) -> bool:
         decision = policy.decide(scores.abusive, scores.on_topic, thresholds)
@@ -206,7 +207,7 @@ def project_worker(args) -> dict:
         BOTH: lambda t: scorer.score([t[0]], [t[1]], [t[2]]),
         BOTH_EXPLAINED: lambda t: scorer.score([t[0]], [t[1]], [t[2]], explain=held),
         BOTH_DECISIVE: lambda t: decisive.score([t[0]], [t[1]], [t[2]]),
-        ABUSE_FIRST_STAGE: lambda t: first_stage.score([t[0]], [None]),
+        ABUSE_FIRST_STAGE: lambda t: abuse_unread.score([t[0]], [None]),
     }
     assert tuple(calls) == PROJECT_CALLS
     known = spread(known, len(calls) * args.calls + 1)

@@ -127,11 +127,12 @@ def test_a_pickled_stage_leaves_the_encoder_out_and_scores_the_same_reattached()
 
 def test_the_stage_file_round_trips_with_how_it_was_tuned(tmp_path):
     stage = stage_on(tiny_encoder(0))
-    stage.tuned_with = {"seed": 3, "encoder_sha256": "ab" * 32}
+    stage.tuned_with = {"seed": 3, "encoder_sha256": "ab" * 32, "per_source": 100}
     stage.save(tmp_path / "stage.npz")
     loaded = AbuseStage.load(tmp_path / "stage.npz").attach(tiny_encoder(0))
     np.testing.assert_allclose(loaded.tuned_logits(TEXTS), stage.tuned_logits(TEXTS), atol=1e-5)
-    assert loaded.tuned_with == {"seed": 3, "encoder_sha256": "ab" * 32}
+    # The rows a source it read: training keeps them out of the estimate's.
+    assert loaded.tuned_with == {"seed": 3, "encoder_sha256": "ab" * 32, "per_source": 100}
     loaded.check_tuned_for(3, "ab" * 32)
 
 
@@ -333,3 +334,48 @@ def test_a_stage_without_an_estimate_reads_every_comment_when_asked_to_decide(tr
                               None, old)  # fmt: skip
     assert before_estimates.served("all", "decisive", 0.3, (0.5, 0.9)).abuse_deciding == ()
     assert scorer.served("all", "decisive", 0.3, (0.5, 0.9)).abuse_deciding == (0.5, 0.9)
+
+
+def test_a_stage_pickled_before_the_estimate_scores_unread_comments_as_it_did():
+    stage = fitted_counting_stage()
+    state = {k: v for k, v in stage.__dict__.items() if k not in ("estimate", "tuned_with")}
+    old = AbuseStage.__new__(AbuseStage)
+    old.__setstate__({**state, "layers": {}})
+    assert not old.decides
+    first = np.array([0.05, 0.3, 0.8])
+    scores, read = old.refine(first, ["a", "b", "c"], read=False, features=[[1.0]] * 3)
+    expected = 1 / (1 + np.exp(-(old.alone_coef_ * logit_of(first) + old.alone_intercept_)))
+    np.testing.assert_allclose(scores, expected, atol=1e-9)
+
+
+def test_the_margin_on_hand_made_rows():
+    from moderation.learning.abuse_estimate import decisive_margin
+
+    cut = 0.0  # a threshold of 0.5
+    # 400 rows: unread and read agree, except the one nearest the threshold,
+    # on its other side. The allowance (0.5% of 400 = 2 rows) leaves it
+    # unread: reading is needed nowhere.
+    unread = np.concatenate([np.linspace(-4, -0.5, 200), np.linspace(0.5, 4, 199), [0.1]])
+    read = unread.copy()
+    read[-1] = -0.1
+    pairs = np.column_stack([unread, read]).astype(np.float32)
+    assert decisive_margin(pairs, (0.5,)) == -np.inf
+    # Three rows decided otherwise: the nearest must be read, the margin is
+    # its distance from the threshold.
+    read[[-1, 199, 200]] = [-0.1, cut + 0.1, cut - 0.1]
+    pairs = np.column_stack([unread, read]).astype(np.float32)
+    assert decisive_margin(pairs, (0.5,)) == pytest.approx(0.1, abs=1e-6)
+    # A score at the threshold is held, as the policy holds at >=: agreeing.
+    at = np.array([[0.0, 0.0]] * 10, dtype=np.float32)
+    assert decisive_margin(at, (0.5,)) == -np.inf
+
+
+def test_scorer_variants_are_kept_per_set_of_thresholds(trained):
+    scorer = served(trained[0])
+    low = scorer.served("all", "decisive", 0.3, (0.2, 0.9))
+    high = scorer.served("all", "decisive", 0.3, (0.5, 0.9))
+    assert low is not high
+    assert (low.abuse_deciding, high.abuse_deciding) == ((0.2, 0.9), (0.5, 0.9))
+    assert scorer.served("all", "decisive", 0.3, (0.2, 0.9)) is low
+    with pytest.raises(ValueError, match="needs the thresholds"):
+        scorer.served("all", "decisive")

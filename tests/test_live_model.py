@@ -212,3 +212,18 @@ def test_the_abuse_stage_reads_single_english_comments_unless_turned_off(app):
     # ...read as the normaliser leaves it ("idiot"), not as typed.
     assert read.abusive != pytest.approx(stage.refine(first, [comment])[0][0], abs=1e-4)
     assert read.abusive != off.abusive
+
+
+def test_decisive_abuse_reading_decides_posts_but_reads_every_perspective_call(app):
+    """Posts and held comments decided again are read only where the
+    decision at the app's thresholds is in doubt; Perspective clients
+    compare TOXICITY with thresholds of their own, so it is read whole."""
+    app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")  # it has an estimate
+    app.config["MODERATION_ABUSE_ENCODER"] = "decisive"
+    thresholds = (app.config["MODERATION_HOLD_ABUSIVE"], app.config["MODERATION_REJECT_ABUSIVE"])
+    with app.app_context():
+        post = live_model.live_scorer()
+        redecided = live_model.live_scorer_abuse_read()
+        perspective = live_model.live_scorer_abuse_read(for_scores=True)
+    assert post.abuse_deciding == redecided.abuse_deciding == thresholds
+    assert perspective.abuse_reads and perspective.abuse_deciding == ()

@@ -72,6 +72,31 @@ def test_the_shipped_abuse_stage_exports_as_train_takes_it(app, runner, tmp_path
     for name, weights in shipped.layers.items():
         np.testing.assert_array_equal(exported.layers[name], weights)
     np.testing.assert_array_equal(exported.head, shipped.head)
+    assert exported.head_bias == shipped.head_bias
+
+
+def test_a_stage_that_does_not_say_how_it_was_tuned_exports_its_versions_seed_and_encoder(
+    app, runner, tmp_path, monkeypatch
+):
+    """Stages trained before they recorded it (20261201-040356's): the
+    version was trained on its manifest's seed and encoder."""
+    from moderation.commands import vectors_commands
+    from moderation.learning.abuse_stage import AbuseStage
+
+    untold = AbuseStage({"5.q": np.ones((2, 2))}, np.ones(2), 0.5)
+    monkeypatch.setattr(
+        vectors_commands.artifacts, "load_pipelines", lambda *_: {"abuse_stage": untold}
+    )
+    app.config["MODERATION_MODEL_DIR"] = str(SHIPPED)
+    out = tmp_path / "stage.npz"
+    result = runner.invoke(args=["vectors", "export-abuse-stage", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = read_manifest(SHIPPED, current_version(SHIPPED))
+    assert AbuseStage.load(out).tuned_with == {
+        "seed": manifest["seed"],
+        "encoder_sha256": manifest["encoder"]["sha256"],
+        "per_source": 4000,
+    }
 
 
 def test_a_model_without_an_abuse_stage_says_so(runner, tmp_path):

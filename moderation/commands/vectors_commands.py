@@ -33,6 +33,16 @@ def build_errors():
         raise click.ClickException(str(exc)) from None
 
 
+def _version_pipelines(version: str | None):
+    """The model directory, ``version`` (default: CURRENT's) and its
+    pipelines; a command error for a version it does not hold."""
+    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
+    version = version or artifacts.current_version(model_dir)
+    if version not in artifacts.versions(model_dir):
+        raise click.ClickException(f"no model version {version!r} in {model_dir}")
+    return model_dir, version, artifacts.load_pipelines(model_dir, version)
+
+
 @vectors_cli.command("export")
 @click.option("--version", help="The model version (default: the live one's CURRENT).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
@@ -41,11 +51,8 @@ def vectors_export(version, out):
     """Write the word vectors a version's on-topic model scores with (they
     travel inside it): the file its manifest's ``word_vectors`` names, byte
     for byte, so that retraining needs no PyTorch."""
-    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
-    version = version or artifacts.current_version(model_dir)
-    if version not in artifacts.versions(model_dir):
-        raise click.ClickException(f"no model version {version!r} in {model_dir}")
-    on_topic = artifacts.load_pipelines(model_dir, version)["on_topic"]
+    _, version, pipelines = _version_pipelines(version)
+    on_topic = pipelines["on_topic"]
     vectors = on_topic.named_steps["features"].word_vectors_
     if vectors is None:
         raise click.ClickException(f"{version} was trained without word vectors")
@@ -64,20 +71,21 @@ def vectors_export_abuse_stage(version, out):
     no new tuning, which would differ a little."""
     if not out.endswith(".npz"):
         raise click.ClickException("--out must end in .npz (numpy would add it)")
-    model_dir = Path(current_app.config["MODERATION_MODEL_DIR"])
-    version = version or artifacts.current_version(model_dir)
-    if version not in artifacts.versions(model_dir):
-        raise click.ClickException(f"no model version {version!r} in {model_dir}")
-    stage = artifacts.load_pipelines(model_dir, version).get("abuse_stage")
+    model_dir, version, pipelines = _version_pipelines(version)
+    stage = pipelines.get("abuse_stage")
     if stage is None:
         raise click.ClickException(f"{version} was trained without an abuse stage")
     if stage.tuned_with is None:
         # Stages trained before they recorded it: the version was trained
-        # on its manifest's seed and encoder, as `train` requires.
+        # on its manifest's seed and encoder, as `train` requires, and
+        # tuned with the default rows a source.
+        from moderation.learning.abuse_estimate import PER_SOURCE
+
         manifest = artifacts.read_manifest(model_dir, version)
         stage.tuned_with = {
             "seed": manifest["seed"],
             "encoder_sha256": manifest["encoder"]["sha256"],
+            "per_source": PER_SOURCE,
         }
     stage.save(Path(out))
     click.echo(f"Wrote the abuse stage's {len(stage.layers)} tuned arrays of {version} to {out}.")
@@ -133,6 +141,8 @@ def vectors_encoder(out):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .npz to write.")
 @click.option("--seed", default=0, show_default=True, help="The seed `train` will be given.")
 @click.option("--layers", default=2, show_default=True, help="Top layers tuned.")
+# abuse_estimate.PER_SOURCE, not imported: scikit-learn would load at every
+# command's start.
 @click.option("--per-source", default=4000, show_default=True, help="Rows read per news source.")
 def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source):
     """Tune the encoder's top layers and a head for abuse on the news
@@ -163,7 +173,11 @@ def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source):
             article_texts=[a["text"] for a in article_map.values()],
         )
     # `train` checks both: the split the tuning kept out, the encoder under it.
-    stage.tuned_with = {"seed": seed, "encoder_sha256": artifacts.file_sha256(Path(encoder))}
+    stage.tuned_with = {
+        "seed": seed,
+        "encoder_sha256": artifacts.file_sha256(Path(encoder)),
+        "per_source": per_source,
+    }
     stage.save(Path(out))
     click.echo(f"Wrote {len(stage.layers)} tuned arrays and the abuse head to {out}.")
 

@@ -143,14 +143,19 @@ def _abuse_thresholds() -> tuple[float, float]:
     return (config["MODERATION_HOLD_ABUSIVE"], config["MODERATION_REJECT_ABUSIVE"])
 
 
-def live_scorer_abuse_read(fresh: bool = False) -> "Scorer":
+def live_scorer_abuse_read(fresh: bool = False, for_scores: bool = False) -> "Scorer":
     """The live scorer with the abuse stage reading as for a comment posted
     alone (``MODERATION_ABUSE_ENCODER``) and the on-topic encoder not: for
     Perspective ``analyze`` (Talk gives up after 800 ms, and the on-topic
     encoder reads whole articles) and for re-deciding held comments in a
     background job (hundreds at once, each with its article), whose abuse
-    must not fall back to the first stage's score the post did not get."""
+    must not fall back to the unread score the post did not get.
+    ``for_scores``: the caller compares the score with thresholds of its own
+    (Perspective clients), where ``decisive`` promises nothing: it reads
+    as ``all`` does."""
     abuse = current_app.config.get("MODERATION_ABUSE_ENCODER", "all")
+    if for_scores and abuse == "decisive":
+        abuse = "all"
     return live_scorer(fresh).served("off", abuse, abuse_thresholds=_abuse_thresholds())
 
 

@@ -39,8 +39,9 @@ from moderation.learning.storage import int8_rows
 # Rows the estimate is fitted on, at most: the encoder reads each to give
 # the target (about 100 s for 20,000 on two cores).
 ESTIMATE_ROWS = 20_000
-# Chosen on the shipped model's calibration rows (1, 3, 10 and 30 gave
-# correlations 0.875, 0.866, 0.846 and 0.820 with the tuned logit).
+# Chosen on all sources' calibration rows of the version before the
+# estimate (1, 3, 10 and 30 gave correlations 0.875, 0.866, 0.846 and 0.820
+# with the tuned logit), the rows the stacks are then fitted on.
 RIDGE_ALPHA = 1.0
 # News comments a source the tuning reads, at most (``abuse_tuning.py``).
 PER_SOURCE = 4000
@@ -69,12 +70,15 @@ def tuning_rows(comments, seed: int, per_source: int = PER_SOURCE) -> list:
     return rows
 
 
-def estimate_rows(comments, fit_rows, seed: int, limit: int = ESTIMATE_ROWS) -> list:
+def estimate_rows(
+    comments, fit_rows, seed: int, per_source: int = PER_SOURCE, limit: int = ESTIMATE_ROWS
+) -> list:
     """Of ``fit_rows`` (the training side less the calibration rows), those
     the tuning did not read: a seeded sample of at most ``limit``. The
-    tuning's rows are found as it found them, from all of ``comments`` with
-    the default ``PER_SOURCE``."""
-    tuned = {id(c) for c in tuning_rows(comments, seed)}
+    tuning's rows are found as it found them, from ``comments`` with its
+    ``per_source``: given other news files than the tuning read, the sample
+    would differ (the README's commands give both the same)."""
+    tuned = {id(c) for c in tuning_rows(comments, seed, per_source)}
     rows = [c for c in fit_rows if id(c) not in tuned]
     return random.Random(seed).sample(rows, min(limit, len(rows)))
 
@@ -93,8 +97,8 @@ class TunedLogitEstimate:
         return self
 
     def _prepare(self) -> None:
-        # A sparse matrix times an int8 vector multiplies in int8 and
-        # overflows: the weights are used as float32.
+        # scipy converts a vector to the matrix's dtype on every product:
+        # 786,432 weights took 274 µs a comment as int8, 2.7 as float32.
         self._weights = self.coef_.astype(np.float32) * np.float32(self.scale_)
 
     def predict(self, features) -> np.ndarray:
@@ -117,11 +121,15 @@ def fit_estimate(pipeline, stage, rows) -> TunedLogitEstimate:
     return TunedLogitEstimate().fit(features, stage.tuned_logits(normalised))
 
 
-def decisive_margin(pairs, thresholds: tuple) -> float:
-    """``margin_for`` from the fitting rows' (unread, read) final logits."""
+def decisive_margin(pairs, thresholds) -> float:
+    """``margin_for`` from the fitting rows' (unread, read) final logits:
+    the comments left unread (farther than it from every threshold) that
+    reading would decide otherwise are at most DECISIVE_DISAGREEMENT of all
+    the rows. In sample: held-out rows differ somewhat more (README)."""
     unread, read = (np.asarray(pairs[:, k], dtype=float) for k in (0, 1))
-    cuts = np.array([logit(t) for t in thresholds])
-    differs = np.searchsorted(cuts, unread) != np.searchsorted(cuts, read)
+    cuts = np.array(sorted(logit(t) for t in thresholds))
+    # At a threshold is held, as the policy holds at >=.
+    differs = np.searchsorted(cuts, unread, "right") != np.searchsorted(cuts, read, "right")
     distance = np.abs(unread[:, None] - cuts[None, :]).min(axis=1)
     # Leave unread the comments farthest from every threshold, as many as
     # keeps the decisions that differ among them within the allowance.

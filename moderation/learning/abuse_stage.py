@@ -13,9 +13,10 @@ The final score is a logistic regression on the two logits, fitted on the
 calibration rows of news comments that neither the first stage's weights
 nor the tuning read, so it is a rate among news comments and its weights say
 how far to trust each. The encoder runs only where its logit could move the
-final score across the lowest threshold served (``band_``; about 8 ms a
-comment against the first stage's one). On news comments that is every
-comment: the tuned logit outweighs the first stage's. A comment it does not
+final score across the lowest threshold served (``band_``, bounded for the
+first stage's logit alone; about 12 ms a comment against the first stage's
+one). On news comments that is every comment: the tuned logit outweighs the
+first stage's. A comment it does not
 read (below the band; every comment of a batch, as with the on-topic
 stage) is scored by a second regression on the first stage's logit and the
 tuned logit's estimate from the first stage's features (``abuse_estimate.py``;
@@ -24,9 +25,9 @@ same rows, so both scores are rates on the same scale.
 
 ``decisive`` reading (``margin_for``): the encoder reads only comments whose
 unread score lies within a margin of one of the site's thresholds, the
-margin set so that on the calibration rows at most ``DECISIVE_DISAGREEMENT``
-(``abuse_estimate.py``)
-of the comments outside it would have been decided otherwise by reading.
+margin set so that reading the calibration rows left unread would decide
+otherwise at most ``DECISIVE_DISAGREEMENT`` (``abuse_estimate.py``) of all
+those rows: in sample, so held-out rows differ a little more (README).
 
 The encoder reads a comment as the first stage's normaliser leaves it
 (``textnorm.py``): look-alike and full-width letters read as plain ones,
@@ -94,6 +95,8 @@ class AbuseStage:
                     "seed": int(data["seed"][0]),
                     "encoder_sha256": str(data["encoder_sha256"][0]),
                 }
+                if "per_source" in data.files:
+                    tuned_with["per_source"] = int(data["per_source"][0])
             return cls(layers, data["head"], float(data["head_bias"][0]), tuned_with=tuned_with)
 
     def save(self, path) -> None:
@@ -103,6 +106,8 @@ class AbuseStage:
                 "seed": np.array([self.tuned_with["seed"]]),
                 "encoder_sha256": np.array([self.tuned_with["encoder_sha256"]]),
             }
+            if "per_source" in self.tuned_with:
+                extra["per_source"] = np.array([self.tuned_with["per_source"]])
         np.savez(path, head=self.head, head_bias=np.array([self.head_bias]), **extra, **self.layers)
 
     def check_tuned_for(self, seed: int, encoder_sha256: str) -> None:
@@ -152,6 +157,8 @@ class AbuseStage:
         alone = LogisticRegression(C=1.0, max_iter=1000).fit(first_logits[:, None], labels)
         self.alone_coef_ = float(alone.coef_[0][0])
         self.alone_intercept_ = float(alone.intercept_[0])
+        # Margins computed for an earlier fit no longer hold.
+        self.__dict__.pop("_margins", None)
         if estimated_logits is not None:
             guessed = np.column_stack([first_logits, estimated_logits])
             unread = LogisticRegression(C=1.0, max_iter=1000).fit(guessed, labels)
@@ -184,9 +191,8 @@ class AbuseStage:
 
     def margin_for(self, thresholds) -> float:
         """How near (in logits) a comment's unread score must lie to one of
-        ``thresholds`` for ``decisive`` reading to read it: the least margin
-        at which reading would decide otherwise at most
-        DECISIVE_DISAGREEMENT of the calibration comments left unread."""
+        ``thresholds`` for ``decisive`` reading to read it
+        (``decisive_margin``)."""
         key = tuple(sorted(thresholds))
         # Every post asks for the app's thresholds: computed once.
         margins = self.__dict__.setdefault("_margins", {})

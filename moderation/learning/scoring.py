@@ -102,6 +102,8 @@ class Scorer:
             on_topic = "off"
         if root.abuse_stage is None:
             abuse = "off"
+        elif abuse == "decisive" and not abuse_thresholds:
+            raise ValueError("decisive abuse reading needs the thresholds it decides at")
         elif abuse == "decisive" and not root.abuse_stage.decides:
             # A stage fitted before the estimate cannot tell: it reads all.
             abuse = "all"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from moderation.learning.abuse_estimate import estimate_rows, fit_estimate
+from moderation.learning.abuse_estimate import PER_SOURCE, estimate_rows, fit_estimate
 from moderation.learning.abuse_reports import (
     held_out_report,
     recommended_thresholds,
@@ -119,7 +119,10 @@ def train_abuse(
         if len({c.abusive for c in news}) < 2:
             raise TrainingError("the abuse stage needs news calibration rows of both classes")
         stage.attach(encoder)
-        estimate = fit_estimate(pipeline, stage, estimate_rows(comments, fit_rows, seed))
+        # The rows the tuning read stay out of the estimate's.
+        per_source = (stage.tuned_with or {}).get("per_source", PER_SOURCE)
+        rows = estimate_rows(comments, fit_rows, seed, per_source)
+        estimate = fit_estimate(pipeline, stage, rows)
         normalised = pipeline.named_steps["normalise"].transform([c.text for c in news])
         stage, report["abuse_stage"] = fit_abuse_stage(
             stage,
