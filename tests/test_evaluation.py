@@ -62,3 +62,24 @@ def test_a_file_with_one_article_is_measured_without_crashing(runner, tmp_path):
     result = runner.invoke(args=["evaluate", "--data", str(comments), "--articles", str(articles)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["files"]["one.jsonl"]["rows"] == 1
+
+
+def test_evaluate_reports_what_a_batch_gets_where_the_abuse_stage_reads_posts(
+    app, runner, data_files
+):
+    """Posts alone are read by the abuse stage's encoder, batches are not:
+    both are measured, each on the same rows."""
+    from moderation.config import PROJECT_ROOT
+
+    app.config["MODERATION_MODEL_DIR"] = str(PROJECT_ROOT / "models")  # it has an abuse stage
+    comments, _ = data_files
+    result = runner.invoke(args=["evaluate", "--data", str(comments)])
+    assert result.exit_code == 0, result.output
+    abuse = json.loads(result.output)["files"]["comments.jsonl"]
+    assert set(abuse["abuse_in_batches"]) >= ABUSE_FIELDS - {"macro_f1_at_reject"}
+    assert abuse["abuse_in_batches"]["rows"] == abuse["abuse"]["rows"]
+    assert abuse["abuse_in_batches"]["brier"] != abuse["abuse"]["brier"]
+    # Served like a batch already, there is nothing else to measure.
+    app.config["MODERATION_ABUSE_ENCODER"] = "off"
+    result = runner.invoke(args=["evaluate", "--data", str(comments)])
+    assert "abuse_in_batches" not in json.loads(result.output)["files"]["comments.jsonl"]

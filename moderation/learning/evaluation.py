@@ -83,6 +83,17 @@ def _measure(scorer, comments, articles, thresholds, seed, extras=True) -> dict:
             labels, probabilities, thresholds.reject_abusive
         )["macro_f1"]
         result["abuse"] = abuse
+        if scorer.abuse_stage is not None and scorer.abuse_reads:
+            # A batch's comments are not read by the abuse stage's encoder
+            # (its estimate stands in): what the batch endpoint's users get.
+            in_batches = scorer.without_encoder.score(
+                [c.text for c in labelled],
+                [None] * len(labelled),
+                spoken=[stated_language(c) for c in labelled],
+            )
+            result["abuse_in_batches"] = binary_report(
+                labels, [s.abusive for s in in_batches], thresholds.hold_abusive
+            )
     if articles:
         on_topic = _measure_on_topic(scorer, comments, articles, thresholds, seed, extras)
         if on_topic:
