@@ -5,6 +5,7 @@ what ``decisive`` reading decides from."""
 import pickle
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from moderation.learning.abuse_estimate import (
@@ -68,3 +69,36 @@ def test_the_estimate_is_fitted_on_rows_neither_the_tuning_nor_the_calibration_r
     assert len(chosen) == 500
     assert not set(chosen) & set(tuning_rows(many, 0))
     assert set(chosen) <= set(fit_many)
+
+
+def tiny_word_vectors():
+    from moderation.learning.wordvectors import WordVectors
+
+    words = ["idiot", "fool", "council", "budget", "vote", "tax"]
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(0, 1, (len(words), 8))
+    vectors[:2] += 3  # the insults lie together
+    return WordVectors(words, vectors, np.ones(len(words)))
+
+
+def test_the_estimate_reads_the_on_topic_word_vectors_attached_not_stored():
+    word_vectors = tiny_word_vectors()
+    rng = np.random.default_rng(1)
+    texts = [
+        " ".join(rng.choice(["idiot", "fool", "council", "budget", "vote", "tax"], 3))
+        for _ in range(300)
+    ]
+    # A verdict only the embedding tells (the sparse features say nothing).
+    logits = np.array([3.0 if ("idiot" in t or "fool" in t) else -3.0 for t in texts])
+    features = sp.csr_matrix((len(texts), 50), dtype=np.float32)
+    estimate = TunedLogitEstimate().fit(features, logits, word_vectors, texts)
+    assert estimate.reads_words
+    predicted = estimate.predict(features, texts)
+    assert np.corrcoef(predicted, logits)[0, 1] > 0.8
+    loaded = pickle.loads(pickle.dumps(estimate))
+    assert loaded._word_vectors is None
+    loaded.attach(word_vectors)
+    np.testing.assert_allclose(loaded.predict(features, texts), predicted, rtol=1e-6)
+    # A model whose on-topic stage has no word vectors cannot serve it.
+    with pytest.raises(ValueError, match="word vectors"):
+        pickle.loads(pickle.dumps(estimate)).attach(None)

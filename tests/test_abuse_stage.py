@@ -258,7 +258,7 @@ def test_training_with_a_stage_needs_the_encoder(data_files):
 class KnownEstimate:
     """Stands in for a fitted estimate: the "features" are the estimates."""
 
-    def predict(self, features):
+    def predict(self, features, texts=None):
         return np.asarray(features, dtype=float)
 
 

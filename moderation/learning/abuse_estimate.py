@@ -29,6 +29,7 @@ import math
 import random
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import Ridge
 
 from moderation.learning.heads import NEWS_SOURCES
@@ -85,15 +86,42 @@ def estimate_rows(
 
 class TunedLogitEstimate:
     """Fitted attributes: ``coef_`` (int8, one per feature), ``scale_``,
-    ``intercept_``."""
+    ``intercept_``; ``vector_coef_`` (one per dimension of the on-topic
+    stage's word vectors, read from the comment's embedding; None when
+    fitted without them). The word vectors are the on-topic pipeline's,
+    attached when the model is loaded (``attach``), not stored twice."""
 
-    def fit(self, features, tuned_logits) -> "TunedLogitEstimate":
+    vector_coef_ = None
+
+    def fit(self, features, tuned_logits, word_vectors=None, texts=()) -> "TunedLogitEstimate":
+        """``word_vectors`` (with the ``texts`` ``features`` were made of):
+        the comment's embedding in them joins the features; on the version
+        before, they raised the correlation with the tuned logit on the news
+        calibration rows from 0.731 to 0.798 (README)."""
+        if word_vectors is not None:
+            features = sp.hstack([features, word_vectors.embed(texts)], format="csr")
         model = Ridge(alpha=RIDGE_ALPHA, solver="sparse_cg").fit(features, tuned_logits)
-        values, scale = int8_rows(np.asarray(model.coef_)[None, :])
+        coef = np.asarray(model.coef_)
+        if word_vectors is not None:
+            dimensions = word_vectors.vectors.shape[1]
+            coef, self.vector_coef_ = coef[:-dimensions], coef[-dimensions:].astype(np.float32)
+        values, scale = int8_rows(coef[None, :])
         self.coef_ = values[0]
         self.scale_ = float(scale[0, 0])
         self.intercept_ = float(model.intercept_)
+        self._word_vectors = word_vectors
         self._prepare()
+        return self
+
+    @property
+    def reads_words(self) -> bool:
+        """Whether it needs the on-topic stage's word vectors attached."""
+        return self.vector_coef_ is not None
+
+    def attach(self, word_vectors) -> "TunedLogitEstimate":
+        if self.reads_words and word_vectors is None:
+            raise ValueError("the abuse estimate reads word vectors the on-topic model lacks")
+        self._word_vectors = word_vectors
         return self
 
     def _prepare(self) -> None:
@@ -101,24 +129,31 @@ class TunedLogitEstimate:
         # 786,432 weights took 274 µs a comment as int8, 2.7 as float32.
         self._weights = self.coef_.astype(np.float32) * np.float32(self.scale_)
 
-    def predict(self, features) -> np.ndarray:
-        return np.asarray(features @ self._weights, dtype=float).ravel() + self.intercept_
+    def predict(self, features, texts=None) -> np.ndarray:
+        """``texts``: those ``features`` were made of (for the embedding)."""
+        found = np.asarray(features @ self._weights, dtype=float).ravel() + self.intercept_
+        if self.reads_words:
+            found += self._word_vectors.embed(texts) @ self.vector_coef_
+        return found
 
     def __getstate__(self):
-        return {key: value for key, value in self.__dict__.items() if key != "_weights"}
+        unpickled = ("_weights", "_word_vectors")
+        return {key: value for key, value in self.__dict__.items() if key not in unpickled}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        self.__dict__.update({"_word_vectors": None, **state})
         self._prepare()
 
 
-def fit_estimate(pipeline, stage, rows) -> TunedLogitEstimate:
+def fit_estimate(pipeline, stage, rows, word_vectors=None) -> TunedLogitEstimate:
     """The estimate of attached ``stage``'s tuned logit from the features of
-    ``pipeline`` (the first stage), fitted on ``rows`` as the service reads
-    them."""
+    ``pipeline`` (the first stage) and, given them, the comment's embedding
+    in ``word_vectors``, fitted on ``rows`` as the service reads them."""
     normalised = pipeline.named_steps["normalise"].transform([c.text for c in rows])
     features = pipeline.named_steps["features"].transform(normalised)
-    return TunedLogitEstimate().fit(features, stage.tuned_logits(normalised))
+    return TunedLogitEstimate().fit(
+        features, stage.tuned_logits(normalised), word_vectors, normalised
+    )
 
 
 def decisive_margin(pairs, thresholds) -> float:

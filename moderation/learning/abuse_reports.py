@@ -1,10 +1,13 @@
 """What the manifest says of a trained abuse model: the policy thresholds
 it recommends, from precision on news calibration rows, and its held-out
-figures by source, for the served score and for each attribute.
+figures by source, for the served score and for each attribute; and what
+it records of the abuse stage's fit.
 
 Kept apart from the fitting (``training.py``) because both the first stage
 alone and the served score (with the abuse stage) are measured the same way.
 """
+
+import math
 
 import numpy as np
 
@@ -80,3 +83,37 @@ def held_out_report(pipeline, toxicity, held, threshold) -> dict:
         else:
             report.setdefault("attribute_validation", {})[name] = by_source
     return report
+
+
+def stage_facts(stage, first_probabilities, tuned, estimated=None) -> dict:
+    """What the manifest records of a fitted abuse stage (``abuse_stage.py``)
+    and, given ``estimated`` (the estimate's logits beside ``tuned`` on the
+    fitting rows), of its score for comments it does not read."""
+    facts = {
+        "rows": len(tuned),
+        "tuned_layers": sorted({int(name.split(".")[0]) for name in stage.layers}),
+        "comment_tokens": stage.comment_tokens,
+        "coef": {
+            "first_stage_logit": round(stage.coef_[0], 4),
+            "tuned_logit": round(stage.coef_[1], 4),
+        },
+        "intercept": round(stage.intercept_, 4),
+        "alone": {
+            "coef": round(stage.alone_coef_, 4),
+            "intercept": round(stage.alone_intercept_, 4),
+        },
+        "band_first_stage_logit_from": round(stage.band_[0], 4)
+        if math.isfinite(stage.band_[0])
+        else None,
+        "share_read": round(float(stage.reads(first_probabilities).mean()), 4),
+    }
+    if estimated is not None:
+        facts["unread"] = {
+            "coef": {
+                "first_stage_logit": round(stage.unread_coef_[0], 4),
+                "estimated_tuned_logit": round(stage.unread_coef_[1], 4),
+            },
+            "intercept": round(stage.unread_intercept_, 4),
+            "estimate_correlation": round(float(np.corrcoef(estimated, tuned)[0, 1]), 4),
+        }
+    return facts

@@ -44,6 +44,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from moderation.learning.abuse_estimate import decisive_margin
+from moderation.learning.abuse_reports import stage_facts
 from moderation.learning.second_stage import COMMENT_TOKENS, logit, logits
 from moderation.learning.storage import from_half_planes, half_planes
 
@@ -178,15 +179,16 @@ class AbuseStage:
         with an estimate."""
         return self.estimate is not None and hasattr(self, "decisive_pairs_")
 
-    def unread_logits(self, first_logits, features=None) -> np.ndarray:
+    def unread_logits(self, first_logits, features=None, texts=None) -> np.ndarray:
         """Final logits of comments the encoder does not read; ``features``:
-        the first stage's, for the estimate (without them, or without an
-        estimate, the first stage's logit alone)."""
+        the first stage's, for the estimate, and ``texts`` they were made of
+        (without them, or without an estimate, the first stage's logit
+        alone)."""
         first_logits = np.asarray(first_logits, dtype=float)
         if features is None or not self.decides:
             return self.alone_coef_ * first_logits + self.alone_intercept_
         w_first, w_estimate = self.unread_coef_
-        estimated = self.estimate.predict(features)
+        estimated = self.estimate.predict(features, texts)
         return w_first * first_logits + w_estimate * estimated + self.unread_intercept_
 
     def margin_for(self, thresholds) -> float:
@@ -242,9 +244,13 @@ class AbuseStage:
         ``features``: the first stage's, for the estimate. ``shared``: see
         ``shared_layers.py``."""
         first_logits = logits(first_probabilities)
-        final = self.unread_logits(first_logits, features)
         chosen = (first_logits >= self.band_[0]) & read
-        if deciding and features is not None and self.decides:
+        deciding = deciding if features is not None and self.decides else ()
+        # Every comment read: no unread score needed (the estimate embeds).
+        final = np.zeros(len(first_logits))
+        if deciding or not chosen.all():
+            final = self.unread_logits(first_logits, features, texts)
+        if deciding:
             chosen &= self.near(final, deciding)
         picked = np.flatnonzero(chosen)
         if len(picked):
@@ -274,33 +280,6 @@ def fit_abuse_stage(
     first_logits = logits(first_probabilities)
     tuned = stage.tuned_logits(list(texts))
     stage.estimate = estimate
-    estimated = estimate.predict(features) if estimate is not None else None
+    estimated = estimate.predict(features, list(texts)) if estimate is not None else None
     stage.fit(first_logits, tuned, labels, estimated)
-    facts = {
-        "rows": len(texts),
-        "tuned_layers": sorted({int(name.split(".")[0]) for name in stage.layers}),
-        "comment_tokens": stage.comment_tokens,
-        "coef": {
-            "first_stage_logit": round(stage.coef_[0], 4),
-            "tuned_logit": round(stage.coef_[1], 4),
-        },
-        "intercept": round(stage.intercept_, 4),
-        "alone": {
-            "coef": round(stage.alone_coef_, 4),
-            "intercept": round(stage.alone_intercept_, 4),
-        },
-        "band_first_stage_logit_from": round(stage.band_[0], 4)
-        if math.isfinite(stage.band_[0])
-        else None,
-        "share_read": round(float(stage.reads(first_probabilities).mean()), 4),
-    }
-    if estimated is not None:
-        facts["unread"] = {
-            "coef": {
-                "first_stage_logit": round(stage.unread_coef_[0], 4),
-                "estimated_tuned_logit": round(stage.unread_coef_[1], 4),
-            },
-            "intercept": round(stage.unread_intercept_, 4),
-            "estimate_correlation": round(float(np.corrcoef(estimated, tuned)[0, 1]), 4),
-        }
-    return stage, facts
+    return stage, stage_facts(stage, first_probabilities, tuned, estimated)

@@ -55,6 +55,9 @@ class Scorer:
         self.abuse_stage = abuse_stage
         if abuse_stage is not None and not abuse_stage.attached:
             abuse_stage.attach(second_stage.encoder)
+        if abuse_stage is not None and abuse_stage.estimate is not None:
+            # The estimate reads the on-topic stage's word vectors.
+            abuse_stage.estimate.attach(on_topic.named_steps["features"].word_vectors_)
         # Abuse in other languages (multilingual.py); None in models trained
         # on English only, which read every comment as English.
         self.languages = languages

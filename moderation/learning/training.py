@@ -47,6 +47,7 @@ from moderation.learning.splits import (
     in_validation,
 )
 from moderation.learning.textfeatures import LinearAttributes
+from moderation.learning.wordvectors import WordVectors
 
 # Training groups kept from the on-topic first stage to fit the second.
 STACKING_SHARE = 0.25
@@ -59,11 +60,18 @@ class TrainingError(ValueError):
 
 
 def train_abuse(
-    comments: list[LabelledComment], seed: int, threshold: float, stage=None, encoder=None
+    comments: list[LabelledComment],
+    seed: int,
+    threshold: float,
+    stage=None,
+    encoder=None,
+    word_vectors=None,
 ):
     """Fit the shared features and one calibrated head per attribute; given
     a tuned ``stage`` (abuse_stage.py) and the ``encoder`` it runs on, fit
-    its stack too, on the news calibration rows.
+    its stack too, on the news calibration rows, and the estimate of its
+    verdict for comments it does not read (abuse_estimate.py; with the
+    on-topic stage's ``word_vectors``, when given, among its features).
 
     Held out first: each source's official test split, or 20% of its
     articles (of its comments, where it has no articles). Of the rest, a
@@ -122,7 +130,7 @@ def train_abuse(
         # The rows the tuning read stay out of the estimate's.
         per_source = (stage.tuned_with or {}).get("per_source", PER_SOURCE)
         rows = estimate_rows(comments, fit_rows, seed, per_source)
-        estimate = fit_estimate(pipeline, stage, rows)
+        estimate = fit_estimate(pipeline, stage, rows, word_vectors)
         normalised = pipeline.named_steps["normalise"].transform([c.text for c in news])
         stage, report["abuse_stage"] = fit_abuse_stage(
             stage,
@@ -250,7 +258,13 @@ def train_models(
     if abuse_stage is not None and encoder is None:
         raise TrainingError("the abuse stage runs on the sentence encoder: pass --encoder too")
     abuse, abuse_stage, abuse_report = train_abuse(
-        comments, seed, thresholds["hold_abusive"], abuse_stage, encoder
+        comments,
+        seed,
+        thresholds["hold_abusive"],
+        abuse_stage,
+        encoder,
+        # The estimate reads them as the on-topic stage will have them.
+        WordVectors.load(word_vectors) if word_vectors and abuse_stage else None,
     )
     languages, languages_report = train_language_abuse(
         elsewhere, seed, news_rate(comments, seed), thresholds["hold_abusive"], english=abuse
