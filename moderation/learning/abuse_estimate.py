@@ -5,8 +5,9 @@ The abuse stage's encoder costs about 8 ms a comment, the first stage's
 features well under one, and they are computed for every comment anyway. A
 ridge regression of the tuned logit on those features (the encoder's
 verdicts distilled into word and character n-gram weights) follows the
-tuned logit (correlation 0.74 on the news calibration rows: the manifest's
-``abuse_stage.unread``), so:
+tuned logit (correlation 0.80 on the news calibration rows with the
+comment's embedding in the on-topic word vectors among its features, 0.74
+without: the manifest's ``abuse_stage.unread``), so:
 
 - a comment the encoder does not read (every comment of a batch, and every
   comment with ``MODERATION_ABUSE_ENCODER=off``) is scored from the first
