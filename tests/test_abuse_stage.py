@@ -379,3 +379,38 @@ def test_scorer_variants_are_kept_per_set_of_thresholds(trained):
     assert scorer.served("all", "decisive", 0.3, (0.2, 0.9)) is low
     with pytest.raises(ValueError, match="needs the thresholds"):
         scorer.served("all", "decisive")
+
+
+def test_an_estimate_trained_with_word_vectors_reads_the_on_topic_ones_when_served(
+    tmp_path, data_files
+):
+    """Trained with the word vectors, the estimate is stored without them
+    and reads the on-topic stage's once loaded: a batch's comment scores as
+    the trained stage scored it."""
+    from tests.test_wordvectors import vectors
+
+    path = tmp_path / "v.npz"
+    vectors().save(path)
+    comments, articles = data_files
+    rows = [dataclasses.replace(c, source="site") for c in read_comments(comments)]
+    models, _ = train_models(
+        rows,
+        read_articles(articles),
+        0,
+        {"hold_abusive": 0.5, "hold_on_topic": 0.3},
+        log=lambda _: None,
+        word_vectors=str(path),
+        encoder=tiny_encoder(0),
+        abuse_stage=stage_on(tiny_encoder(0)),
+    )
+    trained = models["abuse_stage"]
+    assert trained.estimate.reads_words
+    texts = ["Talks in Moscow, you idiot", "a football match"]
+    normalised = models["abuse"].named_steps["normalise"].transform(texts)
+    features = models["abuse"].named_steps["features"].transform(normalised)
+    first = models["abuse"].predict_proba(texts)[:, 1]
+    expected, _ = trained.refine(first, normalised, read=False, features=features)
+    scorer = served(models)
+    assert scorer.abuse_stage.estimate._word_vectors is not None
+    batch = scorer.without_encoder.score(texts, [None, None])
+    np.testing.assert_allclose([s.abusive for s in batch], expected, atol=1e-4)
