@@ -1,7 +1,8 @@
 """An estimate of the abuse stage's tuned logit from the first stage's
-features, at the first stage's cost.
+features and the comment's word vectors, at a small part of the encoder's
+cost.
 
-The abuse stage's encoder costs about 8 ms a comment, the first stage's
+The abuse stage's encoder costs 8-13 ms a comment, the first stage's
 features well under one, and they are computed for every comment anyway. A
 ridge regression of the tuned logit on those features (the encoder's
 verdicts distilled into word and character n-gram weights) follows the
