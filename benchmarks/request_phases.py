@@ -8,10 +8,15 @@ of comments in batches of 100. Prints medians over the posts after the
 first 300 (caches warm), and the share of comments the policy held (those
 are explained in the scoring step).
 
-    .venv/bin/python benchmarks/request_phases.py [--posts 1500] [--batches 10] [--encoder MODE]
+    .venv/bin/python benchmarks/request_phases.py [--posts 1500] [--batches 10]
+        [--encoder MODE] [--abuse-encoder MODE] [--profile FILE]
+
+`--profile` writes a cProfile of the single posts after the warm-up (read
+it with `python -m pstats FILE`).
 """
 
 import argparse
+import cProfile
 import json
 import statistics
 import sys
@@ -23,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from moderation import create_app  # noqa: E402
-from moderation.config import ENCODER_SETTINGS  # noqa: E402
+from moderation.config import ABUSE_ENCODER_SETTINGS, ENCODER_SETTINGS  # noqa: E402
 from moderation.domain import submission  # noqa: E402
 from moderation.domain.sites import create_site  # noqa: E402
 from moderation.infrastructure.db import db, ensure_schema  # noqa: E402
@@ -53,6 +58,13 @@ def main() -> None:
         default="all",
         help="MODERATION_ON_TOPIC_ENCODER",
     )
+    parser.add_argument(
+        "--abuse-encoder",
+        choices=ABUSE_ENCODER_SETTINGS,
+        default="all",
+        help="MODERATION_ABUSE_ENCODER",
+    )
+    parser.add_argument("--profile", help="write a cProfile of the posts after the warm-up")
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp()
@@ -63,6 +75,7 @@ def main() -> None:
             "MODERATION_MODEL_DIR": str(ROOT / "models"),
             "MODERATION_JOBS_URL": "memory://",
             "MODERATION_ON_TOPIC_ENCODER": args.encoder,
+            "MODERATION_ABUSE_ENCODER": args.abuse_encoder,
         }
     )
     ensure_schema(app)
@@ -90,19 +103,31 @@ def main() -> None:
     for name in ("prepare", "score", "store"):
         setattr(submission, name, timed(phases, name, getattr(submission, name)))
     totals, held = [], 0
+    profiler = cProfile.Profile() if args.profile else None
     for number, comment in enumerate(comments[: args.posts]):
+        if profiler and number == WARM_UP:
+            profiler.enable()
         started = time.perf_counter()
         answer = client.post("/api/v1/comments", json=body(number, comment), headers=auth)
         totals.append(time.perf_counter() - started)
         held += answer.get_json()["status"] != "approved"
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
 
     batch_times = []
+    if profiler:
+        profiler = cProfile.Profile()
+        profiler.enable()
     rest = comments[args.posts :]
     for start in range(0, len(rest), BATCH):
         items = [body(args.posts + start + i, c) for i, c in enumerate(rest[start : start + BATCH])]
         started = time.perf_counter()
         client.post("/api/v1/comments/batch", json={"comments": items}, headers=auth)
         batch_times.append(time.perf_counter() - started)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile + ".batches")
 
     def median_ms(values) -> float:
         return statistics.median(values[WARM_UP:] if len(values) > WARM_UP else values) * 1000

@@ -98,12 +98,19 @@ def test_a_pickled_stage_leaves_the_encoder_out_and_scores_the_same_reattached()
 
 def test_the_stage_file_round_trips_with_how_it_was_tuned(tmp_path):
     stage = stage_on(tiny_encoder(0))
-    stage.tuned_with = {"seed": 3, "encoder_sha256": "ab" * 32, "per_source": 100}
+    tuned_with = {
+        "seed": 3,
+        "encoder_sha256": "ab" * 32,
+        "per_source": 100,
+        "epochs": 2,
+        "read": "normalised",
+    }
+    stage.tuned_with = dict(tuned_with)
     stage.save(tmp_path / "stage.npz")
     loaded = AbuseStage.load(tmp_path / "stage.npz").attach(tiny_encoder(0))
     np.testing.assert_allclose(loaded.tuned_logits(TEXTS), stage.tuned_logits(TEXTS), atol=1e-5)
     # The rows a source it read: training keeps them out of the estimate's.
-    assert loaded.tuned_with == {"seed": 3, "encoder_sha256": "ab" * 32, "per_source": 100}
+    assert loaded.tuned_with == tuned_with
     loaded.check_tuned_for(3, "ab" * 32)
 
 

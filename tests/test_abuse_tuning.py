@@ -71,3 +71,30 @@ def test_article_sentences_that_name_a_group_are_read_as_not_abusive():
         "The mayor met Muslim leaders on Friday.",
     ]
     assert {r.abusive for r in rows} == {0}
+
+
+def test_tuning_reads_comments_as_the_service_reads_them(monkeypatch):
+    """The service gives the stage the normaliser's output (a link is a
+    token, look-alike letters are plain ones): tuned on the written text,
+    the layers would learn spellings they never see when serving."""
+    from moderation.learning import abuse_tuning
+
+    read = []
+    monkeypatch.setattr(
+        abuse_tuning, "fit", lambda model, head, rows, *a, **k: read.extend(r.text for r in rows)
+    )
+    monkeypatch.setattr(abuse_tuning, "_check_export", lambda *a: None)
+    rows = news_rows()
+    # c3-3's article is on the training side, outside the calibration rows.
+    rows[3] = LabelledComment(
+        "c3-3", "Buy ｃｈｅａｐ SPAM at http://spam.example", 1, None, "a3", "c3", None
+    )
+    tune_abuse(tiny_encoder(0), rows, layers=1, per_source=240, log=lambda _: None)
+    assert "buy cheap spam at urltoken" in read
+    assert not any("http" in text or "SPAM" in text for text in read)
+
+    read.clear()
+    tune_abuse(
+        tiny_encoder(0), rows, layers=1, per_source=240, log=lambda _: None, normalised=False
+    )
+    assert rows[3].text in read

@@ -144,7 +144,11 @@ def vectors_encoder(out):
 # abuse_estimate.PER_SOURCE, not imported: scikit-learn would load at every
 # command's start.
 @click.option("--per-source", default=4000, show_default=True, help="Rows read per news source.")
-def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source):
+@click.option("--epochs", default=1, show_default=True, help="Passes over the rows.")
+@click.option(
+    "--as-written", is_flag=True, help="Read comments as written, not as the service reads them."
+)
+def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source, epochs, as_written):
     """Tune the encoder's top layers and a head for abuse on the news
     files' training side, and the articles' sentences that name a group as
     not abusive (needs the build extras: see README), for
@@ -169,14 +173,18 @@ def vectors_tune_abuse(data, articles, encoder, out, seed, layers, per_source):
             seed,
             layers,
             per_source,
+            epochs,
             log=lambda m: click.echo(m, err=True),
             article_texts=[a["text"] for a in article_map.values()],
+            normalised=not as_written,
         )
     # `train` checks both: the split the tuning kept out, the encoder under it.
     stage.tuned_with = {
         "seed": seed,
         "encoder_sha256": artifacts.file_sha256(Path(encoder)),
         "per_source": per_source,
+        "epochs": epochs,
+        "read": "as written" if as_written else "normalised",
     }
     stage.save(Path(out))
     click.echo(f"Wrote {len(stage.layers)} tuned arrays and the abuse head to {out}.")

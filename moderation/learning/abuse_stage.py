@@ -54,6 +54,9 @@ LOWEST_THRESHOLD_SERVED = 0.05
 # Tuned logits beyond this quantile of the fitting rows are rare enough not
 # to widen the band.
 TUNED_QUANTILE = 0.98
+# How a stage was tuned (``flask vectors tune-abuse``), as its file keeps it:
+# ``train`` checks the seed and encoder; the rest is for the manifest.
+TUNED_WITH = {"seed": int, "encoder_sha256": str, "per_source": int, "epochs": int, "read": str}
 
 
 class AbuseStage:
@@ -93,22 +96,14 @@ class AbuseStage:
             tuned_with = None
             if "seed" in data.files:
                 tuned_with = {
-                    "seed": int(data["seed"][0]),
-                    "encoder_sha256": str(data["encoder_sha256"][0]),
+                    name: kind(data[name][0])
+                    for name, kind in TUNED_WITH.items()
+                    if name in data.files
                 }
-                if "per_source" in data.files:
-                    tuned_with["per_source"] = int(data["per_source"][0])
             return cls(layers, data["head"], float(data["head_bias"][0]), tuned_with=tuned_with)
 
     def save(self, path) -> None:
-        extra = {}
-        if self.tuned_with is not None:
-            extra = {
-                "seed": np.array([self.tuned_with["seed"]]),
-                "encoder_sha256": np.array([self.tuned_with["encoder_sha256"]]),
-            }
-            if "per_source" in self.tuned_with:
-                extra["per_source"] = np.array([self.tuned_with["per_source"]])
+        extra = {name: np.array([value]) for name, value in (self.tuned_with or {}).items()}
         np.savez(path, head=self.head, head_bias=np.array([self.head_bias]), **extra, **self.layers)
 
     def check_tuned_for(self, seed: int, encoder_sha256: str) -> None:

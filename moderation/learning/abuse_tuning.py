@@ -20,12 +20,12 @@ abusive. The names are the identity templates' (``robustness.py``) with
 their plurals, so those templates measure how far this worked for them, not
 for groups named otherwise.
 
-The tuning reads comments as written, while ``flask train`` and the service
-give the stage the first stage's normaliser output (look-alike letters
-mapped, disguised words resolved): on C3's held-out rows the tuned logit
-alone had the same ROC-AUC either way, to 0.003, and read normalised it
-keeps its flags under look-alike letters (README). Tuning on normalised
-text too would remove the difference; the shipped stage was not.
+The tuning reads comments as the service gives them to the stage, through
+the normaliser (look-alike letters mapped, links one token). The shipped
+stage was tuned on comments as written (``--as-written`` tunes it so);
+on the news calibration rows the two readings' tuned logits rank within
+0.002 ROC-AUC of each other (``benchmarks/abuse_tuning_choice.py``,
+README).
 
 Needs PyTorch, a build extra (``pip install torch==2.13.0``): the service
 runs the result with numpy (``encoder.py``).
@@ -34,6 +34,7 @@ runs the result with numpy (``encoder.py``).
 import math
 import random
 import re
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -43,6 +44,7 @@ from moderation.learning.abuse_stage import AbuseStage
 from moderation.learning.examples import LabelledComment
 from moderation.learning.robustness import IDENTITIES
 from moderation.learning.second_stage import COMMENT_TOKENS
+from moderation.learning.textnorm import normalise
 from moderation.learning.torch_encoder import TorchEncoder, check_same_pass
 
 BATCH = 32
@@ -91,6 +93,7 @@ def tune_abuse(
     epochs: int = 1,
     log=print,
     article_texts=(),
+    normalised: bool = True,
 ) -> AbuseStage:
     """An unfitted ``AbuseStage`` whose layers and head were tuned on
     ``comments``' news rows (``tuning_rows``) and the sentences of
@@ -101,6 +104,8 @@ def tune_abuse(
     naming = naming_sentences(article_texts, seed)
     log(f"tuning: {len(rows)} news comments, {len(naming)} article sentences naming a group")
     rows += naming
+    if normalised:
+        rows = [replace(c, text=normalise(c.text)) for c in rows]
     check_same_pass(encoder)
     torch.manual_seed(seed)
     model = TorchEncoder(encoder, tuned_layers=layers)

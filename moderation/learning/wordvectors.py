@@ -66,9 +66,10 @@ class WordVectors:
     def embed(self, texts) -> np.ndarray:
         """Unit vectors of ``texts``; zero for a text with no known word."""
         counts = self._counter.transform(texts).astype(np.float32)
-        counts.data = np.log1p(counts.data)
-        weighted = counts.multiply(self.idf).tocsr()
-        return unit_rows(weighted @ self._matrix)
+        # The counts' own data weighted in place: a `multiply` by the IDF
+        # row builds two more sparse matrices for the same numbers.
+        counts.data = np.log1p(counts.data) * self.idf[counts.indices]
+        return unit_rows(counts @ self._matrix)
 
     def __getstate__(self):
         # Rebuilt on load: pickling them would double the artifact.
