@@ -349,7 +349,7 @@ def test_openapi_document_describes_every_api_route(client, app):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     documented = {
-        (path.replace("{comment_id}", "<comment_id>"), method.upper())
+        (path.replace("{comment_id}", "<path:comment_id>"), method.upper())
         for path, operations in spec["paths"].items()
         for method in operations
     }

@@ -126,3 +126,35 @@ def test_rescoring_held_comments_keeps_a_banned_authors_hold(app, client, auth, 
     assert runner.invoke(args=["models", "rescore-pending"]).exit_code == 0
     held = client.get("/api/v1/comments/held", headers=auth).get_json()
     assert (held["status"], held["reasons"]) == ("pending", ["author_banned"])
+
+
+def test_a_standing_changed_since_the_page_was_read_is_not_overwritten(app, auth, moderator):
+    """Maria's page shows u1 as normal; Li bans u1; Maria's "Trust" is refused."""
+    page = moderator.get(f"/authors/{site_id_of(app)}/u1").get_data(as_text=True)
+    assert 'name="seen" value="normal"' in page
+    set_standing(moderator, site_id_of(app), "banned")
+    token = csrf_token(moderator, "/queue")
+    answer = moderator.post(
+        f"/authors/{site_id_of(app)}/u1/standing",
+        data={"standing": "trusted", "seen": "normal", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Not changed: maria has just made u1 banned" in answer
+    assert '<dd id="standing">banned</dd>' in answer
+
+
+def test_a_ban_racing_a_decision_on_their_comment_changes_nothing(
+    app, client, auth, moderator, monkeypatch
+):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from moderation.domain import trust
+
+    def decided_meanwhile(*_):
+        raise StaleDataError("a held comment was decided as the ban ran")
+
+    monkeypatch.setattr(trust, "_decide_held_comments", decided_meanwhile)
+    post(client, auth, "held")
+    page = set_standing(moderator, site_id_of(app), "banned")
+    assert "Not changed: one of their comments was decided meanwhile" in page
+    assert '<dd id="standing">normal</dd>' in page

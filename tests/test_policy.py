@@ -159,3 +159,14 @@ def test_each_standing_moderators_can_give_is_one_the_policy_acts_on():
         "trusted": PolicyDecision(Status.APPROVED, ["author_trusted"]),
         "banned": PolicyDecision(Status.REJECTED, ["author_banned"]),
     }
+
+
+def test_a_comment_readers_reported_while_held_is_never_approved_by_the_model():
+    thresholds = Thresholds(report_threshold=2)
+    assert decide(0.1, 0.9, thresholds, reports=1).status == Status.APPROVED
+    reported = decide(0.1, 0.9, thresholds, reports=2)
+    assert (reported.status, reported.reasons) == (Status.PENDING, ["reported"])
+    # Trusted authors too; a rejection or a hold stands as the policy made it.
+    assert decide(0.1, 0.9, thresholds, "trusted", reports=3).reasons == ["reported"]
+    assert decide(0.99, 0.9, thresholds, reports=3).status == Status.REJECTED
+    assert decide(0.1, 0.1, thresholds, reports=3).reasons == ["off_topic"]

@@ -322,3 +322,15 @@ def test_decisions_answer_with_the_counts_and_only_admins_release_claims(app, mo
     ).get_data(as_text=True)
     assert "Released 1 comment claimed by maria." in released
     assert 'data-count="pending">1<' in released
+
+
+def test_a_body_that_is_not_an_object_chooses_nothing(moderator):
+    assert act(moderator, "/queue/decide", [1]).status_code == 400
+    undone = act(moderator, "/queue/undo", [1])
+    assert undone.status_code == 200
+    assert undone.get_json()["results"][0]["error"] == "not_found"
+
+
+def test_the_audit_log_up_to_the_last_day_of_the_calendar(moderator):
+    page = moderator.get("/audit?to=9999-12-31&from=0001-01-01")
+    assert page.status_code == 200 and "filter was ignored" not in page.get_data(as_text=True)

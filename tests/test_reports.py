@@ -108,3 +108,65 @@ def test_enough_reports_are_a_weak_label_until_a_moderator_decides(
     (label,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert (label["id"], label["on_topic"], label["abusive"]) == ("c1", 0, None)
     assert label["source"] == "reports:Example Tribune"
+
+
+def test_a_comment_reported_while_held_goes_to_a_moderator_not_out(app, client, auth):
+    """Posted before its article, held; readers report it; the article comes
+    and the model would approve it: a moderator decides it instead."""
+    body = {"id": "early", "article_id": sample_data.EXAMPLE_ARTICLE["id"]}
+    body["text"] = sample_data.EXAMPLE_COMMENTS[0]
+    assert client.post("/api/v1/comments", json=body, headers=auth).get_json()["status"] == (
+        "pending"
+    )
+    report(client, auth, "r1", comment_id="early")
+    report(client, auth, "r2", comment_id="early")
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    now = client.get("/api/v1/comments/early", headers=auth).get_json()
+    assert (now["status"], now["reasons"]) == ("pending", ["reported"])
+    assert now["history"][-1]["actor_type"] == "model"
+
+
+def test_reports_past_the_threshold_still_send_a_comment_back(app, client, auth, published):
+    """Two reports counted at once (or a threshold lowered) leave a comment
+    past the threshold without reaching it exactly: the next report sends
+    it back; once a moderator kept it, none does."""
+    app.config["MODERATION_REPORT_THRESHOLD"] = 5
+    for reader in ("r1", "r2", "r3"):
+        report(client, auth, reader)
+    app.config["MODERATION_REPORT_THRESHOLD"] = 2
+    sent = report(client, auth, "r4").get_json()["comment"]
+    assert (sent["status"], sent["reasons"]) == ("pending", ["reported"])
+
+    add_moderator(app)
+    moderator = app.test_client()
+    sign_in(moderator)
+    page = moderator.get("/queue?tab=reported").get_data(as_text=True)
+    item = {"id": int(page.split('data-id="')[1].split('"')[0])}
+    item["version"] = int(page.split('data-version="')[1].split('"')[0])
+    moderator.post(
+        "/queue/decide",
+        json={"items": [item], "action": "approve"},
+        headers={"X-CSRFToken": csrf_token(moderator, "/queue")},
+    )
+    assert report(client, auth, "r5").get_json()["comment"]["status"] == "approved"
+
+
+def test_a_report_racing_a_moderators_decision_is_kept(app, client, auth, published, monkeypatch):
+    """The moderator's commit lands first: the report's transaction finds
+    the row changed (StaleDataError) and is counted again, not lost."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from moderation.infrastructure.db import db
+
+    commit, calls = db.session.commit, []
+
+    def first_commit_loses_the_race():
+        calls.append(1)
+        if len(calls) == 1:
+            raise StaleDataError("the comment changed since it was read")
+        commit()
+
+    monkeypatch.setattr(db.session, "commit", first_commit_loses_the_race)
+    answer = report(client, auth, "r1")
+    assert answer.status_code == 201 and answer.get_json()["reports"] == 1
+    assert len(calls) == 2

@@ -1,4 +1,4 @@
-"""Who may undo a decision: the moderator who took it, or an admin."""
+"""Who may undo a decision, and decisions that would repeat or lose another."""
 
 import pytest
 from sqlalchemy import select
@@ -39,3 +39,61 @@ def test_only_the_deciding_moderator_or_an_admin_can_undo(app, client, auth):
         review.decide(comment, moderator("li"), "approve", comment.version)
         review.undo(comment, moderator("li"), comment.version)
         assert comment.status == "pending"
+
+
+def test_a_moderator_cannot_repeat_their_own_decision(app, client, auth):
+    add_moderator(app, "maria")
+    post_comments(client, auth, ["The accord will not stop the drone attacks."])
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        review.decide(comment, moderator("maria"), "approve", comment.version)
+        db.session.commit()
+        # A second click would only send the site the same event again.
+        with pytest.raises(review.InvalidAction, match="maria has already set it to approved"):
+            review.decide(comment, moderator("maria"), "approve", comment.version)
+        assert len(comment.decisions) == 2
+
+
+def test_an_undo_cannot_be_undone(app, client, auth):
+    """Pressing undo twice would otherwise re-apply the decision taken back."""
+    add_moderator(app, "maria")
+    post_comments(client, auth, ["The accord will not stop the drone attacks."])
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        review.decide(comment, moderator("maria"), "approve", comment.version)
+        db.session.commit()
+        review.undo(comment, moderator("maria"), comment.version)
+        db.session.commit()
+        with pytest.raises(review.InvalidAction, match="itself an undo"):
+            review.undo(comment, moderator("maria"), comment.version)
+        assert comment.status == "pending" and len(comment.decisions) == 3
+
+
+def test_confirming_a_status_another_moderator_has_just_changed_conflicts(app, client, auth):
+    """Confirming the model's rejection changes no column, yet must not pass
+    unchecked: if another moderator approved meanwhile, the confirmation
+    would put a stale "rejected" event last in the site's feed."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from moderation.domain.comments import record_decision
+
+    add_moderator(app, "maria")
+    post_comments(client, auth, ["The accord will not stop the drone attacks."])
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        record_decision(comment, "rejected", ["abusive"], "model", "policy/test")
+        db.session.commit()
+        seen = comment.version
+        # Li's approval, written behind this session's back: it still holds
+        # the row as it was (as a request that read it before Li's commit).
+        db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id)
+            .values(status="approved", reasons=[], version=Comment.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+        review.decide(comment, moderator("maria"), "reject", seen, "abusive")
+        # The web layer answers this as a conflict (queue_pages._act).
+        with pytest.raises(StaleDataError):
+            db.session.flush()

@@ -11,10 +11,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
-from moderation.domain.orm import Article, Comment, Decision, Site, Status
+from moderation.domain.orm import Article, Comment, Decision, Report, Site, Status
 from moderation.domain.policy import Thresholds, decide
 from moderation.domain.validation import ArticleInput
 from moderation.domain.webhooks import queue_event
@@ -58,6 +59,10 @@ def record_decision(comment: Comment, status, reasons, actor_type, actor, note=N
     )
     comment.status = str(status)
     comment.reasons = list(reasons)
+    if comment.id is not None:
+        # Written even when unchanged, so the row's version check runs: a
+        # moderator confirming a status another has just changed conflicts.
+        flag_modified(comment, "status")
     db.session.add(decision)
     queue_event(comment, decision)
     return decision
@@ -104,12 +109,27 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
             site_id, [c.author_id for c in held if c.site_id == site_id]
         ).items()
     }
+    reported = report_counts(held)
     changed = 0
     for comment, score in zip(held, scores):
         standing = authors.get((comment.site_id, comment.author_id), "normal")
         note = "re-scored with a new model"
-        changed += redecide(comment, score, scorer.version, thresholds, standing, note)
+        reports = reported.get(comment.id, 0)
+        changed += redecide(comment, score, scorer.version, thresholds, standing, note, reports)
     return len(held), changed
+
+
+def report_counts(comments) -> dict[int, int]:
+    """How many readers reported each of ``comments`` (none: absent)."""
+    ids = [c.id for c in comments]
+    if not ids:
+        return {}
+    counted = (
+        select(Report.comment_id, func.count())
+        .where(Report.comment_id.in_(ids))
+        .group_by(Report.comment_id)
+    )
+    return {comment_id: count for comment_id, count in db.session.execute(counted)}
 
 
 def latest_decision_id():
@@ -168,12 +188,15 @@ def requeue_lost_rescoring(grace_seconds: float | None = None) -> bool:
     return True
 
 
-def redecide(comment: Comment, score, version: str, thresholds, standing: str, note: str) -> bool:
+def redecide(
+    comment: Comment, score, version: str, thresholds, standing: str, note: str, reports: int = 0
+) -> bool:
     """Give a stored comment new scores and let the policy decide it again,
-    as the model; a decision is recorded when its status or reasons change.
-    Returns whether they did."""
+    as the model (``reports``: how many readers reported it meanwhile); a
+    decision is recorded when its status or reasons change. Returns whether
+    they did."""
     decision = decide(
-        score.abusive, score.on_topic, thresholds, standing, score.attributes.get(SPAM)
+        score.abusive, score.on_topic, thresholds, standing, score.attributes.get(SPAM), reports
     )
     comment.abusive, comment.on_topic = score.abusive, score.on_topic
     comment.model_version = version

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
-from moderation.domain.comments import latest_decision_id, redecide
+from moderation.domain.comments import latest_decision_id, redecide, report_counts
 from moderation.domain.orm import Article, Comment, Decision, Status
 from moderation.domain.policy import UNKNOWN_ARTICLE, Thresholds
 from moderation.infrastructure import jobs
@@ -62,9 +62,11 @@ def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
         log.exception("could not score %d comment(s) waiting for their article", len(waiting))
         return 0
     authors = standings(article.site_id, [c.author_id for c in waiting])
+    reported = report_counts(waiting)
     for comment, score in zip(waiting, scores):
         standing = authors.get(comment.author_id, "normal")
-        redecide(comment, score, scorer.version, thresholds, standing, NOTE)
+        reports = reported.get(comment.id, 0)
+        redecide(comment, score, scorer.version, thresholds, standing, NOTE, reports)
     return len(waiting)
 
 

@@ -84,11 +84,21 @@ def decide(
     thresholds: Thresholds,
     standing: str = "normal",
     spam: float | None = None,
+    reports: int = 0,
 ) -> PolicyDecision:
     """Turn scores into a status. ``abusive`` is None when scoring failed;
     ``on_topic`` is None when the article is unknown; ``standing`` is the
     author's at the site (normal, trusted or banned); ``spam`` is the spam
-    model's score (None for a model without one)."""
+    model's score (None for a model without one); ``reports``, how many
+    readers reported the comment (one held, decided again)."""
+    decision = _decide(abusive, on_topic, thresholds, standing, spam)
+    if decision.status == Status.APPROVED and reports >= thresholds.report_threshold:
+        # Reported while held: published, it would be withdrawn at once.
+        return PolicyDecision(Status.PENDING, [REPORTED])
+    return decision
+
+
+def _decide(abusive, on_topic, thresholds: Thresholds, standing, spam) -> PolicyDecision:
     if standing == "banned":
         status = Status.REJECTED if thresholds.reject_banned else Status.PENDING
         return PolicyDecision(status, [AUTHOR_BANNED])

@@ -22,6 +22,10 @@ def add_report(
     comment: Comment, reader_id: str, reason: str, text: str | None, thresholds: Thresholds
 ) -> tuple[Report, bool]:
     """Store a reader's report; returns it and whether it is new."""
+    # One report of a comment at a time (PostgreSQL): two arriving together
+    # would each count the other's as not there, and neither would reach
+    # the threshold. SQLite writes one transaction at a time anyway.
+    db.session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
     existing = db.session.scalar(
         select(Report).where(Report.comment_id == comment.id, Report.reader_id == reader_id)
     )
@@ -32,9 +36,7 @@ def add_report(
     )
     db.session.add(report)
     count = count_for(comment)
-    # Exactly at the threshold: once a moderator has looked at a reported
-    # comment and kept it, later reports do not send it back again.
-    if count == thresholds.report_threshold and comment.status == Status.APPROVED:
+    if count >= thresholds.report_threshold and reports_send_back(comment):
         record_decision(
             comment,
             Status.PENDING,
@@ -44,6 +46,15 @@ def add_report(
             note=f"reported by {count} reader{'' if count == 1 else 's'}",
         )
     return report, True
+
+
+def reports_send_back(comment: Comment) -> bool:
+    """Whether enough reports send ``comment`` back to the queue: a published
+    comment that reports never sent back before (once a moderator has looked
+    at a reported comment and kept it, later reports do not send it back)."""
+    return comment.status == Status.APPROVED and not any(
+        REPORTED in (decision.reasons or []) for decision in comment.decisions
+    )
 
 
 def count_for(comment: Comment) -> int:

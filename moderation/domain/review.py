@@ -35,6 +35,7 @@ SORTS = {
     "abuse": "Highest abuse",
     "uncertain": "Most useful to review (most uncertain)",
 }
+UNDO_NOTE = "undo of decision "
 TABS = ("pending", "reported", "approved", "rejected", "all")
 PER_PAGE = 25
 
@@ -55,16 +56,22 @@ def decide(
         raise InvalidAction("reason and note must be text")
     _check_version(comment, version)
     if action == "approve":
-        return record_decision(comment, Status.APPROVED, [], "moderator", moderator.username, note)
-    if action == "reject":
+        status, reasons = Status.APPROVED, []
+    elif action == "reject":
         if reason not in REJECT_REASONS:
             raise InvalidAction(f"choose a reason to reject: {', '.join(REJECT_REASONS)}")
         if reason == "other" and not (note or "").strip():
             raise InvalidAction("say why in a note when the reason is 'other'")
-        return record_decision(
-            comment, Status.REJECTED, [reason], "moderator", moderator.username, note
-        )
-    raise InvalidAction(f"unknown action {action!r}")
+        status, reasons = Status.REJECTED, [reason]
+    else:
+        raise InvalidAction(f"unknown action {action!r}")
+    # Confirming the model's decision labels the comment; repeating a
+    # moderator's only repeats an event in the site's feed.
+    latest = comment.decisions[-1] if comment.decisions else None
+    unchanged = comment.status == status and list(comment.reasons or []) == reasons
+    if unchanged and latest is not None and latest.actor_type == "moderator":
+        raise InvalidAction(f"{latest.actor} has already set it to {status}{_as(reasons)}")
+    return record_decision(comment, status, reasons, "moderator", moderator.username, note)
 
 
 def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
@@ -74,6 +81,9 @@ def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
     latest = history[-1]
     if latest.actor_type != "moderator" or len(history) < 2:
         raise InvalidAction("the latest decision on this comment was not a moderator's")
+    if (latest.note or "").startswith(UNDO_NOTE):
+        # Undoing the undo would re-apply the decision it took back.
+        raise InvalidAction("the latest decision was itself an undo: decide the comment anew")
     if latest.actor != moderator.username and not moderator.is_admin:
         raise InvalidAction(f"only {latest.actor} or an admin can undo {latest.actor}'s decision")
     before = history[-2]
@@ -83,8 +93,12 @@ def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
         before.reasons,
         "moderator",
         moderator.username,
-        note=f"undo of decision {latest.id}",
+        note=f"{UNDO_NOTE}{latest.id}",
     )
+
+
+def _as(reasons: list[str]) -> str:
+    return f" as {', '.join(reasons)}" if reasons else ""
 
 
 def _check_version(comment: Comment, version: int) -> None:

@@ -26,7 +26,10 @@ def set_standing(
     moderator: Moderator,
     thresholds: Thresholds,
     note: str | None = None,
+    seen: str | None = None,
 ) -> AuthorAction:
+    """Change an author's standing; ``seen`` is the standing the moderator
+    saw, refused if someone has changed it since (None: not checked)."""
     if standing not in STANDINGS:
         raise StandingError(f"standing must be one of {', '.join(STANDINGS)}")
     if not isinstance(note, (str, type(None))):
@@ -37,6 +40,11 @@ def set_standing(
         )
     )
     before = row.standing if row else "normal"
+    if seen is not None and seen != before:
+        raise StandingError(
+            f"{row.changed_by if row else 'someone'} has just made {author_id} {before}; "
+            "the page now shows it"
+        )
     if before == standing:
         raise StandingError(f"{author_id} is already {standing}")
     if row is None:

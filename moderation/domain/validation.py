@@ -139,7 +139,11 @@ def timestamp_field(data, name, errors):
         errors[name] = "must be an ISO 8601 date-time, e.g. 2026-11-28T10:00:00Z"
         return None
     # Stored in UTC: SQLite keeps no offset, so a +02:00 time must be converted.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a moment before year 1 in UTC
+        errors[name] = "must fall between the years 1 and 9999 in UTC"
+        return None
 
 
 def parse_article(data, max_chars: int) -> ArticleInput:
@@ -151,11 +155,18 @@ def parse_article(data, max_chars: int) -> ArticleInput:
         body=_text(data, "body", errors, max_chars * 10, allow_empty=True),
         url=_text(data, "url", errors, 2048, required=False),
     )
-    if article.url and urlsplit(article.url.strip()).scheme.lower() not in ("http", "https"):
+    if article.url and _scheme(article.url) not in ("http", "https"):
         # Moderators click these links: nothing but web pages.
         errors["url"] = "must be an http or https URL"
     errors.raise_if_any()
     return article
+
+
+def _scheme(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).scheme.lower()
+    except ValueError:  # "http://[::1/x": a bracketed host left open
+        return None
 
 
 def parse_comment(data, max_chars: int) -> CommentInput:
@@ -203,9 +214,11 @@ def parse_score_request(data, max_chars: int) -> tuple[str, tuple[str, str] | No
     title = body = None
     if article is not None:
         if isinstance(article, dict):
-            title = _text(article, "title", errors, 1000, required=False)
-            body = _text(article, "body", errors, max_chars * 10, required=False, allow_empty=True)
-            if not (title or body):
+            found = FieldErrors()
+            title = _text(article, "title", found, 1000, required=False)
+            body = _text(article, "body", found, max_chars * 10, required=False, allow_empty=True)
+            errors.update({f"article.{name}": problem for name, problem in found.items()})
+            if not found and not (title or body):
                 errors["article"] = "needs a 'title' or a 'body'"
         else:
             errors["article"] = "must be an object with 'title' and 'body'"

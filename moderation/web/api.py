@@ -158,7 +158,7 @@ def _item_error(index, raw, error: ApiError) -> dict:
     return {"index": index, "id": item_id, "status_code": error.status, "error": body}
 
 
-@bp.get("/comments/<comment_id>")
+@bp.get("/comments/<path:comment_id>")
 def get_comment(comment_id):
     comment = find_comment(g.site, comment_id)
     if comment is None:

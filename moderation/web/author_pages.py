@@ -6,6 +6,7 @@ with who and why, shown on the page, and undone by another change.
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from moderation.domain import authors, trust
 from moderation.domain.orm import Site
@@ -45,10 +46,16 @@ def set_standing(site_id: int, author_id: str):
             current_user,
             Thresholds.from_config(current_app.config),
             request.form.get("note"),
+            seen=request.form.get("seen"),
         )
         db.session.commit()
         flash(f"{author_id} is now {standing} at {site.name}.", "info")
     except trust.StandingError as exc:
         db.session.rollback()
         flash(f"Not changed: {exc}.", "error")
+    except StaleDataError:
+        # A ban decides the author's held comments; a moderator decided one
+        # of them as this ran (PostgreSQL).
+        db.session.rollback()
+        flash("Not changed: one of their comments was decided meanwhile; try again.", "error")
     return redirect(url_for("authors.page", site_id=site_id, author_id=author_id))

@@ -78,6 +78,16 @@ COMMENT_OUT = {
 }
 
 
+# The id the site gave the comment; one with "/" in it is sent percent-encoded.
+_COMMENT_ID = {
+    "name": "comment_id",
+    "in": "path",
+    "required": True,
+    "description": "the site's id of the comment ('/' as %2F)",
+    "schema": {"type": "string"},
+}
+
+
 def _errors(*codes):
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     return {str(code): {"description": "error", "content": content} for code in codes}
@@ -200,12 +210,7 @@ SPEC = {
             "get": {
                 "summary": "A comment with its decision history",
                 "parameters": [
-                    {
-                        "name": "comment_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
+                    _COMMENT_ID,
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Comment"}),
@@ -217,12 +222,7 @@ SPEC = {
             "post": {
                 "summary": "A reader's report of a comment; the same reader again changes nothing",
                 "parameters": [
-                    {
-                        "name": "comment_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
+                    _COMMENT_ID,
                 ],
                 "requestBody": _body(
                     {

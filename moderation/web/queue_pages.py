@@ -145,7 +145,7 @@ def _load(comment_id) -> Comment | None:
 def decide():
     """Approve or reject one or many comments: ``{items: [{id, version}],
     action, reason?, note?}``. Each item succeeds or fails on its own."""
-    data = request.get_json(silent=True) or {}
+    data = _json_object()
     items = data.get("items")
     if not isinstance(items, list) or not items:
         return jsonify(error="Select at least one comment."), 400
@@ -208,7 +208,7 @@ def claim():
 
 @bp.post("/queue/undo")
 def undo():
-    data = request.get_json(silent=True) or {}
+    data = _json_object()
     result = _act(data.get("id"), data.get("version"), lambda c, v: review.undo(c, current_user, v))
     db.session.commit()
     return _answer([result])
@@ -224,6 +224,13 @@ def release():
     db.session.commit()
     flash(f"Released {released} comment{'' if released == 1 else 's'} claimed by {name}.", "info")
     return redirect(url_for("queue.show"))
+
+
+def _json_object() -> dict:
+    """The request's JSON object; anything else reads as an empty one, which
+    each view answers as a request that chose nothing."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
 
 
 def _act(comment_id, version, action) -> dict:

@@ -2,7 +2,7 @@
 dashboard's figures. Routes of the queue's blueprint (``queue.audit``,
 ``queue.dashboard``), so they share its sign-in check."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import render_template, request
 from sqlalchemy import select
@@ -48,8 +48,10 @@ def _dates(args):
                 problems.append(f"'{raw}' is not a date like 2026-11-28; that filter was ignored.")
         parsed.append(value)
     start, end = parsed
-    # "to" is inclusive: everything decided on that day.
-    return start, end + timedelta(days=1) if end else None, problems
+    # "to" is inclusive: everything decided on that day (the last day there
+    # is has no next one: no end then).
+    end = end + timedelta(days=1) if end and end.date() < date.max else None
+    return start, end, problems
 
 
 @bp.get("/dashboard")

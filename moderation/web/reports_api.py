@@ -6,6 +6,7 @@ like every other API route; the comment must be the calling site's.
 
 from flask import g, jsonify
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from moderation.domain import reports
 from moderation.domain.comments import find_comment
@@ -15,7 +16,7 @@ from moderation.infrastructure.db import db
 from moderation.web.api import bp, json_body, thresholds
 
 
-@bp.post("/comments/<comment_id>/reports")
+@bp.post("/comments/<path:comment_id>/reports")
 def report_comment(comment_id):
     data = require_object(json_body())
     errors = FieldErrors()
@@ -35,8 +36,10 @@ def report_comment(comment_id):
         try:
             db.session.commit()
             break
-        except IntegrityError:
-            # The same reader's report arrived twice at once: the retry finds it.
+        except (IntegrityError, StaleDataError):
+            # The same reader's report arrived twice at once (the retry finds
+            # it), or a moderator decided the comment as this report sent it
+            # back (the retry counts the report against the decided comment).
             db.session.rollback()
             if attempt == 2:
                 raise
