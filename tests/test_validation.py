@@ -65,3 +65,19 @@ def test_an_id_with_a_slash_is_read_back_and_reported(client, auth, article):
         headers=auth,
     )
     assert reported.status_code == 201 and reported.get_json()["reports"] == 1
+
+
+def test_created_at_with_an_offset_is_stored_in_utc(client, auth, article):
+    body = client.post(
+        "/api/v1/comments", json=comment("c1", created_at="2026-01-01T12:00:00+02:00"), headers=auth
+    ).get_json()
+    assert body["created_at"] == "2026-01-01T10:00:00+00:00"
+    stored = client.get("/api/v1/comments/c1", headers=auth).get_json()
+    assert stored["created_at"] == "2026-01-01T10:00:00+00:00"
+
+
+def test_article_url_must_be_a_web_address(client, auth):
+    article = {"id": "a1", "title": "T", "body": "B", "url": "javascript:alert(1)"}
+    response = client.post("/api/v1/articles", json=article, headers=auth)
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"url": "must be an http or https URL"}

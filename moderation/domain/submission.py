@@ -80,14 +80,29 @@ def prepare(site, inputs: list[CommentInput]) -> Submission:
 
 
 def _repeat(outcome: Outcome, stored, item: CommentInput) -> None:
-    if stored.text != item.text:
-        outcome.error = ApiError(
-            409, f"Comment '{item.id}' was already posted with a different text."
-        )
+    if difference := _differs(stored, item):
+        outcome.error = ApiError(409, f"Comment '{item.id}' was already posted {difference}.")
     elif isinstance(stored, NewComment):
         stored.outcomes.append(outcome)  # answered once the first is scored
     else:
         outcome.comment = stored.to_json()
+
+
+def _differs(stored, item: CommentInput) -> str | None:
+    """How a repeat of ``stored`` (a stored or a new comment) differs from it:
+    a repeat is the same comment sent again, not another under its id."""
+    if isinstance(stored, NewComment):
+        article, parent = stored.item.article_id, stored.item.parent_id
+    else:
+        article = stored.article_external_id
+        parent = stored.parent.external_id if stored.parent else None
+    if stored.text != item.text:
+        return "with a different text"
+    if article != item.article_id:
+        return f"under article '{article}'"
+    if parent != item.parent_id:
+        return f"as a reply to '{parent}'" if parent else "as a reply to no comment"
+    return None
 
 
 def _existing(site_id: int, ids) -> list[Comment]:
