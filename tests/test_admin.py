@@ -161,6 +161,12 @@ def test_webhook_set_in_the_page_and_deliveries_replayed(app, admin, client, aut
         follow_redirects=True,
     )
     assert f"Event {event_id} will be sent again" in response.get_data(as_text=True)
+    # Tried again at once by the delivery job the replay queued (tests run jobs at once).
+    with app.app_context():
+        from moderation.domain.orm_webhooks import OutboxEvent
+        from moderation.infrastructure.db import db
+
+        assert db.session.get(OutboxEvent, event_id).attempts == 2
 
 
 def test_a_new_webhook_secret_is_shown_once_and_never_put_in_the_session_cookie(

@@ -75,6 +75,13 @@ def test_import_jsonl_and_csv_then_export(runner, tmp_path):
     assert rows["y2"]["source"] == "import:b.csv"
 
 
+def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_imports(runner, tmp_path):
+    csv_file = tmp_path / "excel.csv"
+    csv_file.write_bytes("id,text,abusive\nz1,Buy now,0\nz2,You idiot,1\n".encode("utf-8-sig"))
+    assert "Imported 2 labels" in runner.invoke(args=["labels", "import", str(csv_file)]).output
+    assert exported(runner, tmp_path)["z2"]["abusive"] == 1
+
+
 def test_a_bad_file_imports_nothing_and_names_every_bad_line(runner, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -176,3 +183,23 @@ def test_a_decision_on_a_comment_in_a_stated_language_is_a_label_in_it(
     with app.app_context():
         by_id = {label.id: label for label in labels.from_decisions()}
         assert language_of_row(by_id["de-1"]) == "de" and language_of_row(by_id["plain"]) == "en"
+
+
+def test_a_file_exported_and_imported_back_does_not_double_a_label(
+    app, client, auth, runner, tmp_path
+):
+    """The moderator's later decision is the comment's one label, not the
+    imported copy of the earlier one beside it."""
+    add_moderator(app)
+    post_comments(client, auth, ["changed mind"])
+    decide_all(app, [("c0", "approve", None)])
+    out = tmp_path / "round-trip.jsonl"
+    runner.invoke(args=["labels", "export", str(out)])
+    assert "Imported 1 labels" in runner.invoke(args=["labels", "import", str(out)]).output
+    decide_all(app, [("c0", "reject", "abusive")])
+    runner.invoke(args=["labels", "export", str(out)])
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(row["id"], row["abusive"]) for row in lines] == [("c0", 1)]
+    with app.app_context():
+        rows, _ = labels.for_training()
+        assert [(row.id, row.abusive) for row in rows] == [("site-c0", 1)]

@@ -31,6 +31,12 @@ from tests.test_webhooks import (
         ("http://0.0.0.0/hook", "unspecified"),
         ("http://240.0.0.1/hook", "reserved"),
         ("http://100.64.0.1/hook", "non-public"),
+        # Some clouds' metadata service; Python 3.11.7 calls it global.
+        ("http://192.0.0.192/latest/", "non-public"),
+        # IPv4 inside IPv6: 6to4 and NAT64 lead to the loopback.
+        ("http://[2002:7f00:1::]/hook", "loopback"),
+        ("http://[64:ff9b::7f00:1]/hook", "loopback"),
+        ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", "private"),
     ],
 )
 def test_webhooks_cannot_point_inside_the_network(app, runner, site_key, url, kind):

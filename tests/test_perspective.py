@@ -1,10 +1,11 @@
 """Coral Talk's feedback through suggestscore: the site's labels, one per comment.
 
-The bodies are those of Talk's client (coral-server perspective.ts,
-``formatBody("comments:suggestscore")``): the comment's text, a context
-entry holding its URL and id as JSON, the model's attribute with the
-moderator's verdict, ``communityId: "Coral:<tenant URL>"`` and
-``clientToken: "comment:<id>"``.
+The bodies are those of Talk's client (coral-server's
+``notifyPerspectiveModerationDecision``): the comment's text, a context
+entry holding its URL and id as JSON, the moderator's decision as the
+attribute (``APPROVED`` or ``DELETED``, value 1), ``languages: ["EN"]``,
+``communityId: "Coral:<tenant URL>"`` and ``clientToken: "comment:<id>"``.
+Other clients name an attribute (``TOXICITY``, ``SPAM``) with a value.
 """
 
 import json
@@ -33,6 +34,11 @@ def talk_suggest(text, value, comment_id="c-1", model="TOXICITY", community="htt
     }
 
 
+def talk_decision(text, deleted, comment_id="c-1"):
+    body = talk_suggest(text, 1, comment_id, model="DELETED" if deleted else "APPROVED")
+    return {**body, "languages": ["EN"]}
+
+
 def exported(runner, tmp_path):
     out = tmp_path / "labels.jsonl"
     assert runner.invoke(args=["labels", "export", str(out)]).exit_code == 0
@@ -48,10 +54,21 @@ def test_talk_feedback_becomes_the_sites_labels(client, site_key, runner, tmp_pa
     assert rows["comment:c-1"]["on_topic"] is None
 
 
+def test_talks_moderation_decisions_become_the_sites_abuse_labels(
+    client, site_key, runner, tmp_path
+):
+    deleted = client.post(f"{SUGGEST}?key={site_key}", json=talk_decision("You flumph", True))
+    assert deleted.status_code == 200 and deleted.get_json() == {"clientToken": "comment:c-1"}
+    approved = talk_decision("Thanks for the report", False, "c-2")
+    assert client.post(f"{SUGGEST}?key={site_key}", json=approved).status_code == 200
+    rows = {row["id"]: row for row in exported(runner, tmp_path)}
+    assert rows["comment:c-1"]["abusive"] == 1 and rows["comment:c-2"]["abusive"] == 0
+
+
 def test_latest_feedback_on_a_comment_wins(client, site_key, runner, tmp_path):
     # A moderator approves, then rejects the same comment: Talk sends both.
-    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 0))
-    client.post(f"{SUGGEST}?key={site_key}", json=talk_suggest("You absolute flumph", 1))
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_decision("You absolute flumph", False))
+    client.post(f"{SUGGEST}?key={site_key}", json=talk_decision("You absolute flumph", True))
     rows = exported(runner, tmp_path)
     assert [(row["id"], row["abusive"]) for row in rows] == [("comment:c-1", 1)]
 

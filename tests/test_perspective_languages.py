@@ -97,3 +97,39 @@ def test_english_the_detector_half_takes_for_german_is_read_in_english(client, s
     as_english = toxicity(client, site_key, text, ["en"])
     value = lambda body: body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]  # noqa: E731
     assert value(detected) == value(as_english)
+
+
+MIXED = (
+    "I read this whole article about the city council meeting and I think the reporter "
+    "did a careful job explaining the budget vote. "
+    "Der Artikel über die neue Buslinie in unserer Stadt war sehr gut erklärt."
+)
+
+
+def test_the_spans_of_a_comment_are_read_in_the_comments_language(client, site_key):
+    """An English comment with a German sentence: its spans are read as the
+    whole is (in English), not each in the language it alone looks like;
+    the German model has no INSULT, so a span read in German crashed it."""
+    body = {"comment": {"text": MIXED}, "requestedAttributes": {"TOXICITY": {}}}
+    body["spanAnnotations"] = True
+    detected = analyze(client, site_key, body).get_json()
+    as_english = analyze(client, site_key, {**body, "languages": ["en"]}).get_json()
+    assert detected["languages"] == ["en"]
+    spans = detected["attributeScores"]["TOXICITY"]["spanScores"]
+    assert len(spans) == 2
+    assert spans == as_english["attributeScores"]["TOXICITY"]["spanScores"]
+
+
+def test_a_comment_read_in_german_says_so_though_its_opening_looks_english(client, site_key):
+    """Its first 400 characters are English enough to report English at 50%,
+    the whole text is German at 99%: it is read, and reported, in German."""
+    english = "I read the article about the council and the budget vote. "
+    german = "Ich danke der Zeitung für den Bericht. "
+    other = language_data.ASSERTED["de_other"]
+    opening = f"{english}{german}{english}Thanks for this. {other}. Thanks for this. "
+    text = f"{opening}{english}{german}{english}" + f"{german}Das ist gut. " * 20
+    result = toxicity(client, site_key, text)
+    assert result["languages"] == ["de"] and result["detectedLanguages"] == ["de"]
+    as_german = toxicity(client, site_key, text, ["de"])
+    value = lambda body: body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]  # noqa: E731
+    assert value(result) == value(as_german)

@@ -61,3 +61,34 @@ def test_delivery_jobs_can_be_left_to_delivery_workers(app, client, auth, runner
         post_plain_comments(client, auth, 1)
         assert site.received == [] and stored_events(app)[0].delivered_at is None
         assert "delivered 1" in runner.invoke(args=["webhooks", "run", "--once"]).output
+
+
+def test_an_event_waiting_behind_its_comments_earlier_one_does_not_wake_the_job(
+    app, client, auth, runner
+):
+    """While a site's receiver is down, a comment's second event waits for
+    its first: the job comes back when the first is due, not every second."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from moderation.domain.comments import record_decision
+    from moderation.domain.orm import Comment
+    from moderation.domain.orm_webhooks import OutboxEvent
+    from moderation.domain.webhook_jobs import seconds_to_next_attempt
+    from moderation.infrastructure.db import db, utcnow
+
+    with listening_site(runner, answers=[500] * 10):
+        post_plain_comments(client, auth, 1)
+        with app.app_context():
+            record_decision(db.session.scalar(select(Comment)), "rejected", ["spam"], "test", "t")
+            db.session.commit()
+            first, second = db.session.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id))
+            for event_id, due in ((first, 60), (second, -10)):
+                db.session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == event_id)
+                    .values(next_attempt_at=utcnow() + timedelta(seconds=due), claimed_until=None)
+                )
+            db.session.commit()
+            assert 50 < seconds_to_next_attempt() <= 60

@@ -22,6 +22,9 @@ class LabelFileError(ValueError):
 
 def parse(content: str, filename: str) -> list[LabelledComment]:
     """Every label in the file, or LabelFileError naming every bad line."""
+    # Spreadsheets save UTF-8 with a byte-order mark, which would otherwise
+    # become part of the first column's name.
+    content = content.removeprefix("\ufeff")
     if filename.lower().endswith(".csv"):
         reader = csv.DictReader(io.StringIO(content))
         records = [(n, dict(row)) for n, row in enumerate(reader, start=2)]

@@ -53,6 +53,11 @@ def to_json(label: LabelledComment) -> dict:
 def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
     """One label per comment whose latest decision was a moderator's (of
     one site's comments when ``site_id`` is given)."""
+    return [label for _, label in _decided(site_id)]
+
+
+def _decided(site_id: int | None) -> list[tuple[int, LabelledComment]]:
+    """``from_decisions`` with each label's site id."""
     latest = (
         select(Decision.comment_id, func.max(Decision.id).label("last"))
         .group_by(Decision.comment_id)
@@ -73,16 +78,15 @@ def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
     for decision, comment, site in rows:
         values = _values_of(decision)
         if values is not None:
-            labels.append(
-                site_label(
-                    comment.external_id,
-                    comment.text,
-                    *values,
-                    comment.article_external_id,
-                    f"moderators:{site}",
-                    comment.language,
-                )
+            label = site_label(
+                comment.external_id,
+                comment.text,
+                *values,
+                comment.article_external_id,
+                f"moderators:{site}",
+                comment.language,
             )
+            labels.append((comment.site_id, label))
     return labels
 
 
@@ -92,6 +96,11 @@ def from_reports(site_id: int | None = None, threshold: int | None = None) -> li
     by the reason most readers gave (of one site's comments when
     ``site_id`` is given). A moderator's decision, when there is one, is
     the label instead (``from_decisions``)."""
+    return [label for _, label in _reported(site_id, threshold)]
+
+
+def _reported(site_id: int | None, threshold: int | None = None) -> list:
+    """``from_reports`` with each label's site id."""
     if threshold is None:
         threshold = current_app.config.get("MODERATION_REPORT_THRESHOLD", 3)
     reported = (
@@ -122,16 +131,15 @@ def from_reports(site_id: int | None = None, threshold: int | None = None) -> li
         reason = reasons[comment.id].most_common(1)[0][0]
         values = {"abusive": (1, None), "off_topic": (None, 0), "spam": (None, 0)}.get(reason)
         if values is not None:
-            labels.append(
-                site_label(
-                    comment.external_id,
-                    comment.text,
-                    *values,
-                    comment.article_external_id,
-                    f"reports:{sites[comment.site_id]}",
-                    comment.language,
-                )
+            label = site_label(
+                comment.external_id,
+                comment.text,
+                *values,
+                comment.article_external_id,
+                f"reports:{sites[comment.site_id]}",
+                comment.language,
             )
+            labels.append((comment.site_id, label))
     return labels
 
 
@@ -149,6 +157,11 @@ def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
 
 def imported(site_id: int | None = None) -> list[LabelledComment]:
     """Stored labels: with ``site_id``, that site's and the operator's files."""
+    return [label for _, label in _imported(site_id)]
+
+
+def _imported(site_id: int | None) -> list[tuple[int | None, LabelledComment]]:
+    """``imported`` with each label's site id (None: the operator's files)."""
     query = select(LabelledExample).order_by(LabelledExample.id)
     if site_id is not None:
         query = query.where(
@@ -158,11 +171,27 @@ def imported(site_id: int | None = None) -> list[LabelledComment]:
     query = query.where(
         or_(LabelledExample.abusive.is_not(None), LabelledExample.on_topic.is_not(None))
     )
-    rows = db.session.scalars(query)
     return [
-        site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source)
-        for r in rows
+        (
+            r.site_id,
+            site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source),
+        )
+        for r in db.session.scalars(query)
     ]
+
+
+def every_label(site_id: int | None = None) -> list[LabelledComment]:
+    """Each comment's label once, a site's comment known by its site and id:
+    a moderator's decision over an imported copy of it (a file exported,
+    corrected and imported back), an imported label over readers' reports."""
+    chosen = {(site, label.id): label for site, label in _decided(site_id)}
+    decided = set(chosen)
+    for site, label in _reported(site_id):
+        chosen.setdefault((site, label.id), label)
+    for site, label in _imported(site_id):
+        if (site, label.id) not in decided:
+            chosen[(site, label.id)] = label
+    return list(chosen.values())
 
 
 def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dict[str, dict]]:
@@ -171,7 +200,7 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
     ``site_id``, every site's labels (one model for the whole service)."""
     rows = [
         dataclasses.replace(label, id=f"site-{label.id}", source=SITE_SOURCE)
-        for label in [*from_decisions(site_id), *from_reports(site_id), *imported(site_id)]
+        for label in every_label(site_id)
     ]
     articles = {
         article.external_id: {
@@ -190,8 +219,7 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
 
 
 def export_lines() -> list[str]:
-    labels = [*from_decisions(), *from_reports(), *imported()]
-    return [json.dumps(to_json(label)) for label in labels]
+    return [json.dumps(to_json(label)) for label in every_label()]
 
 
 def site_for_import(name: str | None) -> Site | None:

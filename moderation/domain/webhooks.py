@@ -244,4 +244,5 @@ def replay(event_id: int) -> OutboxEvent | None:
     if event is not None:
         event.delivered_at, event.next_attempt_at = None, utcnow()
         event.claimed_by = event.claimed_until = None
+        mark_events_written()  # sent by a job at the commit, not at the minute's sweep
     return event

@@ -51,14 +51,36 @@ def parse_networks(values) -> list[Network]:
     return networks
 
 
+# Blocks the IANA special-purpose registries (RFC 6890 and updates) mark as
+# not globally reachable, checked besides ``ipaddress``'s own answer: its
+# tables differ between Python releases (3.11.7 calls 192.0.0.0/24, where
+# some clouds keep their metadata service, global).
+NOT_GLOBAL = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "100::/64", "2001::/32", "2001:2::/48", "2001:10::/28",
+        "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+    )
+)  # fmt: skip
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _kind(address: Address) -> str | None:
     """Why an address is not public, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address carried inside an IPv6 one is where it leads.
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None:
+            address = inner
     for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")
-    if not address.is_global:
+    if not address.is_global or any(address in block for block in NOT_GLOBAL):
         return "non-public"
     return None
 

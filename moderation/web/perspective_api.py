@@ -17,7 +17,7 @@ import hashlib
 from flask import Blueprint, current_app, g, jsonify, request
 
 from moderation.domain import live_model
-from moderation.domain.labels import record_feedback
+from moderation.domain.labels import ABUSE_ATTRIBUTE, record_feedback
 from moderation.domain.sites import site_for_key
 from moderation.infrastructure.db import db
 from moderation.learning import languages
@@ -87,6 +87,14 @@ def analyze():
     drop = data.get("dropUnsupportedAttributes") is True
     context = _context_text(data)
     scorer = _scorer()
+    if not sent:
+        # The comment, and each span of it, is read in one language: the
+        # scorer's choice for the whole text (another language only when
+        # the detector is 80% sure of it), reported as the one scored in.
+        reading = scorer.languages_of([comment.text])[0]
+        if reading != "en":
+            effective, detected = [reading], reading
+    spoken_in = languages.primary_subtag(effective[0]) if sent else reading
     scored = {
         name: params
         for name, params in requested.items()
@@ -97,10 +105,7 @@ def analyze():
     if scored:
         texts = [comment.text] + [comment.text[start:end] for start, end in spans]
         article = context if OFF_TOPIC in scored else None  # the encoder reads it only then
-        # Languages sent are trusted; a detected one only as far as the
-        # scorer's own rule does (80% sure), as for the comment API.
-        spoken = [languages.primary_subtag(effective[0]) if sent else None] * len(texts)
-        scores = scorer.score(texts, [article] * len(texts), spoken=spoken)
+        scores = scorer.score(texts, [article] * len(texts), spoken=[spoken_in] * len(texts))
         units = utf16_offsets(comment.original)
         for name, params in scored.items():
             entry = _attribute_entry(name, params, scores, spans, comment, units)
@@ -240,16 +245,28 @@ def suggest_score():
     return jsonify({"clientToken": token} if token else {})
 
 
+# Coral Talk's feedback names its moderator's decision, not an attribute
+# ({"APPROVED" | "DELETED": {"summaryScore": {"value": 1}}}, coral-server's
+# notifyPerspectiveModerationDecision): read as the abuse label, since a
+# deletion is what TOXICITY predicts (though a moderator may delete for spam).
+TALK_DECISIONS = {"APPROVED": False, "DELETED": True}
+
+
 def _suggested(scores) -> dict[str, float]:
     if not isinstance(scores, dict) or not scores:
         raise PerspectiveError(400, "attributeScores must give at least one attribute's score.")
     values = {}
     for name, entry in scores.items():
-        if name not in PERSPECTIVE_ATTRIBUTES and name != OFF_TOPIC:
+        known = name in PERSPECTIVE_ATTRIBUTES or name in (OFF_TOPIC, *TALK_DECISIONS)
+        if not known:
             raise PerspectiveError(400, f"Unknown requested attribute: {name}")
         summary = entry.get("summaryScore") if isinstance(entry, dict) else None
         value = summary.get("value") if isinstance(summary, dict) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise PerspectiveError(400, f"{name}.summaryScore.value must be a number from 0 to 1.")
         values[name] = float(value)
+    for decision, deleted in TALK_DECISIONS.items():
+        if decision in values:
+            value = values.pop(decision)
+            values.setdefault(ABUSE_ATTRIBUTE, value if deleted else 1.0 - value)
     return values
