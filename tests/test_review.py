@@ -41,13 +41,19 @@ def test_only_the_deciding_moderator_or_an_admin_can_undo(app, client, auth):
         assert comment.status == "pending"
 
 
-def test_a_moderator_cannot_repeat_their_own_decision(app, client, auth):
+def approved_by_maria(app, client, auth) -> Comment:
+    """A held comment, approved by maria (inside the app's context)."""
     add_moderator(app, "maria")
     post_comments(client, auth, ["The accord will not stop the drone attacks."])
+    comment = db.session.scalar(select(Comment))
+    review.decide(comment, moderator("maria"), "approve", comment.version)
+    db.session.commit()
+    return comment
+
+
+def test_a_moderator_cannot_repeat_their_own_decision(app, client, auth):
     with app.app_context():
-        comment = db.session.scalar(select(Comment))
-        review.decide(comment, moderator("maria"), "approve", comment.version)
-        db.session.commit()
+        comment = approved_by_maria(app, client, auth)
         # A second click would only send the site the same event again.
         with pytest.raises(review.InvalidAction, match="maria has already set it to approved"):
             review.decide(comment, moderator("maria"), "approve", comment.version)
@@ -56,12 +62,8 @@ def test_a_moderator_cannot_repeat_their_own_decision(app, client, auth):
 
 def test_an_undo_cannot_be_undone(app, client, auth):
     """Pressing undo twice would otherwise re-apply the decision taken back."""
-    add_moderator(app, "maria")
-    post_comments(client, auth, ["The accord will not stop the drone attacks."])
     with app.app_context():
-        comment = db.session.scalar(select(Comment))
-        review.decide(comment, moderator("maria"), "approve", comment.version)
-        db.session.commit()
+        comment = approved_by_maria(app, client, auth)
         review.undo(comment, moderator("maria"), comment.version)
         db.session.commit()
         with pytest.raises(review.InvalidAction, match="itself an undo"):
