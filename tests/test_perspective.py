@@ -151,3 +151,15 @@ def test_malformed_feedback_is_refused_and_not_stored(client, site_key, change, 
     assert response.status_code == 400
     assert response.get_json()["error"]["status"] == "INVALID_ARGUMENT"
     assert exported(runner, tmp_path) == []
+
+
+def test_a_suggestion_of_spans_only_is_accepted_and_stores_nothing(
+    client, site_key, runner, tmp_path
+):
+    body = talk_suggest("You absolute flumph", 1)
+    body["attributeScores"] = {
+        "TOXICITY": {"spanScores": [{"begin": 4, "end": 12, "score": {"value": 1}}]}
+    }
+    answer = client.post(f"{SUGGEST}?key={site_key}", json=body)
+    assert answer.status_code == 200 and answer.get_json() == {"clientToken": "comment:c-1"}
+    assert exported(runner, tmp_path) == []

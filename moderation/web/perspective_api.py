@@ -220,7 +220,7 @@ def suggest_score():
     unsupported = [code for code in effective if not languages.takes_feedback(code)]
     values = _suggested(data.get("attributeScores"))
     if unsupported:
-        name = next(iter(values))
+        name = next(iter(data["attributeScores"]))
         raise PerspectiveError(
             400,
             f"Attribute {name} does not support request languages: {', '.join(unsupported)}",
@@ -233,7 +233,7 @@ def suggest_score():
             raise PerspectiveError(400, f"{field} must be a string of at most 255 characters.")
     if "\x00" in comment.text + (token or "") + (community or ""):
         raise PerspectiveError(400, "Text must not contain the NUL character (U+0000).")
-    if data.get("doNotStore") is not True:
+    if data.get("doNotStore") is not True and values:
         record_feedback(
             site_id=g.site.id,
             comment_id=token or "text:" + hashlib.sha256(comment.text.encode()).hexdigest()[:16],
@@ -261,6 +261,8 @@ def _suggested(scores) -> dict[str, float]:
         if not known:
             raise PerspectiveError(400, f"Unknown requested attribute: {name}")
         summary = entry.get("summaryScore") if isinstance(entry, dict) else None
+        if summary is None and isinstance(entry, dict) and entry.get("spanScores"):
+            continue  # spans alone: accepted; no label here learns from spans
         value = summary.get("value") if isinstance(summary, dict) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise PerspectiveError(400, f"{name}.summaryScore.value must be a number from 0 to 1.")
