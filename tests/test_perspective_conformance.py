@@ -296,3 +296,28 @@ def test_client_token_is_echoed(client, site_key):
     body = {"comment": {"text": ENGLISH}, "languages": ["en"],
             "requestedAttributes": {"TOXICITY": {}}, "clientToken": "token-7"}  # fmt: skip
     assert analyze(client, site_key, body).get_json()["clientToken"] == "token-7"
+
+
+def test_fields_by_their_proto_names_are_read_as_their_json_names(client, site_key):
+    """proto3's JSON mapping: servers take ``requested_attributes`` as they
+    take ``requestedAttributes`` (Google's does)."""
+    text = "You are a worthless idiot and should shut up. The vote was fair."
+    camel = {
+        "comment": {"text": text},
+        "requestedAttributes": {"TOXICITY": {"scoreThreshold": 0.0}},
+        "spanAnnotations": True,
+        "clientToken": "t-1",
+        "languages": ["en"],
+    }
+    proto = {
+        "comment": {"text": text},
+        "requested_attributes": {"TOXICITY": {"score_threshold": 0.0}},
+        "span_annotations": True,
+        "client_token": "t-1",
+        "languages": ["en"],
+    }
+    answer = analyze(client, site_key, proto)
+    assert answer.status_code == 200
+    assert answer.get_json() == analyze(client, site_key, camel).get_json()
+    assert answer.get_json()["clientToken"] == "t-1"
+    assert "spanScores" in answer.get_json()["attributeScores"]["TOXICITY"]

@@ -26,6 +26,7 @@ from moderation.web import limits
 from moderation.web.perspective_request import (
     OFF_TOPIC,
     PERSPECTIVE_ATTRIBUTES,
+    camel_case,
     request_languages,
     requested_attributes,
     supported,
@@ -126,7 +127,7 @@ def _body() -> dict:
         raise PerspectiveError(400, "Invalid JSON payload received: nested too deeply.") from None
     if not isinstance(data, dict):
         raise PerspectiveError(400, "Invalid JSON payload received: the body must be an object.")
-    return data
+    return camel_case(data)
 
 
 def _comment(data):

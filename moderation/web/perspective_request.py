@@ -29,6 +29,28 @@ PERSPECTIVE_ATTRIBUTES = frozenset(
 OFF_TOPIC = "OFF_TOPIC"
 
 
+# The request's fields by their proto names: proto3's JSON mapping has
+# servers accept them beside the lowerCamelCase ones, and Google's does.
+PROTO_NAMES = {
+    name: name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])
+    for name in (
+        "requested_attributes", "span_annotations", "do_not_store", "client_token",
+        "session_id", "community_id", "drop_unsupported_attributes", "attribute_scores",
+        "score_type", "score_threshold", "summary_score", "span_scores",
+    )
+}  # fmt: skip
+
+
+def camel_case(value):
+    """``value`` with every field named by its proto name renamed to its
+    JSON name (attribute names, in capitals, are never field names)."""
+    if isinstance(value, dict):
+        return {PROTO_NAMES.get(key, key): camel_case(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_case(item) for item in value]
+    return value
+
+
 def requested_attributes(data) -> dict[str, dict]:
     requested = data.get("requestedAttributes")
     if requested is None or requested == {}:
