@@ -129,7 +129,8 @@ def test_rescoring_held_comments_keeps_a_banned_authors_hold(app, client, auth, 
 
 
 def test_a_standing_changed_since_the_page_was_read_is_not_overwritten(app, auth, moderator):
-    """Maria's page shows u1 as normal; Li bans u1; Maria's "Trust" is refused."""
+    """The page shows u1 as normal; u1 is banned meanwhile (from another tab here,
+    as another moderator would); the page's "Trust" is refused."""
     page = moderator.get(f"/authors/{site_id_of(app)}/u1").get_data(as_text=True)
     assert 'name="seen" value="normal"' in page
     set_standing(moderator, site_id_of(app), "banned")

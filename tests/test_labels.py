@@ -203,3 +203,28 @@ def test_a_file_exported_and_imported_back_does_not_double_a_label(
     with app.app_context():
         rows, _ = labels.for_training()
         assert [(row.id, row.abusive) for row in rows] == [("site-c0", 1)]
+
+
+def test_a_corrected_file_imported_after_the_decision_is_the_label(
+    app, client, auth, runner, tmp_path
+):
+    add_moderator(app)
+    post_comments(client, auth, ["borderline", "other reason"])
+    decide_all(app, [("c0", "approve", None), ("c1", "approve", None)])
+    out = tmp_path / "labels.jsonl"
+    runner.invoke(args=["labels", "export", str(out)])
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    corrected = [{**row, "abusive": 1, "on_topic": None} for row in rows if row["id"] == "c0"]
+    # A public data set's own "c1", another comment under the same id.
+    corrected.append({"id": "c1", "text": "You are a total idiot", "abusive": 1})
+    out.write_text("".join(json.dumps(row) + "\n" for row in corrected))
+    assert "Imported 2 labels" in runner.invoke(args=["labels", "import", str(out)]).output
+    runner.invoke(args=["labels", "export", str(out)])
+    labelled = [
+        (r["id"], r["text"], r["abusive"]) for r in map(json.loads, out.read_text().splitlines())
+    ]
+    assert sorted(labelled) == [
+        ("c0", "borderline", 1),
+        ("c1", "You are a total idiot", 1),
+        ("c1", "other reason", 0),
+    ]

@@ -52,6 +52,8 @@ def test_webhooks_cannot_point_inside_the_network(app, runner, site_key, url, ki
 def test_an_operator_can_allow_a_private_network(app, runner, site_key):
     app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"] = "10.0.0.0/8, 127.0.0.1/32"
     register_webhook(runner, "http://10.1.2.3/hook")
+    # The same network reached through a NAT64 gateway (DNS64 networks).
+    register_webhook(runner, "http://[64:ff9b::a01:203]/hook")
     refused = runner.invoke(args=["webhooks", "set", "Example Tribune", "http://192.168.0.1/"])
     assert refused.exit_code != 0 and "private" in refused.output
 

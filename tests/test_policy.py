@@ -137,8 +137,8 @@ def test_the_policy_as_a_site_reads_it():
             "premoderation": "Pre-moderation is on: every comment waits for a moderator.",
             "author_trusted": "Moderators trust the author: published unless clearly abusive.",
             "author_banned": "Moderators have banned the author at this site.",
-            "reported": "Readers reported the published comment: withdrawn until a moderator"
-            " decides.",
+            "reported": "Readers reported the comment: withdrawn (or kept back) until a"
+            " moderator decides.",
         },
     }
 

@@ -170,3 +170,26 @@ def test_a_report_racing_a_moderators_decision_is_kept(app, client, auth, publis
     answer = report(client, auth, "r1")
     assert answer.status_code == 201 and answer.get_json()["reports"] == 1
     assert len(calls) == 2
+
+
+def test_a_comment_a_moderator_kept_after_its_reports_stays_up(app, client, auth):
+    """Held, reported, then approved by a moderator who saw the reports:
+    the next report does not send it back."""
+    body = {"id": "early", "article_id": "not-yet", "text": sample_data.EXAMPLE_COMMENTS[0]}
+    client.post("/api/v1/comments", json=body, headers=auth)
+    report(client, auth, "r1", comment_id="early")
+    report(client, auth, "r2", comment_id="early")
+    add_moderator(app)
+    moderator = app.test_client()
+    sign_in(moderator)
+    page = moderator.get("/queue").get_data(as_text=True)
+    item = {"id": int(page.split('data-id="')[1].split('"')[0])}
+    item["version"] = int(page.split('data-version="')[1].split('"')[0])
+    moderator.post(
+        "/queue/decide",
+        json={"items": [item], "action": "approve"},
+        headers={"X-CSRFToken": csrf_token(moderator, "/queue")},
+    )
+    assert report(client, auth, "r3", comment_id="early").get_json()["comment"]["status"] == (
+        "approved"
+    )

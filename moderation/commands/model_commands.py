@@ -239,7 +239,7 @@ def labels_import(path, site_name):
     # Here, not as a job (the admin page queues one): the operator waits
     # for the answer at the terminal, with no request timeout to mind.
     try:
-        site = labels.site_for_import(site_name)
+        site = label_files.site_for_import(site_name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -248,7 +248,7 @@ def labels_import(path, site_name):
         raise click.ClickException(f"{exc}:\n" + "\n".join(exc.problems)) from None
     except UnicodeDecodeError:
         raise click.ClickException("the file is not UTF-8 text; nothing was imported") from None
-    count = labels.store(found, site)
+    count = label_files.store(found, site)
     db.session.commit()
     click.echo(f"Imported {count} labels" + (f" for {site.name}." if site else "."))
 

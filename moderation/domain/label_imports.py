@@ -21,7 +21,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from moderation.domain import job_rows, label_files, labels
+from moderation.domain import job_rows, label_files
 from moderation.domain.orm import Site
 from moderation.domain.orm_learning import LabelImport
 from moderation.infrastructure import jobs
@@ -79,7 +79,7 @@ def run_job(import_id: int) -> None:
             found = label_files.parse(row.content.decode("utf-8"), row.filename)
             _note(import_id, f"{len(found)} labels checked; storing them")
             site = db.session.get(Site, row.site_id) if row.site_id else None
-            count = labels.store(found, site)
+            count = label_files.store(found, site)
             outcome = {
                 "status": "imported",
                 "imported": count,

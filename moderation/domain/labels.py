@@ -17,13 +17,13 @@ import json
 from collections import Counter
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from moderation.domain.orm import Article, Comment, Decision, Report, Site
 from moderation.domain.orm_learning import LabelledExample
-from moderation.infrastructure.db import db, utcnow
+from moderation.infrastructure.db import as_utc, db, utcnow
 from moderation.learning.examples import LabelledComment, article_text
 
 SITE_SOURCE = "site"
@@ -53,11 +53,13 @@ def to_json(label: LabelledComment) -> dict:
 def from_decisions(site_id: int | None = None) -> list[LabelledComment]:
     """One label per comment whose latest decision was a moderator's (of
     one site's comments when ``site_id`` is given)."""
-    return [label for _, label in _decided(site_id)]
+    return [label for *_, label in _decided(site_id) if label is not None]
 
 
-def _decided(site_id: int | None) -> list[tuple[int, LabelledComment]]:
-    """``from_decisions`` with each label's site id."""
+def _decided(site_id: int | None) -> list[tuple]:
+    """(site id, comment id, text, when, label or None) of each comment whose
+    latest decision was a moderator's: None where it makes no label (an
+    undo back to pending, a rejection for another reason)."""
     latest = (
         select(Decision.comment_id, func.max(Decision.id).label("last"))
         .group_by(Decision.comment_id)
@@ -73,10 +75,10 @@ def _decided(site_id: int | None) -> list[tuple[int, LabelledComment]]:
     )
     if site_id is not None:
         query = query.where(Comment.site_id == site_id)
-    rows = db.session.execute(query)
-    labels = []
-    for decision, comment, site in rows:
+    found = []
+    for decision, comment, site in db.session.execute(query):
         values = _values_of(decision)
+        label = None
         if values is not None:
             label = site_label(
                 comment.external_id,
@@ -86,8 +88,10 @@ def _decided(site_id: int | None) -> list[tuple[int, LabelledComment]]:
                 f"moderators:{site}",
                 comment.language,
             )
-            labels.append((comment.site_id, label))
-    return labels
+        found.append(
+            (comment.site_id, comment.external_id, comment.text, decision.decided_at, label)
+        )
+    return found
 
 
 def from_reports(site_id: int | None = None, threshold: int | None = None) -> list[LabelledComment]:
@@ -157,11 +161,12 @@ def _values_of(decision: Decision) -> tuple[int | None, int | None] | None:
 
 def imported(site_id: int | None = None) -> list[LabelledComment]:
     """Stored labels: with ``site_id``, that site's and the operator's files."""
-    return [label for _, label in _imported(site_id)]
+    return [label for _, label, _ in _imported(site_id)]
 
 
-def _imported(site_id: int | None) -> list[tuple[int | None, LabelledComment]]:
-    """``imported`` with each label's site id (None: the operator's files)."""
+def _imported(site_id: int | None) -> list[tuple]:
+    """``imported`` with each label's site id (None: the operator's files)
+    and when it was stored."""
     query = select(LabelledExample).order_by(LabelledExample.id)
     if site_id is not None:
         query = query.where(
@@ -175,22 +180,30 @@ def _imported(site_id: int | None) -> list[tuple[int | None, LabelledComment]]:
         (
             r.site_id,
             site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source),
+            r.imported_at,
         )
         for r in db.session.scalars(query)
     ]
 
 
 def every_label(site_id: int | None = None) -> list[LabelledComment]:
-    """Each comment's label once, a site's comment known by its site and id:
-    a moderator's decision over an imported copy of it (a file exported,
-    corrected and imported back), an imported label over readers' reports."""
-    chosen = {(site, label.id): label for site, label in _decided(site_id)}
-    decided = set(chosen)
+    """Each comment's label once. An imported label with a comment's site,
+    id and text is a copy of it (a file exported, corrected and imported
+    back): the newer of it and the moderator's latest decision counts (a
+    newer decision that makes no label leaves none). An imported label is
+    stronger than readers' reports. Another text under the same id is
+    another comment (a public data set's "c0"), kept beside it."""
+    decided = {
+        (site, id_, text): (when, label) for site, id_, text, when, label in _decided(site_id)
+    }
+    chosen = {key: label for key, (_, label) in decided.items() if label is not None}
     for site, label in _reported(site_id):
-        chosen.setdefault((site, label.id), label)
-    for site, label in _imported(site_id):
-        if (site, label.id) not in decided:
-            chosen[(site, label.id)] = label
+        chosen.setdefault((site, label.id, label.text), label)
+    for site, label, imported_at in _imported(site_id):
+        key = (site, label.id, label.text)
+        decided_at = decided.get(key, (None, None))[0]
+        if decided_at is None or as_utc(imported_at) > as_utc(decided_at):
+            chosen[key] = label
     return list(chosen.values())
 
 
@@ -220,69 +233,6 @@ def for_training(site_id: int | None = None) -> tuple[list[LabelledComment], dic
 
 def export_lines() -> list[str]:
     return [json.dumps(to_json(label)) for label in every_label()]
-
-
-def site_for_import(name: str | None) -> Site | None:
-    """The named site, or the only one when no name is given."""
-    if name:
-        site = db.session.scalar(select(Site).where(Site.name == name))
-        if site is None:
-            raise ValueError(f"no site is named {name!r}")
-        return site
-    sites = db.session.scalars(select(Site).limit(2)).all()
-    if len(sites) > 1:
-        raise ValueError("several sites exist: say which one the labels belong to")
-    return sites[0] if sites else None
-
-
-def store(labels: list[LabelledComment], site: Site | None = None) -> int:
-    """Add or update the site's labels: one per (site, comment id), so a
-    file imported twice changes nothing, and a corrected file corrects.
-    Returns how many distinct labels the file held."""
-    latest = {label.id: label for label in labels}  # a later line wins
-    site_id = site.id if site is not None else None
-    same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
-    ids, stored = list(latest), {}
-    for start in range(0, len(ids), 500):  # bound the IN list
-        chunk = ids[start : start + 500]
-        stored.update(
-            db.session.execute(
-                select(LabelledExample.external_id, LabelledExample.id).where(
-                    same_site, LabelledExample.external_id.in_(chunk)
-                )
-            )
-            .tuples()
-            .all()
-        )
-    now = utcnow()
-
-    def values(label: LabelledComment) -> dict:
-        return {
-            "text": label.text,
-            "abusive": label.abusive,
-            "on_topic": label.on_topic,
-            "article_id": label.article_id,
-            "source": label.source,
-            "imported_at": now,
-        }
-
-    # In bulk, not one object per label: a file of 100,000 labels is stored
-    # in seconds rather than most of a minute.
-    new = [
-        {"site_id": site_id, "external_id": identifier, **values(label)}
-        for identifier, label in latest.items()
-        if identifier not in stored
-    ]
-    changed = [
-        {"id": stored[identifier], **values(label)}
-        for identifier, label in latest.items()
-        if identifier in stored
-    ]
-    if new:
-        db.session.execute(insert(LabelledExample), new)
-    if changed:
-        db.session.execute(update(LabelledExample), changed)
-    return len(latest)
 
 
 def record_feedback(site_id, comment_id, text, values, community_id) -> LabelledExample:

@@ -29,7 +29,7 @@ REASON_TEXTS = {
     PREMODERATION: "Pre-moderation is on: every comment waits for a moderator.",
     AUTHOR_TRUSTED: "Moderators trust the author: published unless clearly abusive.",
     AUTHOR_BANNED: "Moderators have banned the author at this site.",
-    REPORTED: "Readers reported the published comment: withdrawn until a moderator decides.",
+    REPORTED: "Readers reported the comment: withdrawn (or kept back) until a moderator decides.",
 }
 STANDINGS = ("normal", "trusted", "banned")
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from moderation.domain.comments import record_decision
 from moderation.domain.orm import Comment, Report, Status
 from moderation.domain.policy import REPORTED, Thresholds
-from moderation.infrastructure.db import db, utcnow
+from moderation.infrastructure.db import as_utc, db, utcnow
 
 REASONS = ("abusive", "off_topic", "spam", "other")
 MAX_REPORT_TEXT = 2000
@@ -50,10 +50,19 @@ def add_report(
 
 def reports_send_back(comment: Comment) -> bool:
     """Whether enough reports send ``comment`` back to the queue: a published
-    comment that reports never sent back before (once a moderator has looked
-    at a reported comment and kept it, later reports do not send it back)."""
-    return comment.status == Status.APPROVED and not any(
-        REPORTED in (decision.reasons or []) for decision in comment.decisions
+    comment that reports never sent back before and that no moderator has
+    decided since its first report (a moderator who kept it, with its
+    reports before them, has answered them)."""
+    if comment.status != Status.APPROVED:
+        return False
+    if any(REPORTED in (decision.reasons or []) for decision in comment.decisions):
+        return False
+    first = db.session.scalar(
+        select(func.min(Report.reported_at)).where(Report.comment_id == comment.id)
+    )
+    return not any(
+        decision.actor_type == "moderator" and as_utc(decision.decided_at) >= as_utc(first)
+        for decision in comment.decisions
     )
 
 

@@ -81,7 +81,7 @@ def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
     latest = history[-1]
     if latest.actor_type != "moderator" or len(history) < 2:
         raise InvalidAction("the latest decision on this comment was not a moderator's")
-    if (latest.note or "").startswith(UNDO_NOTE):
+    if _is_undo(latest, history[-2]):
         # Undoing the undo would re-apply the decision it took back.
         raise InvalidAction("the latest decision was itself an undo: decide the comment anew")
     if latest.actor != moderator.username and not moderator.is_admin:
@@ -95,6 +95,13 @@ def undo(comment: Comment, moderator: Moderator, version: int) -> Decision:
         moderator.username,
         note=f"{UNDO_NOTE}{latest.id}",
     )
+
+
+def _is_undo(decision: Decision, before: Decision) -> bool:
+    """Whether ``decision`` undid ``before``: its note names it and it put
+    back the status ``before`` had changed (a moderator's own note alone,
+    however worded, is no undo)."""
+    return decision.note == f"{UNDO_NOTE}{before.id}" and (decision.to_status == before.from_status)
 
 
 def _as(reasons: list[str]) -> str:

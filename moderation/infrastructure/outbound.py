@@ -65,18 +65,22 @@ NOT_GLOBAL = tuple(
         "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
     )
 )  # fmt: skip
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix (RFC 6052)
+
+
+def _inner(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64): where it leads."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    inner = address.ipv4_mapped or address.sixtofour
+    if inner is None and address in NAT64:
+        inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return inner
 
 
 def _kind(address: Address) -> str | None:
     """Why an address is not public, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # An IPv4 address carried inside an IPv6 one is where it leads.
-        inner = address.ipv4_mapped or address.sixtofour
-        if inner is None and address in NAT64:
-            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if inner is not None:
-            address = inner
+    address = _inner(address) or address
     for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")
@@ -111,7 +115,8 @@ def checked_addresses(url: str, allowed: list[Network]) -> list[str]:
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         kind = _kind(address)
-        if kind and not any(address in network for network in allowed):
+        forms = [address, *filter(None, [_inner(address)])]
+        if kind and not any(form in net for form in forms for net in allowed):
             raise Refused(
                 f"{host} resolves to {address}, {_article(kind)} {kind} address; an operator "
                 "can allow its network with MODERATION_WEBHOOK_ALLOWED_NETWORKS"
