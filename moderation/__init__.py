@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     redaction.init_app(app)
     # A mistyped network stops the start, naming it, rather than every delivery.
     outbound.parse_networks(app.config["MODERATION_WEBHOOK_ALLOWED_NETWORKS"])
+    limits.check_settings(app.config)  # and a mistyped rate limit, every request
     # So does a mistyped encoder setting, rather than every post's scoring.
     app.config["MODERATION_ON_TOPIC_ENCODER"] = config.on_topic_encoder(
         app.config["MODERATION_ON_TOPIC_ENCODER"]

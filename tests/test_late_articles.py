@@ -62,3 +62,30 @@ def test_another_sites_article_of_the_same_id_releases_nothing(app, client, auth
     client.post("/api/v1/articles", json=ARTICLE, headers=other)
     mine = client.get("/api/v1/comments/mine", headers=auth).get_json()
     assert mine["reasons"] == ["unknown_article"] and len(mine["history"]) == 1
+
+
+def test_an_article_is_stored_and_answered_though_the_job_queue_is_away(
+    app, client, auth, monkeypatch
+):
+    """The article committed: a queue that cannot be reached leaves its
+    waiting comments to the minute's check, not a 500 to the site."""
+    from moderation.infrastructure import jobs
+
+    def queue_away(*_, **__):
+        raise ConnectionError("the job queue cannot be reached")
+
+    post(client, auth, "early", sample_data.EXAMPLE_COMMENTS[0])
+    monkeypatch.setattr(jobs, "enqueue", queue_away)
+    assert client.post("/api/v1/articles", json=ARTICLE, headers=auth).status_code == 201
+    assert client.post("/api/v1/articles", json=ARTICLE, headers=auth).status_code == 200
+    monkeypatch.undo()
+    still = client.get("/api/v1/comments/early", headers=auth).get_json()
+    assert still["reasons"] == ["unknown_article"]  # decided when the check queues the job
+    with app.app_context():
+        from moderation.domain.late_articles import requeue_lost_waiting
+
+        assert requeue_lost_waiting(grace_seconds=0) == 1
+    assert (
+        "unknown_article"
+        not in client.get("/api/v1/comments/early", headers=auth).get_json()["reasons"]
+    )

@@ -102,8 +102,9 @@ def test_guessing_from_many_addresses_delays_but_never_locks_out_the_owner(app, 
         sign_in_from(client, token, f"203.0.113.{i}", password=f"guess {i}!").status_code
         for i in range(20)
     ]
-    assert codes[:4] == [401, 401, 401, 401]
-    assert set(codes[4:]) == {429}
+    # Three wrong passwords are free; the attempt after them waits.
+    assert codes[:3] == [401, 401, 401]
+    assert set(codes[3:]) == {429}
     owner = sign_in_from(client, token, "192.0.2.50")
     assert owner.status_code == 429
     wait = int(owner.headers["Retry-After"])
@@ -153,3 +154,36 @@ def test_with_rate_limiting_switched_off_every_api_and_sign_in_works(model_dir, 
         text=True,
     )
     assert result.stdout.strip().splitlines()[-1:] == ["[200, 401, 401, 302]"], result.stderr
+
+
+def test_limits_whose_storage_is_unreachable_let_requests_through(app, client, auth, monkeypatch):
+    """Redis down: comments are still stored and moderators still sign in
+    (the limits fail open, logged), rather than every request answering 500."""
+    from moderation.web.limits import limiter
+
+    def unreachable(*_, **__):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with app.app_context():
+        for counts, names in (
+            (limiter.limiter, ("hit", "test")),
+            (limiter.storage, ("get", "incr", "clear")),
+        ):
+            for name in names:
+                monkeypatch.setattr(counts, name, unreachable)
+    body = {"id": "c1", "article_id": "a1", "text": "A fair point about the budget."}
+    assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    wrong_key = {"Authorization": "Bearer mod_x"}
+    assert client.get("/api/v1/policy", headers=wrong_key).status_code == 401
+    add_moderator(app)
+    token = csrf_token(client)
+    wrong = {"username": "maria", "password": "wrong guess!", "csrf_token": token}
+    assert client.post("/login", data=wrong).status_code == 401
+    assert client.post("/login", data={**wrong, "password": PASSWORD}).status_code == 302
+
+
+def test_a_mistyped_rate_limit_stops_the_start_naming_it():
+    from moderation import create_app
+
+    with pytest.raises(ValueError, match="MODERATION_API_RATE_LIMIT: '600 a minute' is not"):
+        create_app({"MODERATION_API_RATE_LIMIT": "600 a minute"})

@@ -127,6 +127,18 @@ def enqueue(name: str, *args, delay: float | None = None) -> None:
     current_app.extensions["jobs"].enqueue(name, *args, delay=delay)
 
 
+def enqueue_committed(name: str, *args) -> bool:
+    """``enqueue`` for work a committed transaction asked for: a queue that
+    is away must not turn what was stored into an error answer (the minute's
+    checks queue lost work again). Returns whether it was queued."""
+    try:
+        enqueue(name, *args)
+        return True
+    except Exception:
+        logger.exception("could not queue job %s%r after a commit", name, args)
+        return False
+
+
 def queued_arguments(name: str) -> set[tuple]:
     return current_app.extensions["jobs"].queued_arguments(name)
 

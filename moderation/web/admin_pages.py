@@ -34,6 +34,11 @@ from moderation.learning import artifacts
 from moderation.web.held_out import held_out
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# What a page says when its work is stored but the job queue is away.
+QUEUE_AWAY = (
+    "{what} is recorded, but the job queue cannot be reached: a job worker's "
+    "periodic check queues it again once the queue is back."
+)
 RUNS_SHOWN = 5
 EVENTS_SHOWN = 50
 
@@ -122,8 +127,10 @@ def retrain():
         flash("A retraining is already queued or running.", "error")
         return redirect(url_for("admin.models"))
     db.session.commit()
-    jobs.enqueue("retrain", run_id)
-    flash("Retraining queued for a job worker; this page shows how far it has got.", "info")
+    if jobs.enqueue_committed("retrain", run_id):
+        flash("Retraining queued for a job worker; this page shows how far it has got.", "info")
+    else:
+        flash(QUEUE_AWAY.format(what="The retraining"), "error")
     return redirect(url_for("admin.models"))
 
 
@@ -169,7 +176,9 @@ def _queue_label_file() -> list[str]:
         whose = f"for {site.name}" if site else "without a site"
         return [f"An import of labels {whose} is already queued or running; wait for it to end."]
     db.session.commit()
-    jobs.enqueue(label_imports.JOB, import_id)
+    if not jobs.enqueue_committed(label_imports.JOB, import_id):
+        flash(QUEUE_AWAY.format(what=f"The import of {name}"), "error")
+        return []
     flash(f"Import of {name} queued for a job worker; this page shows how far it has got.", "info")
     return []
 

@@ -105,7 +105,7 @@ def post_article():
                 raise
     # Comments held until their article came are decided again by a job:
     # scoring them is the model's time, not this request's.
-    jobs.enqueue("decide_waiting_comments", site_id, body["id"])
+    jobs.enqueue_committed("decide_waiting_comments", site_id, body["id"])
     return jsonify(body), 201 if created else 200
 
 

@@ -47,19 +47,53 @@ def _off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
+def _counted(call, default):
+    """The counts' answer, or ``default`` when their storage cannot be
+    reached (Redis down): limits fail open, logged, rather than refuse every
+    request and every sign-in while comments could be stored."""
+    try:
+        return call()
+    except Exception as exc:
+        current_app.logger.warning("rate-limit storage unreachable, not counting: %r", exc)
+        return default
+
+
 def _seconds_until_allowed(limit: str, *identifiers: str) -> int:
     """0 if another hit of ``limit`` is allowed now, else whole seconds to wait."""
     if _off():
         return 0
     item = parse(limit)
-    if limiter.limiter.test(item, *identifiers):
-        return 0
-    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
-    return max(1, math.ceil(reset_at - time.time()))
+
+    def wait() -> int:
+        if limiter.limiter.test(item, *identifiers):
+            return 0
+        reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
+
+    return _counted(wait, 0)
 
 
 def _config(name):
     return current_app.config[name]
+
+
+SETTINGS = (
+    "MODERATION_API_RATE_LIMIT",
+    "MODERATION_LOGIN_RATE_LIMIT",
+    "MODERATION_AUTH_FAILURE_LIMIT",
+)
+
+
+def check_settings(config) -> None:
+    """Stop the start, naming the setting, on a limit that does not parse
+    ("600 a minute"), rather than answer every request with a 500."""
+    for name in SETTINGS:
+        try:
+            parse(str(config[name]))
+        except ValueError:
+            raise ValueError(
+                f"{name}: {config[name]!r} is not a rate limit such as '600 per minute'"
+            ) from None
 
 
 # --- the APIs -----------------------------------------------------------------
@@ -77,7 +111,8 @@ def refuse_address_with_failed_keys() -> None:
 def record_failed_key() -> None:
     if _off():
         return
-    limiter.limiter.hit(parse(_config("MODERATION_AUTH_FAILURE_LIMIT")), "auth", _address())
+    limit = parse(_config("MODERATION_AUTH_FAILURE_LIMIT"))
+    _counted(lambda: limiter.limiter.hit(limit, "auth", _address()), True)
 
 
 def count_site_request(site) -> None:
@@ -86,7 +121,7 @@ def count_site_request(site) -> None:
         return
     limit = _config("MODERATION_API_RATE_LIMIT")
     site_id = str(site.id)
-    if not limiter.limiter.hit(parse(limit), "site", site_id):
+    if not _counted(lambda: limiter.limiter.hit(parse(limit), "site", site_id), True):
         wait = _seconds_until_allowed(limit, "site", site_id)
         raise TooManyRequests(
             f"This site is over its rate limit of {limit}.", retry_after=max(wait, 1)
@@ -109,21 +144,28 @@ def seconds_until_sign_in(username: str) -> int:
     )
     storage = limiter.storage
     account_key = f"login-wait:{_account(username)}"
-    account_wait = 0
-    if storage.get(account_key):
-        account_wait = max(1, math.ceil(storage.get_expiry(account_key) - time.time()))
-    return max(address_wait, account_wait)
+
+    def account_wait() -> int:
+        if not storage.get(account_key):
+            return 0
+        return max(1, math.ceil(storage.get_expiry(account_key) - time.time()))
+
+    return max(address_wait, _counted(account_wait, 0))
 
 
 def record_sign_in_failure(username: str) -> None:
-    if _off():
-        return
+    if not _off():
+        _counted(lambda: _record_failure(username), None)
+
+
+def _record_failure(username: str) -> None:
     limiter.limiter.hit(parse(_config("MODERATION_LOGIN_RATE_LIMIT")), "login", _address())
     storage, account = limiter.storage, _account(username)
     failures = storage.incr(f"login-failures:{account}", FAILURE_MEMORY_SECONDS)
+    # The attempt after the last free failure waits 1 second, then 2, 4 ...
     beyond = failures - _config("MODERATION_LOGIN_FREE_FAILURES")
-    if beyond > 0:
-        delay = min(2 ** min(beyond - 1, 16), _config("MODERATION_LOGIN_MAX_DELAY_SECONDS"))
+    if beyond >= 0:
+        delay = min(2 ** min(beyond, 16), _config("MODERATION_LOGIN_MAX_DELAY_SECONDS"))
         storage.clear(f"login-wait:{account}")
         storage.incr(f"login-wait:{account}", delay)
 
@@ -132,5 +174,9 @@ def record_sign_in(username: str) -> None:
     if _off():
         return
     account = _account(username)
-    limiter.storage.clear(f"login-failures:{account}")
-    limiter.storage.clear(f"login-wait:{account}")
+
+    def clear() -> None:
+        limiter.storage.clear(f"login-failures:{account}")
+        limiter.storage.clear(f"login-wait:{account}")
+
+    _counted(clear, None)
