@@ -91,10 +91,20 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # A migration that rebuilds a table (SQLite cannot alter one) drops
+        # the old table while other tables' rows still point at it: with
+        # foreign keys on, that fails on any database holding comments. Off
+        # for the migration, on again after, set on the driver's connection
+        # outside any transaction (inside one, SQLite ignores the setting).
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -161,3 +161,21 @@ def test_cli_password_change_refuses_a_short_password_or_an_unknown_name(app, ru
         args=["moderators", "set-password", "nobody"], input=f"{PASSWORD}\n{PASSWORD}\n"
     )
     assert result.exit_code != 0 and "no moderator is named 'nobody'" in result.output
+
+
+def test_a_disabled_moderators_cookie_does_not_return_when_the_account_is_enabled(app, client):
+    add_moderator(app, "boss", role="admin")
+    add_moderator(app, "sam")
+    sam = app.test_client()
+    sign_in(sam, "sam")
+    stolen = sam.get_cookie("session").value
+    sign_in(client, "boss")
+    token = csrf_token(client, "/moderators")
+    sam_id = _id_of(app, "sam")
+    client.post(f"/moderators/{sam_id}/active", data={"active": "0", "csrf_token": token})
+    client.post(f"/moderators/{sam_id}/active", data={"active": "1", "csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/queue")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert sign_in(thief, "sam").status_code == 302, "sam signs in anew"

@@ -192,3 +192,39 @@ def test_a_write_lock_held_past_the_busy_timeout_is_a_503_and_stores_nothing(app
     assert response.headers["Retry-After"] == "5"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_migrations_downgrade_and_upgrade_a_sqlite_database_holding_comments(tmp_path, model_dir):
+    """Downgrades rebuild tables other tables point at: with comments and
+    their decisions stored, that must neither fail nor lose them."""
+    from sqlalchemy import func, select
+
+    from moderation.domain.orm import Comment, Decision
+    from tests import sample_data
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'full.sqlite'}",
+            "MODERATION_MODEL_DIR": str(model_dir),
+            "SECRET_KEY": "x",
+            "MODERATION_JOBS_URL": "memory://",
+        }
+    )
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        from moderation.domain.sites import create_site
+
+        _, key = create_site("Example Tribune")
+        db.session.commit()
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {key}"}
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    for i, text in enumerate(sample_data.EXAMPLE_COMMENTS):
+        body = {"id": f"c{i}", "article_id": sample_data.EXAMPLE_ARTICLE["id"], "text": text}
+        assert client.post("/api/v1/comments", json=body, headers=auth).status_code == 201
+    with app.app_context():
+        db.engine.dispose()
+        downgrade(directory=MIGRATIONS_DIR, revision="-2")
+        upgrade(directory=MIGRATIONS_DIR)
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Decision)) == 2

@@ -11,7 +11,7 @@ import click
 from sqlalchemy import select
 
 from moderation.commands.service_commands import moderators_cli, read_password, sites_cli
-from moderation.domain.accounts import MIN_PASSWORD, AccountError, set_password
+from moderation.domain.accounts import MIN_PASSWORD, AccountError, end_sessions, set_password
 from moderation.domain.orm import Moderator, Site
 from moderation.domain.sites import KEY_PREFIX, forget_cached_sites, hash_key
 from moderation.infrastructure.db import as_utc, db
@@ -82,6 +82,7 @@ def moderators_disable(name):
     """Stop an account from signing in (its decisions stay in the log)."""
     moderator = _moderator(name)
     moderator.active = False
+    end_sessions(moderator)  # its cookies do not return if it is enabled again
     db.session.commit()
     click.echo(f"Disabled {moderator.username!r}.")
 

@@ -112,6 +112,10 @@ def set_active(moderator_id: int):
         flash("You cannot disable your own account.", "error")
         return redirect(url_for("accounts.moderators"))
     moderator.active = request.form.get("active") == "1"
+    if not moderator.active:
+        # Enabled again later, the account starts from a new sign-in: a
+        # cookie copied before it was disabled must not come back with it.
+        end_sessions(moderator)
     db.session.commit()
     flash(f"{moderator.username} is now {'enabled' if moderator.active else 'disabled'}.", "info")
     return redirect(url_for("accounts.moderators"))
