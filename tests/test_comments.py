@@ -155,6 +155,39 @@ def test_rescoring_decides_again_only_what_the_model_held(client, auth, app, sit
     assert len(comments["c1"].decisions) == 2
 
 
+def test_a_moderators_decision_during_rescoring_stands_and_the_rest_are_rescored(
+    client, auth, app, site, monkeypatch
+):
+    """The job reads the held comments, then scores them for seconds; a
+    moderator approves one meanwhile: theirs stands, the others carry v2."""
+    from sqlalchemy import update
+
+    client.post("/api/v1/articles", json=sample_data.EXAMPLE_ARTICLE, headers=auth)
+    texts = {f"c{i}": f"Comment number {i} on the accord." for i in range(3)}
+    held = Thresholds(premoderation=True)
+    submit_comments(site, [comment_input(c, text) for c, text in texts.items()], held)
+    db.session.commit()
+    model = NewModel({text: CLEAN for text in texts.values()})
+    score = model.score
+
+    def approved_meanwhile(*args, **kwargs):
+        # Maria's request, committed behind the job's back.
+        db.session.execute(
+            update(Comment)
+            .where(Comment.external_id == "c1")
+            .values(status="approved", reasons=[], version=Comment.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+        return score(*args, **kwargs)
+
+    model.score = approved_meanwhile
+    monkeypatch.setattr(live_model, "live_scorer_abuse_read", lambda fresh=False: model)
+    assert rescore_pending(Thresholds()) == (3, 2)
+    db.session.commit()
+    versions = dict(db.session.execute(select(Comment.external_id, Comment.model_version)).all())
+    assert versions["c0"] == versions["c2"] == "v2" and versions["c1"] != "v2"
+
+
 def test_premoderation_holds_everything_not_clearly_abusive(app, site):
     outcomes = submit_comments(
         site,

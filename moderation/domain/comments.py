@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
@@ -115,7 +116,8 @@ def rescore_pending(thresholds: Thresholds, fresh: bool = False) -> tuple[int, i
         standing = authors.get((comment.site_id, comment.author_id), "normal")
         note = "re-scored with a new model"
         reports = reported.get(comment.id, 0)
-        changed += redecide(comment, score, scorer.version, thresholds, standing, note, reports)
+        args = (score, scorer.version, thresholds, standing, note, reports)
+        changed += bool(redecide_unless_decided(comment, *args))
     return len(held), changed
 
 
@@ -213,6 +215,17 @@ def redecide(
         note=note,
     )
     return True
+
+
+def redecide_unless_decided(comment: Comment, *args) -> bool | None:
+    """``redecide`` in a savepoint of its own: a comment a moderator decided
+    while the model scored (its row changed since it was read) keeps that
+    decision, and the others are decided still; None for it."""
+    try:
+        with db.session.begin_nested():
+            return redecide(comment, *args)
+    except StaleDataError:
+        return None
 
 
 def find_comment(site: Site, external_id: str) -> Comment | None:

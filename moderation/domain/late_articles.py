@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from moderation.domain import live_model
 from moderation.domain.authors import standings
-from moderation.domain.comments import latest_decision_id, redecide, report_counts
+from moderation.domain.comments import latest_decision_id, redecide_unless_decided, report_counts
 from moderation.domain.orm import Article, Comment, Decision, Status
 from moderation.domain.policy import UNKNOWN_ARTICLE, Thresholds
 from moderation.infrastructure import jobs
@@ -66,7 +66,7 @@ def decide_waiting_comments(article: Article, thresholds: Thresholds) -> int:
     for comment, score in zip(waiting, scores):
         standing = authors.get(comment.author_id, "normal")
         reports = reported.get(comment.id, 0)
-        redecide(comment, score, scorer.version, thresholds, standing, NOTE, reports)
+        redecide_unless_decided(comment, score, scorer.version, thresholds, standing, NOTE, reports)
     return len(waiting)
 
 
