@@ -27,6 +27,15 @@ def test_sites_create_refuses_a_duplicate_name(runner):
     assert "already exists" in result.output
 
 
+def test_sites_create_refuses_a_name_the_database_cannot_hold(runner):
+    """A clear message on SQLite and PostgreSQL alike (PostgreSQL raised a
+    truncation error with a traceback; SQLite stored it)."""
+    result = runner.invoke(args=["sites", "create", "T" * 201])
+    assert result.exit_code != 0
+    assert "a site's name has at most 200 characters (got 201)" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_train_writes_a_new_current_version(runner, app, data_files, tmp_path):
     app.config["MODERATION_MODEL_DIR"] = str(tmp_path)
     comments, articles = data_files

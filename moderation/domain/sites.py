@@ -48,11 +48,18 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+MAX_NAME = 200  # the column's length
+
+
 def create_site(name: str) -> tuple[Site, str]:
     """Add a site and return it with its new key (the only time it is seen)."""
     name = name.strip()
     if not name:
         raise ValueError("a site needs a name")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"a site's name has at most {MAX_NAME} characters (got {len(name)})")
+    if "\x00" in name:
+        raise ValueError("a site's name cannot hold the NUL character")
     if db.session.scalar(select(Site).where(Site.name == name)) is not None:
         raise SiteExists(f"a site named {name!r} already exists")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
