@@ -228,3 +228,30 @@ def test_a_corrected_file_imported_after_the_decision_is_the_label(
         ("c1", "You are a total idiot", 1),
         ("c1", "other reason", 0),
     ]
+
+
+def test_importing_the_same_file_again_does_not_undo_a_later_decision(
+    app, client, auth, runner, tmp_path
+):
+    add_moderator(app)
+    post_comments(client, auth, ["borderline"])
+    decide_all(app, [("c0", "approve", None)])
+    out = tmp_path / "labels.jsonl"
+    runner.invoke(args=["labels", "export", str(out)])
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    out.write_text(json.dumps({**row, "abusive": 1, "on_topic": None}) + "\n")
+    runner.invoke(args=["labels", "import", str(out)])
+    decide_all(app, [("c0", "reject", "spam")])
+    runner.invoke(args=["labels", "import", str(out)])  # the same file, again
+    assert exported(runner, tmp_path)["c0"]["on_topic"] == 0  # the decision, not the file
+
+
+def test_a_file_with_one_id_under_two_texts_is_refused_naming_both_lines(runner, tmp_path):
+    bad = tmp_path / "two.jsonl"
+    bad.write_text(
+        '{"id": "c1", "text": "A site comment", "abusive": 0}\n'
+        '{"id": "c1", "text": "A data set row", "abusive": 1}\n'
+    )
+    result = runner.invoke(args=["labels", "import", str(bad)])
+    assert result.exit_code != 0
+    assert "line 2: id 'c1' is on line 1 with another text" in result.output

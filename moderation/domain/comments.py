@@ -225,6 +225,7 @@ def redecide_unless_decided(comment: Comment, *args) -> bool | None:
         with db.session.begin_nested():
             return redecide(comment, *args)
     except StaleDataError:
+        log.info("comment %s changed while the model scored it: its change stands", comment.id)
         return None
 
 

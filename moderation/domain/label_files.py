@@ -42,12 +42,23 @@ def parse(content: str, filename: str) -> list[LabelledComment]:
                     records.append((number, json.loads(line)))
                 except json.JSONDecodeError as exc:
                     records.append((number, f"not valid JSON ({exc.msg})"))
-    labels, problems = [], []
+    labels, problems, texts = [], [], {}
     for number, record in records:
         try:
-            labels.append(_label(record, filename))
+            label = _label(record, filename)
         except ValueError as exc:
             problems.append(f"line {number}: {exc}")
+            continue
+        labels.append(label)
+        # A site keeps one label per id: two texts under one id would leave
+        # one of them silently (an export holding a site's comment and a
+        # data set's row of the same id, say).
+        first, text = texts.setdefault(label.id, (number, label.text))
+        if text != label.text:
+            problems.append(
+                f"line {number}: id {label.id!r} is on line {first} with another text; "
+                "give one of them another id"
+            )
     if not records:
         problems.append("the file holds no labels")
     if problems:
@@ -103,10 +114,22 @@ def site_for_import(name: str | None) -> Site | None:
     return sites[0] if sites else None
 
 
+# The columns a label file sets (named as LabelledComment names them).
+STORED = (
+    LabelledExample.text,
+    LabelledExample.abusive,
+    LabelledExample.on_topic,
+    LabelledExample.article_id,
+    LabelledExample.source,
+)
+
+
 def store(labels: list[LabelledComment], site: Site | None = None) -> int:
     """Add or update the site's labels: one per (site, comment id), so a
-    file imported twice changes nothing, and a corrected file corrects.
-    Returns how many distinct labels the file held."""
+    file imported twice changes nothing (not even when a label was stored:
+    a moderator's decision taken since still counts, ``labels.every_label``),
+    and a corrected file corrects. Returns how many distinct labels the file
+    held."""
     latest = {label.id: label for label in labels}  # a later line wins
     site_id = site.id if site is not None else None
     same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
@@ -114,13 +137,12 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
     for start in range(0, len(ids), 500):  # bound the IN list
         chunk = ids[start : start + 500]
         stored.update(
-            db.session.execute(
-                select(LabelledExample.external_id, LabelledExample.id).where(
+            (row.external_id, row)
+            for row in db.session.execute(
+                select(LabelledExample.external_id, LabelledExample.id, *STORED).where(
                     same_site, LabelledExample.external_id.in_(chunk)
                 )
             )
-            .tuples()
-            .all()
         )
     now = utcnow()
 
@@ -134,6 +156,9 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
             "imported_at": now,
         }
 
+    def unchanged(row, label: LabelledComment) -> bool:
+        return all(getattr(row, column.key) == getattr(label, column.key) for column in STORED)
+
     # In bulk, not one object per label: a file of 100,000 labels is stored
     # in seconds rather than most of a minute.
     new = [
@@ -142,9 +167,9 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
         if identifier not in stored
     ]
     changed = [
-        {"id": stored[identifier], **values(label)}
+        {"id": stored[identifier].id, **values(label)}
         for identifier, label in latest.items()
-        if identifier in stored
+        if identifier in stored and not unchanged(stored[identifier], label)
     ]
     if new:
         db.session.execute(insert(LabelledExample), new)
