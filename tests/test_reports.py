@@ -29,6 +29,21 @@ def report(client, auth, reader, reason="abusive", text=None, comment_id="c1"):
     return client.post(f"/api/v1/comments/{comment_id}/reports", json=body, headers=auth)
 
 
+def approve_the_first_card(app, page_path):
+    """A moderator approves the first comment the queue page shows."""
+    add_moderator(app)
+    moderator = app.test_client()
+    sign_in(moderator)
+    page = moderator.get(page_path).get_data(as_text=True)
+    item = {"id": int(page.split('data-id="')[1].split('"')[0])}
+    item["version"] = int(page.split('data-version="')[1].split('"')[0])
+    moderator.post(
+        "/queue/decide",
+        json={"items": [item], "action": "approve"},
+        headers={"X-CSRFToken": csrf_token(moderator, "/queue")},
+    )
+
+
 def test_reports_are_idempotent_per_reader_and_the_threshold_sends_it_back(client, auth, published):
     first = report(client, auth, "r1", "abusive", "nasty")
     assert first.status_code == 201 and first.get_json()["reports"] == 1
@@ -137,17 +152,7 @@ def test_reports_past_the_threshold_still_send_a_comment_back(app, client, auth,
     sent = report(client, auth, "r4").get_json()["comment"]
     assert (sent["status"], sent["reasons"]) == ("pending", ["reported"])
 
-    add_moderator(app)
-    moderator = app.test_client()
-    sign_in(moderator)
-    page = moderator.get("/queue?tab=reported").get_data(as_text=True)
-    item = {"id": int(page.split('data-id="')[1].split('"')[0])}
-    item["version"] = int(page.split('data-version="')[1].split('"')[0])
-    moderator.post(
-        "/queue/decide",
-        json={"items": [item], "action": "approve"},
-        headers={"X-CSRFToken": csrf_token(moderator, "/queue")},
-    )
+    approve_the_first_card(app, "/queue?tab=reported")
     assert report(client, auth, "r5").get_json()["comment"]["status"] == "approved"
 
 
@@ -179,17 +184,7 @@ def test_a_comment_a_moderator_kept_after_its_reports_stays_up(app, client, auth
     client.post("/api/v1/comments", json=body, headers=auth)
     report(client, auth, "r1", comment_id="early")
     report(client, auth, "r2", comment_id="early")
-    add_moderator(app)
-    moderator = app.test_client()
-    sign_in(moderator)
-    page = moderator.get("/queue").get_data(as_text=True)
-    item = {"id": int(page.split('data-id="')[1].split('"')[0])}
-    item["version"] = int(page.split('data-version="')[1].split('"')[0])
-    moderator.post(
-        "/queue/decide",
-        json={"items": [item], "action": "approve"},
-        headers={"X-CSRFToken": csrf_token(moderator, "/queue")},
-    )
+    approve_the_first_card(app, "/queue")
     assert report(client, auth, "r3", comment_id="early").get_json()["comment"]["status"] == (
         "approved"
     )
