@@ -255,3 +255,27 @@ def test_a_file_with_one_id_under_two_texts_is_refused_naming_both_lines(runner,
     result = runner.invoke(args=["labels", "import", str(bad)])
     assert result.exit_code != 0
     assert "line 2: id 'c1' is on line 1 with another text" in result.output
+
+
+def test_an_imported_label_keeps_its_language_for_that_languages_model(app, runner, tmp_path):
+    jsonl = tmp_path / "de.jsonl"
+    jsonl.write_text(
+        '{"id": "d1", "text": "Halt die Klappe, du Idiot", "abusive": 1, '
+        '"meta": {"language": "de"}}\n'
+    )
+    csv_file = tmp_path / "pt.csv"
+    csv_file.write_text("id,text,abusive,language\np1,Que texto bom,0,pt-BR\n")
+    for path in (jsonl, csv_file):
+        assert "Imported 1 labels" in runner.invoke(args=["labels", "import", str(path)]).output
+    rows = exported(runner, tmp_path)
+    assert rows["d1"]["meta"] == {"language": "de"} and rows["p1"]["meta"] == {"language": "pt"}
+    with app.app_context():
+        trained, _ = labels.for_training()
+        assert {row.id: language_of_row(row) for row in trained} == {
+            "site-d1": "de",
+            "site-p1": "pt",
+        }
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text,abusive,language\nx1,Text,0,not a language\n")
+    refused = runner.invoke(args=["labels", "import", str(bad)])
+    assert refused.exit_code != 0 and "line 2: 'language' must be a language code" in refused.output

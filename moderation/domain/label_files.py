@@ -1,5 +1,6 @@
 """Label files an operator imports: the datasets' JSON Lines format, or CSV
-with the same columns (id, text, abusive, on_topic, article_id, source).
+with the same columns (id, text, abusive, on_topic, article_id, source,
+language).
 A file is taken whole or not at all: every bad line is reported at once;
 its labels are stored by (site, comment id), so a file imported twice
 changes nothing."""
@@ -13,9 +14,10 @@ from sqlalchemy import insert, select, update
 from moderation.domain.labels import site_label
 from moderation.domain.orm import EXTERNAL_ID_LENGTH, Site
 from moderation.domain.orm_learning import LabelledExample
-from moderation.domain.validation import unstorable_fields
+from moderation.domain.validation import LANGUAGE_TAG_RE, unstorable_fields
 from moderation.infrastructure.db import db, utcnow
 from moderation.learning.examples import LabelledComment
+from moderation.learning.languages import primary_subtag
 
 MAX_TEXT = 20000
 
@@ -89,7 +91,19 @@ def _label(record, filename) -> LabelledComment:
             raise ValueError(f"'{name}' is longer than {EXTERNAL_ID_LENGTH} characters")
     for name, problem in unstorable_fields({**record, "source": source}).items():
         raise ValueError(f"'{name}' {problem}")
-    return site_label(identifier, text, abusive, on_topic, article, source)
+    return site_label(identifier, text, abusive, on_topic, article, source, _language(record))
+
+
+def _language(record) -> str | None:
+    """``meta.language`` (JSON Lines, as exported) or a ``language`` column
+    (CSV): the language the label trains, as its subtag ("pt-BR" -> "pt")."""
+    meta = record.get("meta")
+    value = meta.get("language") if isinstance(meta, dict) else record.get("language")
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not LANGUAGE_TAG_RE.fullmatch(value):
+        raise ValueError("'language' must be a language code such as 'en', 'de' or 'pt-BR'")
+    return primary_subtag(value)
 
 
 def _flag(record, name) -> int | None:
@@ -114,7 +128,8 @@ def site_for_import(name: str | None) -> Site | None:
     return sites[0] if sites else None
 
 
-# The columns a label file sets (named as LabelledComment names them).
+# The columns a label file sets (named as LabelledComment names them; its
+# language travels in ``meta``).
 STORED = (
     LabelledExample.text,
     LabelledExample.abusive,
@@ -122,6 +137,10 @@ STORED = (
     LabelledExample.article_id,
     LabelledExample.source,
 )
+
+
+def _language_of(label: LabelledComment) -> str | None:
+    return (label.meta or {}).get("language")
 
 
 def store(labels: list[LabelledComment], site: Site | None = None) -> int:
@@ -139,9 +158,12 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
         stored.update(
             (row.external_id, row)
             for row in db.session.execute(
-                select(LabelledExample.external_id, LabelledExample.id, *STORED).where(
-                    same_site, LabelledExample.external_id.in_(chunk)
-                )
+                select(
+                    LabelledExample.external_id,
+                    LabelledExample.id,
+                    LabelledExample.language,
+                    *STORED,
+                ).where(same_site, LabelledExample.external_id.in_(chunk))
             )
         )
     now = utcnow()
@@ -153,11 +175,13 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
             "on_topic": label.on_topic,
             "article_id": label.article_id,
             "source": label.source,
+            "language": _language_of(label),
             "imported_at": now,
         }
 
     def unchanged(row, label: LabelledComment) -> bool:
-        return all(getattr(row, column.key) == getattr(label, column.key) for column in STORED)
+        same = all(getattr(row, column.key) == getattr(label, column.key) for column in STORED)
+        return same and row.language == _language_of(label)
 
     # In bulk, not one object per label: a file of 100,000 labels is stored
     # in seconds rather than most of a minute.

@@ -179,7 +179,9 @@ def _imported(site_id: int | None) -> list[tuple]:
     return [
         (
             r.site_id,
-            site_label(r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source),
+            site_label(
+                r.external_id, r.text, r.abusive, r.on_topic, r.article_id, r.source, r.language
+            ),
             r.imported_at,
         )
         for r in db.session.scalars(query)

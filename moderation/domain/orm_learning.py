@@ -38,6 +38,8 @@ class LabelledExample(db.Model):
     community_id: Mapped[str | None] = mapped_column(String(255))
     # Perspective attribute name -> the suggested probability, as last sent.
     attributes: Mapped[dict | None] = mapped_column(JSON)
+    # The comment's language as the file said it (ISO 639-1); None: English.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class TrainingRun(db.Model):
