@@ -128,19 +128,8 @@ def site_for_import(name: str | None) -> Site | None:
     return sites[0] if sites else None
 
 
-# The columns a label file sets (named as LabelledComment names them; its
-# language travels in ``meta``).
-STORED = (
-    LabelledExample.text,
-    LabelledExample.abusive,
-    LabelledExample.on_topic,
-    LabelledExample.article_id,
-    LabelledExample.source,
-)
-
-
-def _language_of(label: LabelledComment) -> str | None:
-    return (label.meta or {}).get("language")
+# The columns a label file sets (``_fields``).
+COLUMNS = ("text", "abusive", "on_topic", "article_id", "source", "language")
 
 
 def store(labels: list[LabelledComment], site: Site | None = None) -> int:
@@ -153,50 +142,50 @@ def store(labels: list[LabelledComment], site: Site | None = None) -> int:
     site_id = site.id if site is not None else None
     same_site = LabelledExample.site_id == site_id if site_id else LabelledExample.site_id.is_(None)
     ids, stored = list(latest), {}
+    read = [getattr(LabelledExample, name) for name in COLUMNS]
     for start in range(0, len(ids), 500):  # bound the IN list
         chunk = ids[start : start + 500]
         stored.update(
             (row.external_id, row)
             for row in db.session.execute(
-                select(
-                    LabelledExample.external_id,
-                    LabelledExample.id,
-                    LabelledExample.language,
-                    *STORED,
-                ).where(same_site, LabelledExample.external_id.in_(chunk))
+                select(LabelledExample.external_id, LabelledExample.id, *read).where(
+                    same_site, LabelledExample.external_id.in_(chunk)
+                )
             )
         )
+    fields = {identifier: _fields(label) for identifier, label in latest.items()}
+
+    def unchanged(identifier: str) -> bool:
+        row = stored[identifier]
+        return all(getattr(row, name) == value for name, value in fields[identifier].items())
+
     now = utcnow()
-
-    def values(label: LabelledComment) -> dict:
-        return {
-            "text": label.text,
-            "abusive": label.abusive,
-            "on_topic": label.on_topic,
-            "article_id": label.article_id,
-            "source": label.source,
-            "language": _language_of(label),
-            "imported_at": now,
-        }
-
-    def unchanged(row, label: LabelledComment) -> bool:
-        same = all(getattr(row, column.key) == getattr(label, column.key) for column in STORED)
-        return same and row.language == _language_of(label)
-
     # In bulk, not one object per label: a file of 100,000 labels is stored
     # in seconds rather than most of a minute.
     new = [
-        {"site_id": site_id, "external_id": identifier, **values(label)}
-        for identifier, label in latest.items()
+        {"site_id": site_id, "external_id": identifier, **fields[identifier], "imported_at": now}
+        for identifier in latest
         if identifier not in stored
     ]
     changed = [
-        {"id": stored[identifier].id, **values(label)}
-        for identifier, label in latest.items()
-        if identifier in stored and not unchanged(stored[identifier], label)
+        {"id": stored[identifier].id, **fields[identifier], "imported_at": now}
+        for identifier in latest
+        if identifier in stored and not unchanged(identifier)
     ]
     if new:
         db.session.execute(insert(LabelledExample), new)
     if changed:
         db.session.execute(update(LabelledExample), changed)
     return len(latest)
+
+
+def _fields(label: LabelledComment) -> dict:
+    """The stored columns of a label (its language travels in ``meta``)."""
+    return {
+        "text": label.text,
+        "abusive": label.abusive,
+        "on_topic": label.on_topic,
+        "article_id": label.article_id,
+        "source": label.source,
+        "language": (label.meta or {}).get("language"),
+    }

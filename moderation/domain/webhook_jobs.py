@@ -16,11 +16,15 @@ import os
 import socket
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
-from moderation.domain.webhooks import DELIVERY_JOB, deliver_due, delivered_by_jobs
+from moderation.domain.webhooks import (
+    DELIVERY_JOB,
+    behind_an_earlier_event,
+    deliver_due,
+    delivered_by_jobs,
+)
 from moderation.infrastructure import jobs
 from moderation.infrastructure.db import as_utc, db, utcnow
 
@@ -55,18 +59,11 @@ def seconds_to_next_attempt() -> float | None:
     earlier one of their comment are not counted: they cannot go before it,
     and their own past retry time would bring the job back every second
     for as long as a site's receiver is down."""
-    earlier = aliased(OutboxEvent)
     next_at = db.session.scalar(
         select(func.min(func.coalesce(OutboxEvent.claimed_until, OutboxEvent.next_attempt_at)))
         .where(OutboxEvent.delivered_at.is_(None))
         .where(select(Webhook.id).where(Webhook.site_id == OutboxEvent.site_id).exists())
-        .where(
-            ~exists().where(
-                earlier.comment_id == OutboxEvent.comment_id,
-                earlier.delivered_at.is_(None),
-                earlier.id < OutboxEvent.id,
-            )
-        )
+        .where(~behind_an_earlier_event())
     )
     db.session.rollback()
     if next_at is None:

@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from moderation.domain.orm import Site
@@ -121,6 +121,17 @@ def event_payload(comment, decision) -> dict:
     }
 
 
+def behind_an_earlier_event():
+    """An event waits while an earlier event of its comment is undelivered
+    (a query's condition on ``OutboxEvent``)."""
+    earlier = aliased(OutboxEvent)
+    return exists().where(
+        earlier.comment_id == OutboxEvent.comment_id,
+        earlier.delivered_at.is_(None),
+        earlier.id < OutboxEvent.id,
+    )
+
+
 def claim_due(worker: str, limit: int = BATCH) -> list[int]:
     """Claim due events for ``worker`` and commit; returns their ids.
 
@@ -132,7 +143,6 @@ def claim_due(worker: str, limit: int = BATCH) -> list[int]:
     now = utcnow()
     # Longer than the round can take: every claimed event at its deadline.
     claim_seconds = limit * _setting("DEADLINE_SECONDS") + 60
-    earlier = aliased(OutboxEvent)
     due = (
         select(OutboxEvent.id)
         .where(
@@ -140,13 +150,7 @@ def claim_due(worker: str, limit: int = BATCH) -> list[int]:
             OutboxEvent.next_attempt_at <= now,
             or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
             exists().where(Webhook.site_id == OutboxEvent.site_id),
-            ~exists().where(
-                and_(
-                    earlier.comment_id == OutboxEvent.comment_id,
-                    earlier.delivered_at.is_(None),
-                    earlier.id < OutboxEvent.id,
-                )
-            ),
+            ~behind_an_earlier_event(),
         )
         .order_by(OutboxEvent.id)
         .limit(limit)
