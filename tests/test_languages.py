@@ -63,3 +63,46 @@ def test_an_opening_with_nothing_to_tell_by_sends_the_detector_to_the_whole_text
     )
     assert languages.detect(text) == "de"
     assert recording.lengths == [languages.DETECT_CHARS, len(text)]
+
+
+# Texts of every kind the detector meets: languages, scripts, shouting
+# (py3langid lower-cases an all-capitals text), emoji, nothing to tell by,
+# and openings that send it on to the whole text.
+MIXED = [
+    "You are a worthless idiot and should shut up",
+    "Hola, ¿cómo estás? Me gusta mucho este artículo sobre la ciudad.",
+    "C'est un très bon article, merci beaucoup pour ce travail",
+    "Das ist ein wirklich guter Artikel über die Stadt",
+    "Isso é um absurdo total, o governo não faz nada",
+    "Это очень хорошая статья о городе и его жителях",
+    "これは市についてのとても良い記事です",
+    "THE COUNCIL SHOULD PUBLISH THE BUDGET NOW",
+    "👍👍",
+    "",
+    "12345",
+    "ok",
+    "The council should publish the budget before the vote. " * 30,
+    "👍 " * languages.DETECT_CHARS + "Das ist ein wirklich guter Artikel über die Stadt. " * 5,
+    "Ceci est un commentaire" + " très" * 200,
+]
+
+
+@pytest.mark.parametrize("confidence", [languages.MIN_CONFIDENCE, 0.8])
+def test_texts_detected_together_get_the_language_each_gets_alone(confidence):
+    """A batch's comments are detected together, a single post's alone: the
+    same comment must be read in the same language either way."""
+    texts = MIXED * 3  # enough to be read together
+    assert len(texts) >= languages.TOGETHER
+    alone = [languages.detect(text, confidence) for text in texts]
+    assert languages.detect_all(texts, confidence) == alone
+    assert {"en", "es", "fr", "de", "pt", "ru", "ja", None} <= set(alone)
+
+
+def test_confidences_together_are_the_detectors_own():
+    detector = languages._detector()
+    texts = [text[: languages.DETECT_CHARS] for text in MIXED]
+    together = languages._classify_together(detector, texts)
+    for text, (language, confidence) in zip(texts, together):
+        expected_language, expected_confidence = detector.classify(text)
+        assert language == expected_language
+        assert confidence == pytest.approx(expected_confidence, abs=1e-5)

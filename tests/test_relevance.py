@@ -30,6 +30,8 @@ THREADS = [
     "Parking downtown is a nightmare already.",
     # As the service joins a thread: its comments, one per line.
     "\n".join([sample_data.POLITE, "Parking downtown is a nightmare already.", COMMENTS[-1]]),
+    # Words repeated within a comment and across the thread's comments.
+    "Council budget, council vote: the council again.\nThe budget vote was late; budget cuts.",
 ]
 
 
@@ -45,9 +47,13 @@ def items():
 def assert_same_as_pipeline(pipeline):
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         expected = pipeline.predict_proba(items())[:, 1]
-    found = RelevanceWeights(pipeline).probabilities(items())
+    weights = RelevanceWeights(pipeline)
+    # A batch's comments are scored together, a single post's alone.
+    together = weights.probabilities(items())
+    alone = np.array([weights.probability(*item) for item in items()])
     # Float rounding only: four decimals are what the service reports.
-    assert np.abs(found - expected).max() < 1e-6
+    assert np.abs(together - expected).max() < 1e-6
+    assert np.abs(alone - expected).max() < 1e-6
     # ...and the comparison is not vacuous: the items do differ in score.
     assert expected.max() - expected.min() > 0.1
 

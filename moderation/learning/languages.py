@@ -10,6 +10,7 @@ languages are scored, and for which attributes, is the model's to say
 (``Scorer.reads``).
 """
 
+import functools
 import threading
 
 # Feedback (Perspective's suggestscore) becomes labels for the English
@@ -32,6 +33,8 @@ MIN_CONFIDENCE = 0.5
 # 0.5 and 1 at 0.8, English openings before hundreds of HTML entities or
 # links that the whole text left undecided (benchmarks/language_prefix.py).
 DETECT_CHARS = 400
+# From this many texts on, ``detect_all`` reads them together.
+TOGETHER = 16
 
 _identifier = None
 _lock = threading.Lock()
@@ -53,6 +56,79 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     if confidence < min_confidence and len(text) > DETECT_CHARS:
         language, confidence = _detector().classify(text)
     return language if confidence >= min_confidence else None
+
+
+def detect_all(texts, min_confidence: float = MIN_CONFIDENCE) -> list[str | None]:
+    """``detect`` of each text. Many texts at once walk the detector's byte
+    automaton in step, a numpy operation per byte for all of them, instead
+    of a Python step per byte of each: about a tenth of the time for a
+    batch, and more for one or a few texts, which are detected one by one."""
+    if len(texts) < TOGETHER:
+        return [detect(text, min_confidence) for text in texts]
+    identifier = _detector()
+    found = _classify_together(identifier, [text[:DETECT_CHARS] for text in texts])
+    detected = []
+    for text, (language, confidence) in zip(texts, found):
+        if confidence < min_confidence and len(text) > DETECT_CHARS:
+            language, confidence = identifier.classify(text)
+        detected.append(language if confidence >= min_confidence else None)
+    return detected
+
+
+def _classify_together(identifier, texts) -> list[tuple[str, float]]:
+    """``identifier.classify`` of each text (py3langid 0.4's naive Bayes
+    with normalised probabilities: tests/test_languages.py holds the two
+    equal), computed for all texts at once."""
+    import numpy as np
+
+    from moderation.learning.sparse_rows import SparseRows
+
+    nextmove, rowbase, output = _automaton(identifier)
+    encoded = [identifier._encode(text) for text in texts]
+    lengths = np.array([len(data) for data in encoded])
+    # Longest first: the texts still being read are always the first rows.
+    order = np.argsort(-lengths, kind="stable")
+    # A column per text, a row per byte: each step reads contiguous memory.
+    data = np.zeros((max(lengths.max(), 1), len(texts)), np.int64)
+    for column, i in enumerate(order):
+        data[: lengths[i], column] = np.frombuffer(encoded[i], np.uint8)
+    states = np.zeros(data.shape, np.int64)
+    state = states[0]
+    reading = len(texts)
+    for step, row in enumerate(data):
+        while reading and lengths[order[reading - 1]] <= step:
+            reading -= 1
+        state = states[step, :reading] = nextmove[rowbase[state[:reading]] + row[:reading]]
+    # A state's feature, where a text was still being read.
+    features = np.where(np.arange(len(data))[:, None] < lengths[order], output[states], -1)
+    columns, steps = np.nonzero(features.T >= 0)
+    width = identifier.nb_ptc.shape[0]
+    keys, counts = np.unique(columns * width + features[steps, columns], return_counts=True)
+    counts = SparseRows(keys, np.log1p(counts.astype(np.float32)), len(texts), width)
+    scores = counts.times(identifier.nb_ptc).astype(np.float32)
+    # A text without a feature scores 0 for every language, not the priors.
+    scores[counts.sizes() > 0] += identifier.nb_pc
+    scores *= (1.0 / np.sqrt(np.maximum(lengths[order], 1)))[:, None].astype(np.float32)
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    scores /= scores.sum(axis=1, keepdims=True)
+    for first, alias in identifier._alias_pairs:
+        scores[:, first] += scores[:, alias]
+        scores[:, alias] = 0.0
+    best = scores.argmax(axis=1)
+    found = [None] * len(texts)
+    for row, i in enumerate(order):
+        found[i] = (identifier.nb_classes[best[row]], float(scores[row, best[row]]))
+    return found
+
+
+@functools.cache
+def _automaton(identifier) -> tuple:
+    """The detector's byte automaton as numpy arrays: next states (a view
+    of py3langid's own table, 39 MB, not a copy), row offsets, outputs."""
+    import numpy as np
+
+    nextmove = np.frombuffer(identifier.tk_nextmove, np.uint32)
+    return nextmove, np.array(identifier._rowbase, np.int64), np.array(identifier.tk_output)
 
 
 def _detector():

@@ -209,17 +209,16 @@ def reading_languages(pipeline, texts, spoken=None) -> list[str]:
     spoken = spoken or [None] * len(texts)
     if len(spoken) != len(texts):
         raise ValueError("one language (or None) per text")
-    read = [
-        languages.primary_subtag(given) if given else language_of(text)
-        for given, text in zip(spoken, texts)
-    ]
+    unstated = [text for given, text in zip(spoken, texts) if not given]
+    detected = iter(languages_of(unstated))
+    read = [languages.primary_subtag(given) if given else next(detected) for given in spoken]
     return [language if pipeline[-1].reads(language) else "en" for language in read]
 
 
-def language_of(text: str) -> str:
-    """The language a comment is read in: the detected one, or English
+def languages_of(texts) -> list[str]:
+    """The language each comment is read in: the detected one, or English
     when the detector is not sure enough (short comments, mixed text)."""
-    return languages.detect(text, OTHER_LANGUAGE_CONFIDENCE) or "en"
+    return [found or "en" for found in languages.detect_all(texts, OTHER_LANGUAGE_CONFIDENCE)]
 
 
 def build_pipeline(prior: float):

@@ -7,27 +7,31 @@ matrices and validates every step's input, for a result that is a dot
 product. ``RelevanceWeights`` reads the fitted pipeline once and computes
 the same probability (to float rounding; tests/test_relevance.py holds it
 to the pipeline) with one normalisation and one tokenisation per comment,
-dictionaries instead of sparse matrices, and the article's side computed
-once per article.
+the article's side computed once per article, a thread summed from its
+comments' readings, and the arithmetic of a batch done once for all of
+its comments (sparse_rows.py).
 """
 
+import collections
 import functools
 import math
 import re
-import threading
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 from sklearn.utils import murmurhash3_32
 
 from moderation.learning.features import SHARED_SHARE, WORD_COSINE
+from moderation.learning.sparse_rows import SparseRows
+from moderation.learning.textfeatures import unit_rows
 from moderation.learning.textnorm import normalise
 
 # Articles whose vectors are kept (tens of kilobytes each): a site's comments
 # arrive under its few current stories. Threads are not kept: each post's
-# thread differs from the last.
+# thread differs from the last; its comments are, as readings (a few
+# kilobytes each), enough for a batch of 1,000 and its threads.
 RECENT_ARTICLES = 256
-RECENT_COMMENTS = 512
+RECENT_COMMENTS = 2048
 RECENT_WORDS = 65_536
 MAX_HASHED_TOKENS = 100_000
 
@@ -59,13 +63,11 @@ class RelevanceWeights:
             self.word_matrix = vectors.matrix
             self.vector_stop_words = vectors.stop_words
         else:
-            self.word_index = None
-        self._hashes: dict[str, int] = {}
-        self._hashes_lock = threading.Lock()
+            self.word_index, self.vector_stop_words = None, frozenset()
+        self._word_columns_hashed: dict[str, int] = {}
         self.context = functools.lru_cache(maxsize=RECENT_ARTICLES)(self._context)
         # A comment the policy holds is read again to explain it.
         self.read = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._read)
-        self.line_counts = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._line_counts)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -76,40 +78,50 @@ class RelevanceWeights:
         return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
     def probabilities(self, items) -> np.ndarray:
-        """Items are (comment, article[, thread]) as for the pipeline."""
-        return np.array([self.probability(*item) for item in items])
+        """Items are (comment, article[, thread]) as for the pipeline.
 
-    def probability(self, comment: str, article: str, thread: str | None = None) -> float:
-        mine = self.read(comment)
-        terms = mine.terms
-        topics = self._topics(terms)
-        own = self.context(article)
-        n_terms = len(terms)
-        length = math.log1p(n_terms)
-        shared = sum(1 for term in terms if term in own.terms)
-        topic_cosine = float(topics @ own.topics)
-        dense = [
-            _dot(terms, own.terms),
+        Each comment is read (normalised, tokenised) on its own, in Python;
+        the arithmetic runs once for all of them (sparse_rows.py): a batch of
+        a hundred costs a few numpy calls, not a few hundred."""
+        if not items:
+            return np.zeros(0)
+        width = len(self.vocabulary)
+        readings = [self.read(item[0]) for item in items]
+        contexts = [self.context(item[1]) for item in items]
+        threads = [item[2] if len(item) > 2 else None for item in items]
+        has_thread = np.array([1.0 if thread else 0.0 for thread in threads])
+        # An article has hundreds of terms, a comment tens: looked up one by one.
+        overlaps = [_overlap(r.terms, c.terms) for r, c in zip(readings, contexts)]
+        word_cosine, shared = np.array(overlaps, float).reshape(-1, 2).T
+        n_terms = np.array([len(r.terms) for r in readings], float)
+        length = np.log1p(n_terms)
+        mine = SparseRows.summed([[r.term_row] for r in readings], width)
+        around = self._tf_idf(self._thread_counts(threads, "term_counts", width))
+        topics = unit_rows(mine.times(self.topics))
+        topic_cosine = _rowwise(topics, np.array([c.topics for c in contexts]))
+        columns = [
+            word_cosine,
             topic_cosine,
-            shared / max(n_terms, 1),
+            shared / np.maximum(n_terms, 1.0),
             length,
             topic_cosine * length,
+            mine.dot(around),
+            _rowwise(topics, unit_rows(around.times(self.topics))) * has_thread,
+            has_thread,
         ]
-        if thread:
-            around = self._thread(thread)
-            dense += [_dot(terms, around.terms), float(topics @ around.topics), 1.0]
-        else:
-            dense += [0.0, 0.0, 0.0]
         if self.word_index is not None:
-            meaning = self._meaning(mine.text)
-            dense.append(float(meaning @ own.meaning))
-            dense.append(float(meaning @ around.meaning) if thread else 0.0)
-        style = sum(weight * self.style_coef[index] for index, weight in mine.style.items())
-        margin = float(np.dot(self.dense_coef, dense)) + style + self.intercept
-        # Either form overflows math.exp for a large margin of its sign.
-        if margin >= 0:
-            return 1.0 / (1.0 + math.exp(-margin))
-        return math.exp(margin) / (1.0 + math.exp(margin))
+            words = len(self.word_index)
+            meaning = self._meanings(SparseRows.summed([[r.word_counts] for r in readings], words))
+            columns.append(_rowwise(meaning, np.array([c.meaning for c in contexts])))
+            around_meaning = self._meanings(self._thread_counts(threads, "word_counts", words))
+            columns.append(_rowwise(meaning, around_meaning) * has_thread)
+        margins = np.column_stack(columns) @ self.dense_coef
+        margins += np.array([r.style_margin for r in readings]) + self.intercept
+        # expit: 1 / (1 + exp(-margin)) without overflow for either sign.
+        return special.expit(margins)
+
+    def probability(self, comment: str, article: str, thread: str | None = None) -> float:
+        return float(self.probabilities([(comment, article, thread)])[0])
 
     # Explanations (explain.py) work in the space of vocabulary terms followed
     # by hashed words: a word's push is the sum, over the features it has on
@@ -146,7 +158,8 @@ class RelevanceWeights:
         text = normalise(word)
         offset = len(self.vocabulary)
         style = (offset + index for index in sorted(self._style_counts(text)))
-        return (*sorted(self._terms(text)), *style)
+        words = self.term_pattern.findall(text)
+        return (*sorted(_counts(words, self.vocabulary, self.stop_words)), *style)
 
     def _rows(self, values, columns, pointers) -> sparse.csr_matrix:
         shape = (len(pointers) - 1, len(self.vocabulary) + self.style_size)
@@ -156,43 +169,64 @@ class RelevanceWeights:
 
     def _read(self, comment: str) -> "Reading":
         text = normalise(comment)
-        counts = self._style_counts(text)
-        norm = math.sqrt(sum(n * n for n in counts.values())) or 1.0
-        return Reading(text, self._terms(text), {i: n / norm for i, n in counts.items()})
+        term_counts, word_counts = self._counts(text)
+        terms = self._term_weights(term_counts)
+        style_counts = self._style_counts(text)
+        norm = math.sqrt(sum(n * n for n in style_counts.values())) or 1.0
+        style = {i: n / norm for i, n in style_counts.items()}
+        hashed = _pairs(style)
+        style_margin = float(hashed[1] @ self.style_coef[hashed[0]])
+        return Reading(
+            text,
+            terms,
+            style,
+            _pairs(terms),
+            _pairs(term_counts),
+            _pairs(word_counts),
+            style_margin,
+        )
 
     def _context(self, text: str) -> "Context":
-        normalised = normalise(text)
-        return self._context_of(self._term_counts(normalised), self._vector_counts(normalised))
-
-    def _thread(self, thread: str) -> "Context":
-        """A thread is its comments one per line, most of them in the
-        thread of the previous post too: counted line by line, each line
-        once. (The pipeline reads the joined text; only a word spelled out
-        in single letters across two lines would count differently.)"""
-        terms: dict[int, int] = {}
-        vectors: dict[int, int] = {}
-        for line in thread.split("\n"):
-            line_terms, line_vectors = self.line_counts(line)
-            for index, n in line_terms.items():
-                terms[index] = terms.get(index, 0) + n
-            for index, n in line_vectors.items():
-                vectors[index] = vectors.get(index, 0) + n
-        return self._context_of(terms, vectors)
-
-    def _line_counts(self, line: str) -> tuple[dict[int, int], dict[int, int]]:
-        normalised = normalise(line)
-        return self._term_counts(normalised), self._vector_counts(normalised)
-
-    def _context_of(self, term_counts, vector_counts) -> "Context":
+        term_counts, word_counts = self._counts(normalise(text))
         terms = self._term_weights(term_counts)
-        meaning = self._meaning_of(vector_counts) if self.word_index is not None else None
+        meaning = None
+        if self.word_index is not None:
+            counts = SparseRows.summed([[_pairs(word_counts)]], len(self.word_index))
+            meaning = self._meanings(counts)[0]
         return Context(terms, self._topics(terms), meaning)
 
-    def _terms(self, normalised: str) -> dict[int, float]:
-        return self._term_weights(self._term_counts(normalised))
+    def _counts(self, normalised: str) -> tuple[dict[int, int], dict[int, int]]:
+        """How often each vocabulary term, and each word with a vector, occurs."""
+        words = self.term_pattern.findall(normalised)
+        if self.word_index is None:
+            return _counts(words, self.vocabulary, self.stop_words), {}
+        return (
+            _counts(words, self.vocabulary, self.stop_words),
+            _counts(words, self.word_index, self.vector_stop_words),
+        )
 
-    def _term_counts(self, normalised: str) -> dict[int, int]:
-        return _counts(self.term_pattern.findall(normalised), self.vocabulary, self.stop_words)
+    def _thread_counts(self, threads, part: str, width: int) -> SparseRows:
+        """The term (``term_counts``) or word-vector (``word_counts``)
+        counts of each thread; none without one. A thread is its comments
+        one per line, read as comments are (and most of them read as
+        comments already). The pipeline reads the joined text: only a word
+        spelled out in single letters across two lines counts differently."""
+        return SparseRows.summed(
+            [
+                [getattr(self.read(line), part) for line in thread.split("\n")] if thread else []
+                for thread in threads
+            ],
+            width,
+        )
+
+    def _tf_idf(self, counts: SparseRows) -> SparseRows:
+        """The vectoriser's rows: sublinear TF-IDF, unit length."""
+        return counts.with_values((1.0 + np.log(counts.values)) * self.idf[counts.columns]).unit()
+
+    def _meanings(self, counts: SparseRows) -> np.ndarray:
+        """The word-vector embeddings: IDF-weighted means of known words."""
+        weights = np.log1p(counts.values.astype(np.float32)) * self.word_idf[counts.columns]
+        return unit_rows(counts.with_values(weights).times(self.word_matrix))
 
     def _term_weights(self, counts: dict[int, int]) -> dict[int, float]:
         """The vectoriser's row: sublinear TF-IDF of vocabulary words, unit length."""
@@ -206,54 +240,43 @@ class RelevanceWeights:
         vector = np.fromiter(terms.values(), float) @ self.topics[list(terms)]
         return _unit(vector)
 
-    def _meaning(self, normalised: str) -> np.ndarray:
-        return self._meaning_of(self._vector_counts(normalised))
-
-    def _vector_counts(self, normalised: str) -> dict[int, int]:
-        if self.word_index is None:
-            return {}
-        words = self.term_pattern.findall(normalised)
-        return _counts(words, self.word_index, self.vector_stop_words)
-
-    def _meaning_of(self, counts: dict[int, int]) -> np.ndarray:
-        """The word-vector embedding: IDF-weighted mean of known words."""
-        if not counts:
-            return np.zeros(self.word_matrix.shape[1], dtype=np.float32)
-        indices = list(counts)
-        weights = np.log1p(np.fromiter(counts.values(), np.float32)) * self.word_idf[indices]
-        return _unit(weights @ self.word_matrix[indices])
-
     def _style_counts(self, normalised: str) -> dict[int, int]:
+        """Hashed words and word pairs, as the pipeline's HashingVectorizer.
+        A word's column is kept (words repeat endlessly); a pair's is
+        computed each time (most pairs are new, and hashing one costs about
+        what keeping it would)."""
         tokens = self.style_pattern.findall(normalised.lower())
-        counts: dict[int, int] = {}
-        for feature in tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]:
-            index = self._hash(feature)
-            counts[index] = counts.get(index, 0) + 1
-        return counts
-
-    def _hash(self, feature: str) -> int:
-        index = self._hashes.get(feature)
-        if index is None:
-            index = abs(murmurhash3_32(feature, seed=0)) % self.style_size
-            with self._hashes_lock:
-                if len(self._hashes) > MAX_HASHED_TOKENS:
-                    self._hashes = {}
-                self._hashes[feature] = index
-        return index
+        size, known = self.style_size, self._word_columns_hashed
+        if len(known) > MAX_HASHED_TOKENS:
+            known.clear()
+        found = [
+            column
+            if (column := known.get(token)) is not None
+            # setdefault: one step, safe beside another thread's.
+            else known.setdefault(token, _hashed(token, size))
+            for token in tokens
+        ]
+        found += [_hashed(f"{a} {b}", size) for a, b in zip(tokens, tokens[1:])]
+        return collections.Counter(found)
 
 
 class Reading:
-    """A comment's side: its normalised text, its vocabulary terms and its
-    hashed words (each with its weight in the unit-length row)."""
+    """A comment's side: its normalised text; its vocabulary terms and its
+    hashed words, each with its weight in the unit-length row (what an
+    explanation decomposes); the same terms, and the counts of its terms and
+    of its words with vectors (what a thread sums), as arrays; and what its
+    hashed words add to the margin."""
 
-    __slots__ = ("text", "terms", "style")
+    __slots__ = ("text", "terms", "style", "term_row", "term_counts", "word_counts", "style_margin")
 
-    def __init__(self, text, terms, style):
-        self.text, self.terms, self.style = text, terms, style
+    def __init__(self, text, terms, style, term_row, term_counts, word_counts, style_margin):
+        self.text, self.terms, self.style, self.term_row = text, terms, style, term_row
+        self.term_counts, self.word_counts = term_counts, word_counts
+        self.style_margin = style_margin
 
 
 class Context:
-    """An article's (or a thread's) side of the comparison."""
+    """An article's side of the comparison."""
 
     __slots__ = ("terms", "topics", "meaning")
 
@@ -271,10 +294,27 @@ def _counts(words, index: dict[str, int], stop_words) -> dict[int, int]:
     return counts
 
 
-def _dot(left: dict[int, float], right: dict[int, float]) -> float:
-    if len(left) > len(right):
-        left, right = right, left
-    return sum(weight * right.get(term, 0.0) for term, weight in left.items())
+def _pairs(weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """A {column: value} dictionary as arrays of columns (sorted) and values."""
+    columns = np.fromiter(weights, np.int64, len(weights))
+    order = np.argsort(columns)
+    return columns[order], np.fromiter(weights.values(), float, len(weights))[order]
+
+
+def _hashed(feature: str, size: int) -> int:
+    """HashingVectorizer's column for a feature (signed murmurhash3, then
+    its absolute value)."""
+    return abs(murmurhash3_32(feature, 0)) % size
+
+
+def _rowwise(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", left, right)
+
+
+def _overlap(mine: dict[int, float], own: dict[int, float]) -> tuple[float, int]:
+    """The dot product of two term rows, and how many terms they share."""
+    products = [weight * own[term] for term, weight in mine.items() if term in own]
+    return sum(products), len(products)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
