@@ -91,8 +91,8 @@ MIXED = [
 def test_texts_detected_together_get_the_language_each_gets_alone(confidence):
     """A batch's comments are detected together, a single post's alone: the
     same comment must be read in the same language either way."""
-    texts = MIXED * 3  # enough to be read together
-    assert len(texts) >= languages.TOGETHER
+    texts = MIXED * 20  # enough to be read together, in more than one chunk
+    assert len(texts) > languages.CHUNK >= languages.TOGETHER
     alone = [languages.detect(text, confidence) for text in texts]
     assert languages.detect_all(texts, confidence) == alone
     assert {"en", "es", "fr", "de", "pt", "ru", "ja", None} <= set(alone)
@@ -105,4 +105,4 @@ def test_confidences_together_are_the_detectors_own():
     for text, (language, confidence) in zip(texts, together):
         expected_language, expected_confidence = detector.classify(text)
         assert language == expected_language
-        assert confidence == pytest.approx(expected_confidence, abs=1e-5)
+        assert confidence == pytest.approx(expected_confidence, abs=1e-4)

@@ -51,6 +51,8 @@ def assert_same_as_pipeline(pipeline):
     # A batch's comments are scored together, a single post's alone.
     together = weights.probabilities(items())
     alone = np.array([weights.probability(*item) for item in items()])
+    # Any iterable of items, as the pipeline takes.
+    np.testing.assert_array_equal(weights.probabilities(iter(items())), together)
     # Float rounding only: four decimals are what the service reports.
     assert np.abs(together - expected).max() < 1e-6
     assert np.abs(alone - expected).max() < 1e-6

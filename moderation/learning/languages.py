@@ -33,8 +33,10 @@ MIN_CONFIDENCE = 0.5
 # 0.5 and 1 at 0.8, English openings before hundreds of HTML entities or
 # links that the whole text left undecided (benchmarks/language_prefix.py).
 DETECT_CHARS = 400
-# From this many texts on, ``detect_all`` reads them together.
+# From this many texts on, ``detect_all`` reads them together, this many
+# at a time.
 TOGETHER = 16
+CHUNK = 256
 
 _identifier = None
 _lock = threading.Lock()
@@ -59,14 +61,22 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
 
 
 def detect_all(texts, min_confidence: float = MIN_CONFIDENCE) -> list[str | None]:
-    """``detect`` of each text. Many texts at once walk the detector's byte
-    automaton in step, a numpy operation per byte for all of them, instead
-    of a Python step per byte of each: about a tenth of the time for a
-    batch, and more for one or a few texts, which are detected one by one."""
+    """``detect`` of each text. From ``TOGETHER`` texts on, they walk the
+    detector's byte automaton in step, a numpy operation per byte for all
+    of them instead of a Python step per byte of each (about a quarter of
+    the time: benchmarks/batch_scoring.py); fewer are detected one by one."""
     if len(texts) < TOGETHER:
         return [detect(text, min_confidence) for text in texts]
     identifier = _detector()
-    found = _classify_together(identifier, [text[:DETECT_CHARS] for text in texts])
+    openings = [text[:DETECT_CHARS] for text in texts]
+    # In chunks of texts of about the same length: each chunk's arrays are
+    # as long as its longest text, and a few megabytes at most.
+    by_length = sorted(range(len(texts)), key=lambda i: len(openings[i]))
+    found: list = [None] * len(texts)
+    for start in range(0, len(texts), CHUNK):
+        chunk = by_length[start : start + CHUNK]
+        for i, result in zip(chunk, _classify_together(identifier, [openings[i] for i in chunk])):
+            found[i] = result
     detected = []
     for text, (language, confidence) in zip(texts, found):
         if confidence < min_confidence and len(text) > DETECT_CHARS:
@@ -78,7 +88,7 @@ def detect_all(texts, min_confidence: float = MIN_CONFIDENCE) -> list[str | None
 def _classify_together(identifier, texts) -> list[tuple[str, float]]:
     """``identifier.classify`` of each text (py3langid 0.4's naive Bayes
     with normalised probabilities: tests/test_languages.py holds the two
-    equal), computed for all texts at once."""
+    equal, to float32 summation order), computed for all texts at once."""
     import numpy as np
 
     from moderation.learning.sparse_rows import SparseRows
@@ -86,24 +96,26 @@ def _classify_together(identifier, texts) -> list[tuple[str, float]]:
     nextmove, rowbase, output = _automaton(identifier)
     encoded = [identifier._encode(text) for text in texts]
     lengths = np.array([len(data) for data in encoded])
-    # Longest first: the texts still being read are always the first rows.
+    # Longest first: the texts still being read are always the first ones.
     order = np.argsort(-lengths, kind="stable")
     # A column per text, a row per byte: each step reads contiguous memory.
-    data = np.zeros((max(lengths.max(), 1), len(texts)), np.int64)
+    data = np.zeros((max(lengths.max(), 1), len(texts)), np.uint8)
     for column, i in enumerate(order):
         data[: lengths[i], column] = np.frombuffer(encoded[i], np.uint8)
-    states = np.zeros(data.shape, np.int64)
-    state = states[0]
+    # The automaton's output at each step of each text (-1: none, or done).
+    features = np.full(data.shape, -1, np.int32)
+    state = np.zeros(len(texts), np.int64)
     reading = len(texts)
     for step, row in enumerate(data):
         while reading and lengths[order[reading - 1]] <= step:
             reading -= 1
-        state = states[step, :reading] = nextmove[rowbase[state[:reading]] + row[:reading]]
-    # A state's feature, where a text was still being read.
-    features = np.where(np.arange(len(data))[:, None] < lengths[order], output[states], -1)
+        state = nextmove[rowbase[state[:reading]] + row[:reading]]
+        features[step, :reading] = output[state]
     columns, steps = np.nonzero(features.T >= 0)
     width = identifier.nb_ptc.shape[0]
-    keys, counts = np.unique(columns * width + features[steps, columns], return_counts=True)
+    keys, counts = np.unique(
+        columns * width + features[steps, columns].astype(np.int64), return_counts=True
+    )
     counts = SparseRows(keys, np.log1p(counts.astype(np.float32)), len(texts), width)
     scores = counts.times(identifier.nb_ptc).astype(np.float32)
     # A text without a feature scores 0 for every language, not the priors.
@@ -127,7 +139,8 @@ def _automaton(identifier) -> tuple:
     of py3langid's own table, 39 MB, not a copy), row offsets, outputs."""
     import numpy as np
 
-    nextmove = np.frombuffer(identifier.tk_nextmove, np.uint32)
+    table = identifier.tk_nextmove  # an array.array: 'H' or 'I', as the model needs
+    nextmove = np.frombuffer(table, np.dtype(table.typecode))
     return nextmove, np.array(identifier._rowbase, np.int64), np.array(identifier.tk_output)
 
 

@@ -28,11 +28,13 @@ from moderation.learning.textnorm import normalise
 
 # Articles whose vectors are kept (tens of kilobytes each): a site's comments
 # arrive under its few current stories. Threads are not kept: each post's
-# thread differs from the last; its comments are, as readings (a few
-# kilobytes each), enough for a batch of 1,000 and its threads.
+# thread differs from the last; the counts of its comments are (a few
+# kilobytes each, ~60 for a comment of the maximum length).
 RECENT_ARTICLES = 256
-RECENT_COMMENTS = 2048
+RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
+# The parts of a thread line's counts.
+TERMS, WORDS = 0, 1
 MAX_HASHED_TOKENS = 100_000
 
 
@@ -68,6 +70,7 @@ class RelevanceWeights:
         self.context = functools.lru_cache(maxsize=RECENT_ARTICLES)(self._context)
         # A comment the policy holds is read again to explain it.
         self.read = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._read)
+        self.line_counts = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._line_counts)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -83,6 +86,7 @@ class RelevanceWeights:
         Each comment is read (normalised, tokenised) on its own, in Python;
         the arithmetic runs once for all of them (sparse_rows.py): a batch of
         a hundred costs a few numpy calls, not a few hundred."""
+        items = list(items)
         if not items:
             return np.zeros(0)
         width = len(self.vocabulary)
@@ -96,7 +100,7 @@ class RelevanceWeights:
         n_terms = np.array([len(r.terms) for r in readings], float)
         length = np.log1p(n_terms)
         mine = SparseRows.summed([[r.term_row] for r in readings], width)
-        around = self._tf_idf(self._thread_counts(threads, "term_counts", width))
+        around = self._tf_idf(self._thread_counts(threads, TERMS, width))
         topics = unit_rows(mine.times(self.topics))
         topic_cosine = _rowwise(topics, np.array([c.topics for c in contexts]))
         columns = [
@@ -113,7 +117,7 @@ class RelevanceWeights:
             words = len(self.word_index)
             meaning = self._meanings(SparseRows.summed([[r.word_counts] for r in readings], words))
             columns.append(_rowwise(meaning, np.array([c.meaning for c in contexts])))
-            around_meaning = self._meanings(self._thread_counts(threads, "word_counts", words))
+            around_meaning = self._meanings(self._thread_counts(threads, WORDS, words))
             columns.append(_rowwise(meaning, around_meaning) * has_thread)
         margins = np.column_stack(columns) @ self.dense_coef
         margins += np.array([r.style_margin for r in readings]) + self.intercept
@@ -176,15 +180,7 @@ class RelevanceWeights:
         style = {i: n / norm for i, n in style_counts.items()}
         hashed = _pairs(style)
         style_margin = float(hashed[1] @ self.style_coef[hashed[0]])
-        return Reading(
-            text,
-            terms,
-            style,
-            _pairs(terms),
-            _pairs(term_counts),
-            _pairs(word_counts),
-            style_margin,
-        )
+        return Reading(text, terms, style, _pairs(terms), _pairs(word_counts), style_margin)
 
     def _context(self, text: str) -> "Context":
         term_counts, word_counts = self._counts(normalise(text))
@@ -205,19 +201,24 @@ class RelevanceWeights:
             _counts(words, self.word_index, self.vector_stop_words),
         )
 
-    def _thread_counts(self, threads, part: str, width: int) -> SparseRows:
-        """The term (``term_counts``) or word-vector (``word_counts``)
-        counts of each thread; none without one. A thread is its comments
-        one per line, read as comments are (and most of them read as
-        comments already). The pipeline reads the joined text: only a word
-        spelled out in single letters across two lines counts differently."""
+    def _thread_counts(self, threads, part: int, width: int) -> SparseRows:
+        """The counts of each thread's ``TERMS`` or ``WORDS`` (none without
+        a thread). A thread is its comments one per line, most of them in
+        the thread of the previous post too: counted line by line, each line
+        once. The pipeline reads the joined text: only a word spelled out in
+        single letters across two lines counts differently."""
         return SparseRows.summed(
             [
-                [getattr(self.read(line), part) for line in thread.split("\n")] if thread else []
+                [self.line_counts(line)[part] for line in thread.split("\n")] if thread else []
                 for thread in threads
             ],
             width,
         )
+
+    def _line_counts(self, line: str) -> tuple:
+        """A thread line's (``TERMS``, ``WORDS``) counts, as (columns, counts)."""
+        term_counts, word_counts = self._counts(normalise(line))
+        return _pairs(term_counts), _pairs(word_counts)
 
     def _tf_idf(self, counts: SparseRows) -> SparseRows:
         """The vectoriser's rows: sublinear TF-IDF, unit length."""
@@ -263,16 +264,15 @@ class RelevanceWeights:
 class Reading:
     """A comment's side: its normalised text; its vocabulary terms and its
     hashed words, each with its weight in the unit-length row (what an
-    explanation decomposes); the same terms, and the counts of its terms and
-    of its words with vectors (what a thread sums), as arrays; and what its
-    hashed words add to the margin."""
+    explanation decomposes); the terms again, and the counts of its words
+    with vectors, as (columns, values) arrays; and what its hashed words add
+    to the margin."""
 
-    __slots__ = ("text", "terms", "style", "term_row", "term_counts", "word_counts", "style_margin")
+    __slots__ = ("text", "terms", "style", "term_row", "word_counts", "style_margin")
 
-    def __init__(self, text, terms, style, term_row, term_counts, word_counts, style_margin):
-        self.text, self.terms, self.style, self.term_row = text, terms, style, term_row
-        self.term_counts, self.word_counts = term_counts, word_counts
-        self.style_margin = style_margin
+    def __init__(self, text, terms, style, term_row, word_counts, style_margin):
+        self.text, self.terms, self.style = text, terms, style
+        self.term_row, self.word_counts, self.style_margin = term_row, word_counts, style_margin
 
 
 class Context:
