@@ -7,9 +7,9 @@ matrices and validates every step's input, for a result that is a dot
 product. ``RelevanceWeights`` reads the fitted pipeline once and computes
 the same probability (to float rounding; tests/test_relevance.py holds it
 to the pipeline) with one normalisation and one tokenisation per comment,
-the article's side computed once per article, a thread summed from its
-comments' readings, and the arithmetic of a batch done once for all of
-its comments (sparse_rows.py).
+the article's side computed once per article, a thread counted line by
+line with each line's counts kept, and the arithmetic of a batch done once
+for all of its comments (sparse_rows.py).
 """
 
 import collections
@@ -28,8 +28,8 @@ from moderation.learning.textnorm import normalise
 
 # Articles whose vectors are kept (tens of kilobytes each): a site's comments
 # arrive under its few current stories. Threads are not kept: each post's
-# thread differs from the last; the counts of its comments are (a few
-# kilobytes each, ~60 for a comment of the maximum length).
+# thread differs from the last; the counts of its lines are (a few kilobytes
+# each, about 60 KB for a comment of the maximum length).
 RECENT_ARTICLES = 256
 RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
