@@ -185,11 +185,12 @@ class RelevanceWeights:
     def _context(self, text: str) -> "Context":
         term_counts, word_counts = self._counts(normalise(text))
         terms = self._term_weights(term_counts)
+        row = SparseRows.summed([[_pairs(terms)]], len(self.vocabulary))
         meaning = None
         if self.word_index is not None:
             counts = SparseRows.summed([[_pairs(word_counts)]], len(self.word_index))
             meaning = self._meanings(counts)[0]
-        return Context(terms, self._topics(terms), meaning)
+        return Context(terms, unit_rows(row.times(self.topics))[0], meaning)
 
     def _counts(self, normalised: str) -> tuple[dict[int, int], dict[int, int]]:
         """How often each vocabulary term, and each word with a vector, occurs."""
@@ -234,12 +235,6 @@ class RelevanceWeights:
         weights = {i: (1.0 + math.log(n)) * self.idf[i] for i, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {i: w / norm for i, w in weights.items()}
-
-    def _topics(self, terms: dict[int, float]) -> np.ndarray:
-        if not terms:
-            return np.zeros(self.topics.shape[1])
-        vector = np.fromiter(terms.values(), float) @ self.topics[list(terms)]
-        return _unit(vector)
 
     def _style_counts(self, normalised: str) -> dict[int, int]:
         """Hashed words and word pairs, as the pipeline's HashingVectorizer.
@@ -315,8 +310,3 @@ def _overlap(mine: dict[int, float], own: dict[int, float]) -> tuple[float, int]
     """The dot product of two term rows, and how many terms they share."""
     products = [weight * own[term] for term, weight in mine.items() if term in own]
     return sum(products), len(products)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = math.sqrt(float(vector @ vector))
-    return vector / norm if norm else vector
