@@ -83,3 +83,23 @@ def test_evaluate_reports_what_a_batch_gets_where_the_abuse_stage_reads_posts(
     app.config["MODERATION_ABUSE_ENCODER"] = "off"
     result = runner.invoke(args=["evaluate", "--data", str(comments)])
     assert "abuse_in_batches" not in json.loads(result.output)["files"]["comments.jsonl"]
+
+
+def test_each_source_of_a_file_is_measured_on_its_own_comments(runner, data_files, tmp_path):
+    """A file of one source reports the same figures under the file and the
+    source; a file of two sources reports each source on its own rows."""
+    rows = [json.loads(line) for line in data_files[0].read_text().splitlines()]
+    for row in rows[::3]:
+        row["source"] = "other"
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = runner.invoke(args=["evaluate", "--data", str(data_files[0]), "--data", str(mixed)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["files"]["comments.jsonl"]["rows"] == len(rows)
+    assert report["sources"]["other"]["rows"] == len(rows[::3])
+    # "tests": every row of comments.jsonl and two thirds of mixed.jsonl's.
+    assert report["sources"]["tests"]["rows"] == len(rows) + len(rows) - len(rows[::3])
+    assert report["sources"]["other"]["abuse"]["rows"] == sum(
+        row["abusive"] is not None for row in rows[::3]
+    )

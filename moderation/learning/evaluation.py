@@ -42,17 +42,28 @@ def evaluate(
         "sources": {},
     }
     by_source = defaultdict(list)
+    # Most files hold one source: its figures are the file's, measured once
+    # (a measure scores every comment, the dearest part of the command).
+    measured = {}
     for name, comments in files:
         if held_out_only:
             comments = [c for c in comments if held_out(c, seed)]
         report["files"][name] = _measure(scorer, comments, articles, thresholds, seed, extras)
+        measured[_identity(comments)] = report["files"][name]
         for comment in comments:
             by_source[comment.source].append(comment)
     for source, comments in sorted(by_source.items()):
-        report["sources"][source] = _measure(scorer, comments, articles, thresholds, seed, extras)
+        report["sources"][source] = measured.get(_identity(comments)) or _measure(
+            scorer, comments, articles, thresholds, seed, extras
+        )
     if extras:
         report["robustness"] = _robustness(scorer, by_source, thresholds, seed)
     return report
+
+
+def _identity(comments) -> tuple[int, ...]:
+    """The same comment objects in the same order: the same measurement."""
+    return tuple(id(comment) for comment in comments)
 
 
 def _robustness(scorer, by_source, thresholds, seed) -> dict:
