@@ -22,6 +22,8 @@ COMMENTS = [
     "Ｔｈｅ ｃｏｕｎｃｉｌ zero\u200bwidth soft\u00adhyphen",
     "The Kremlin will sign the deal in Moscow; the penalty goal was late.",
     "win win win free iphone http://spam.example/win " * 20,
+    # Two lines, each also a line of a thread below: read whole as a comment.
+    "Parking downtown is a nightmare already.\nThe budget vote was late; budget cuts.",
     "Ünïcödé, émojis 🙂 and 数字 mixed with council budget words",
 ]
 THREADS = [

@@ -17,6 +17,8 @@ from tests.pathological import MAXIMUM, SHAPES
         ("@USER you b@stard", "usertoken you bastard"),
         ("see https://t.co/abc and www.example.com", "see urltoken and urltoken"),
         ("RT @bob: fish &amp; chips", "usertoken : fish & chips"),
+        # A retweet mark is a word of its own: "rt" inside words stays.
+        ("Art, start; rt: report.RT rts", "art, start; report. rts"),
         ("In 2019, 5 * 3 = 15!", "in 2019, 5 * 3 = 15!"),
     ],
 )

@@ -29,11 +29,12 @@ from moderation.learning.textnorm import normalise
 # Articles whose vectors are kept (tens of kilobytes each): a site's comments
 # arrive under its few current stories. Threads are not kept: each post's
 # thread differs from the last; the counts of its lines are (a few kilobytes
-# each, about 60 KB for a comment of the maximum length).
+# each, about 60 KB for a comment of the maximum length), with the line's
+# normalised text, which the reading of the same comment shares.
 RECENT_ARTICLES = 256
 RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
-# The parts of a thread line's counts.
+# The parts of a line's counts (the third is its normalised text).
 TERMS, WORDS = 0, 1
 MAX_HASHED_TOKENS = 100_000
 
@@ -172,15 +173,19 @@ class RelevanceWeights:
         )
 
     def _read(self, comment: str) -> "Reading":
-        text = normalise(comment)
-        term_counts, word_counts = self._counts(text)
-        terms = self._term_weights(term_counts)
+        # A one-line comment's counts are those of the same text as a thread
+        # line, kept once: a thread's comments were read as comments before
+        # it (or just after, in a batch). A comment of several lines never
+        # is a thread line (threads are split into lines): not kept.
+        counted = self._line_counts(comment) if "\n" in comment else self.line_counts(comment)
+        term_pairs, word_counts, text = counted
+        terms = self._term_weights(dict(zip(term_pairs[0].tolist(), term_pairs[1].tolist())))
         style_counts = self._style_counts(text)
         norm = math.sqrt(sum(n * n for n in style_counts.values())) or 1.0
         style = {i: n / norm for i, n in style_counts.items()}
         hashed = _pairs(style)
         style_margin = float(hashed[1] @ self.style_coef[hashed[0]])
-        return Reading(text, terms, style, _pairs(terms), _pairs(word_counts), style_margin)
+        return Reading(text, terms, style, _pairs(terms), word_counts, style_margin)
 
     def _context(self, text: str) -> "Context":
         term_counts, word_counts = self._counts(normalise(text))
@@ -217,9 +222,11 @@ class RelevanceWeights:
         )
 
     def _line_counts(self, line: str) -> tuple:
-        """A thread line's (``TERMS``, ``WORDS``) counts, as (columns, counts)."""
-        term_counts, word_counts = self._counts(normalise(line))
-        return _pairs(term_counts), _pairs(word_counts)
+        """A line's ``TERMS`` and ``WORDS`` counts, as (columns, counts), and
+        its normalised text."""
+        text = normalise(line)
+        term_counts, word_counts = self._counts(text)
+        return _pairs(term_counts), _pairs(word_counts), text
 
     def _tf_idf(self, counts: SparseRows) -> SparseRows:
         """The vectoriser's rows: sublinear TF-IDF, unit length."""

@@ -14,6 +14,7 @@ breaks every shipped artifact.
 """
 
 import re
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -103,38 +104,34 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
 
     def _entries(self, texts):
         """(row, column, count) of every distinct feature of every text,
-        sorted by row then column."""
+        sorted by row then column. Each token is looked up in the cache once;
+        its features are gathered with numpy over the whole batch."""
         cache = self.__dict__.setdefault("_tokens", {})
         if len(cache) > MAX_TOKEN_CACHE:
             cache.clear()
-        word_ids, char_parts, word_rows, char_rows = [], [], [0], [0]
+        known = cache.get
+        split = [text.split() for text in texts]
+        entries = [known(token) or self._learnt(token) for tokens in split for token in tokens]
+        text_of_token = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in split])
+        hashes = np.fromiter(chain.from_iterable(e[0] for e in entries), np.int64)
+        text_of_hash = np.repeat(text_of_token, [len(e[0]) for e in entries])
+        chars = np.concatenate([e[1] for e in entries]) if entries else np.empty(0, np.int32)
+        text_of_char = np.repeat(text_of_token, [e[1].size for e in entries])
+        # Word pairs run on across tokens, never across texts. The product
+        # may wrap around in int64: the low 32 bits, all that is kept, do not.
+        paired = text_of_hash[:-1] == text_of_hash[1:]
+        pairs = (hashes[:-1][paired] * BIGRAM_MIX + hashes[1:][paired]) & 0xFFFFFFFF
         n_words = self.word_features
-        for text in texts:
-            hashes: list[int] = []
-            n_chars = char_rows[-1]
-            for token in text.split():
-                entry = cache.get(token)
-                if entry is None:
-                    entry = cache[token] = self._token(token)
-                hashes.extend(entry[0])
-                char_parts.append(entry[1])
-                n_chars += entry[1].size
-            word_ids.extend(h % n_words for h in hashes)
-            word_ids.extend(
-                ((a * BIGRAM_MIX + b) & 0xFFFFFFFF) % n_words for a, b in zip(hashes, hashes[1:])
-            )
-            word_rows.append(len(word_ids))
-            char_rows.append(n_chars)
-        char_ids = np.concatenate(char_parts) if char_parts else np.empty(0, np.int32)
-        index = np.arange(len(texts), dtype=np.int64)
-        rows = np.concatenate(
-            [np.repeat(index, np.diff(word_rows)), np.repeat(index, np.diff(char_rows))]
-        )
+        rows = np.concatenate([text_of_hash, text_of_hash[:-1][paired], text_of_char])
         columns = np.concatenate(
-            [np.asarray(word_ids, np.int64), char_ids.astype(np.int64) + n_words]
+            [hashes % n_words, pairs % n_words, chars.astype(np.int64) + n_words]
         )
         keys, counts = np.unique(rows * self.n_features_ + columns, return_counts=True)
         return keys // self.n_features_, keys % self.n_features_, counts
+
+    def _learnt(self, token: str):
+        entry = self.__dict__["_tokens"][token] = self._token(token)
+        return entry
 
     def _token(self, token: str) -> tuple[tuple[int, ...], np.ndarray]:
         """A token's word hashes and character n-gram columns: kept for every

@@ -28,7 +28,9 @@ URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|(?<![\w-])[\w-]+\.(?:com|net|org|ly|tv|io)(?![\w-])\S*", re.I
 )
 MENTION_RE = re.compile(r"(?<!\w)@\w+")
-RETWEET_RE = re.compile(r"(?<!\w)rt(?!\w):?")
+# "rt" first, then what precedes it: the literal start lets the search skip
+# ahead instead of trying the look-behind at every character.
+RETWEET_RE = re.compile(r"rt(?<!\wrt)(?!\w):?")
 URL_HINT_RE = re.compile(r"\.(?:com|net|org|ly|tv|io)\b")
 # Within one token: letters split by separators, "s.t.u.p.i.d", "s-t-u-p-i-d".
 SPLIT_LETTERS_RE = re.compile(r"(?:[a-z][.\-_*+]){2,}[a-z][.\-_*+]?")
