@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.learning.artifacts import current_version, read_manifest  # noqa: E402
 from moderation.learning.datasets import read_articles, read_comments  # noqa: E402
-from moderation.learning.relevance import _dot  # noqa: E402
+from moderation.learning.relevance import _overlap  # noqa: E402
 from moderation.learning.scoring import load_scorer  # noqa: E402
 from moderation.learning.splits import held_out  # noqa: E402
 
@@ -35,7 +35,8 @@ def signals(scorer, comment: str, candidates: list[str]) -> dict[str, list[float
     """Each signal's value for ``comment`` against every candidate article."""
     weights = scorer.relevance
     mine = weights.read(comment)
-    topics = weights._topics(mine.terms)
+    # The comment's topics and word-vector meaning, computed as an article's are.
+    itself = weights.context(comment)
     found = defaultdict(list)
     if scorer.second_stage is not None:
         # One call each: the comment is encoded once for all its candidates.
@@ -49,11 +50,11 @@ def signals(scorer, comment: str, candidates: list[str]) -> dict[str, list[float
         own = weights.context(article)
         shared = [term for term in mine.terms if term in own.terms]
         found["first stage"].append(weights.probability(comment, article))
-        found["word cosine (TF-IDF)"].append(_dot(mine.terms, own.terms))
-        found["topic cosine (LSA)"].append(float(topics @ own.topics))
+        found["word cosine (TF-IDF)"].append(_overlap(mine.terms, own.terms)[0])
+        found["topic cosine (LSA)"].append(float(itself.topics @ own.topics))
         found["shared words, IDF summed"].append(float(sum(weights.idf[t] for t in shared)))
         if weights.word_index is not None:
-            found["word-vector cosine"].append(float(weights._meaning(mine.text) @ own.meaning))
+            found["word-vector cosine"].append(float(itself.meaning @ own.meaning))
     return found
 
 

@@ -34,7 +34,8 @@ from moderation.learning.textnorm import normalise
 RECENT_ARTICLES = 256
 RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
-# The parts of a line's counts (the third is its normalised text).
+# The parts of a line's counts (then its normalised text, and its terms'
+# counts in the order they first occur, as the pipeline adds them up).
 TERMS, WORDS = 0, 1
 MAX_HASHED_TOKENS = 100_000
 
@@ -178,8 +179,8 @@ class RelevanceWeights:
         # it (or just after, in a batch). A comment of several lines never
         # is a thread line (threads are split into lines): not kept.
         counted = self._line_counts(comment) if "\n" in comment else self.line_counts(comment)
-        term_pairs, word_counts, text = counted
-        terms = self._term_weights(dict(zip(term_pairs[0].tolist(), term_pairs[1].tolist())))
+        _, word_counts, text, term_counts = counted
+        terms = self._term_weights(term_counts)
         style_counts = self._style_counts(text)
         norm = math.sqrt(sum(n * n for n in style_counts.values())) or 1.0
         style = {i: n / norm for i, n in style_counts.items()}
@@ -222,11 +223,11 @@ class RelevanceWeights:
         )
 
     def _line_counts(self, line: str) -> tuple:
-        """A line's ``TERMS`` and ``WORDS`` counts, as (columns, counts), and
-        its normalised text."""
+        """A line's ``TERMS`` and ``WORDS`` counts, as (columns, counts), its
+        normalised text and its terms' counts as a dictionary."""
         text = normalise(line)
         term_counts, word_counts = self._counts(text)
-        return _pairs(term_counts), _pairs(word_counts), text
+        return _pairs(term_counts), _pairs(word_counts), text, term_counts
 
     def _tf_idf(self, counts: SparseRows) -> SparseRows:
         """The vectoriser's rows: sublinear TF-IDF, unit length."""
