@@ -39,7 +39,7 @@ def when_ready(server):
     from app import app
     from moderation.domain.live_model import live_scorer
     from moderation.infrastructure.db import db, ensure_schema
-    from moderation.learning.scoring import ModelUnavailable
+    from moderation.learning.loaded_models import ModelUnavailable
 
     ensure_schema(app)
     with app.app_context():

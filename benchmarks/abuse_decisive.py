@@ -41,7 +41,7 @@ import provenance  # noqa: E402
 
 from moderation.config import from_environment  # noqa: E402
 from moderation.learning.datasets import read_comments  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.splits import held_out  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "abuse"

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from moderation.learning.abuse_tuning import fit  # noqa: E402
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.encoder import SentenceEncoder  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.second_stage import COMMENT_TOKENS  # noqa: E402
 from moderation.learning.splits import (  # noqa: E402
     group_of,

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from moderation.learning.abuse_stage import AbuseStage  # noqa: E402
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.encoder import SentenceEncoder  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.splits import CALIBRATION_SHARE, group_of, held_out, in_validation  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "abuse"

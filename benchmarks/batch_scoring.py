@@ -28,7 +28,7 @@ import sklearn  # noqa: E402
 
 from moderation.config import from_environment  # noqa: E402
 from moderation.domain import policy  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ontopic"
 THREAD = 5

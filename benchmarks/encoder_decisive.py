@@ -29,8 +29,8 @@ import provenance  # noqa: E402
 
 from moderation.config import from_environment  # noqa: E402
 from moderation.learning.datasets import earlier_threads, read_articles, read_comments  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.pairs import THREAD_SIZE  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ontopic"
 

@@ -31,7 +31,7 @@ import provenance  # noqa: E402
 from moderation.learning.artifacts import current_version, read_manifest  # noqa: E402
 from moderation.learning.datasets import read_articles, read_comments  # noqa: E402
 from moderation.learning.encoder import MAX_TOKENS  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.splits import held_out  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ontopic"

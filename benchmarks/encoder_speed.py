@@ -21,7 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 
 # Per word piece and layer: the joined q/k/v product, the attention output,
 # and the feed-forward's two products (384 -> 1,536 -> 384).

@@ -22,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.robustness import CONTRAST, INSULTS  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "abuse"
 # The insults of the contrast sentences, without their articles.

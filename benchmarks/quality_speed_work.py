@@ -171,8 +171,8 @@ def project_worker(args) -> dict:
     sys.path.insert(0, str(ROOT))
     from moderation.domain import policy
     from moderation.learning.datasets import earlier_threads, read_articles, read_comments
+    from moderation.learning.loaded_models import load_scorer
     from moderation.learning.pairs import THREAD_SIZE
-    from moderation.learning.scoring import load_scorer
 
     started = time.perf_counter()
     scorer = load_scorer(args.model_dir)

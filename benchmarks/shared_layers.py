@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import provenance  # noqa: E402
 
-from moderation.learning.scoring import Scorer, load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
+from moderation.learning.scoring import Scorer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ontopic"
 WARM_UP = 20

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.explain import marked_abusive, words  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.robustness import _f1, gold_characters, rated_comments  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
 from moderation.learning.splits import group_of, held_out, in_validation  # noqa: E402
 from moderation.learning.training import CALIBRATION_SHARE  # noqa: E402
 from moderation.learning.wordpiece import basic_words  # noqa: E402

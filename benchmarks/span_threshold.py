@@ -23,8 +23,8 @@ from moderation.config import from_environment  # noqa: E402
 from moderation.learning.artifacts import current_version, read_manifest  # noqa: E402
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.explain import MARKED_PUSH  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.robustness import rated_comments, span_f1_of  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
 from moderation.learning.splits import group_of, held_out, in_validation  # noqa: E402
 from moderation.learning.training import CALIBRATION_SHARE  # noqa: E402
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from moderation.learning.datasets import read_comments  # noqa: E402
 from moderation.learning.heads import NATURAL_RATE_SOURCES  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.second_stage import logits  # noqa: E402
 from moderation.learning.splits import group_of, held_out, in_validation  # noqa: E402
 from moderation.learning.training import CALIBRATION_SHARE  # noqa: E402

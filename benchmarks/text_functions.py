@@ -39,7 +39,7 @@ import provenance  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from moderation.learning.explain import topic_words, words  # noqa: E402
-from moderation.learning.scoring import load_scorer  # noqa: E402
+from moderation.learning.loaded_models import load_scorer  # noqa: E402
 from moderation.learning.textnorm import normalise  # noqa: E402
 from moderation.web.queue_pages import highlight  # noqa: E402
 from tests.pathological import MAXIMUM, SHAPES  # noqa: E402

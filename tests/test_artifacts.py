@@ -14,7 +14,7 @@ from moderation.learning.artifacts import (
     repack,
     save_version,
 )
-from moderation.learning.scoring import ModelUnavailable, forget_loaded_models, load_scorer
+from moderation.learning.loaded_models import ModelUnavailable, forget_loaded_models, load_scorer
 from moderation.learning.wordvectors import WordVectors
 from tests.test_wordvectors import on_topic_model_with_vectors
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.learning import scoring
+from moderation.learning import loaded_models
 from moderation.learning.explain import MARKED_PUSH, marked_abusive, strongest, words
 from moderation.learning.textnorm import normalise_word
 from tests import sample_data
@@ -21,7 +21,7 @@ TRICKY = [
 
 @pytest.fixture
 def scorer(model_dir):
-    return scoring.load_scorer(model_dir)
+    return loaded_models.load_scorer(model_dir)
 
 
 def test_words_keep_obfuscations_whole():

@@ -10,7 +10,7 @@ from moderation.domain.policy import Thresholds
 from moderation.learning import gate
 from moderation.learning.examples import LabelledComment
 from moderation.learning.gate import compare, judge
-from moderation.learning.scoring import load_scorer
+from moderation.learning.loaded_models import load_scorer
 from moderation.learning.splits import group_of, in_validation
 from tests import sample_data
 

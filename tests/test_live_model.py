@@ -15,7 +15,7 @@ from moderation.config import PROJECT_ROOT
 from moderation.domain import live_model
 from moderation.domain.live_model import ModelPromotion
 from moderation.infrastructure.db import db
-from moderation.learning import scoring
+from moderation.learning import loaded_models
 
 FAST = 0.2  # seconds an instance trusts what it read of the live version
 
@@ -118,16 +118,16 @@ def test_a_fresh_database_serves_what_current_names_until_the_first_promotion(
 
 def test_a_version_no_longer_live_is_released(app, auth, runner, instances, two_versions):
     quick = instances(FAST)
-    scoring.forget_loaded_models()
+    loaded_models.forget_loaded_models()
     assert served(quick, auth) == "v1"
-    assert scoring.loaded_versions(two_versions) == {"v1"}
+    assert loaded_models.loaded_versions(two_versions) == {"v1"}
     runner.invoke(args=["models", "promote", "v2", "--by", "li"])
     assert served(app, auth) == "v2"
-    assert scoring.loaded_versions(two_versions) == {"v2"}
+    assert loaded_models.loaded_versions(two_versions) == {"v2"}
     # A version measured once (the gate's candidate, `evaluate --model`)
     # is not kept loaded.
-    scoring.load_scorer(two_versions, "v1", keep=False)
-    assert scoring.loaded_versions(two_versions) == {"v2"}
+    loaded_models.load_scorer(two_versions, "v1", keep=False)
+    assert loaded_models.loaded_versions(two_versions) == {"v2"}
 
 
 def test_a_live_version_missing_from_this_machine_holds_comments_and_says_why(

@@ -4,7 +4,7 @@ through accent-folded text."""
 import numpy as np
 import pytest
 
-from moderation.learning import scoring
+from moderation.learning import loaded_models
 from moderation.learning.artifacts import load_pipelines
 from moderation.learning.multilingual import build_pipeline, folded
 from tests import language_data
@@ -59,8 +59,8 @@ def test_probabilities_are_moved_to_the_news_abuse_rate():
 
 
 def test_a_german_comment_is_scored_and_explained_in_german(multilingual_model_dir):
-    scoring.forget_loaded_models()
-    scorer = scoring.load_scorer(multilingual_model_dir)
+    loaded_models.forget_loaded_models()
+    scorer = loaded_models.load_scorer(multilingual_model_dir)
     text = language_data.ASSERTED["de_abusive"]
     german, english = scorer.score([text, "You are a total idiot"], [None, None], explain=True)
     assert german.language == "de" and english.language == "en"
@@ -72,24 +72,24 @@ def test_a_german_comment_is_scored_and_explained_in_german(multilingual_model_d
     marked = {s["text"].lower() for s in spans}
     assert "idiot" in marked
     assert not marked & {"du", "die"}, "function words are never marked alone"
-    scoring.forget_loaded_models()
+    loaded_models.forget_loaded_models()
 
 
 def test_a_model_without_other_languages_reads_everything_as_english(model_dir):
-    scoring.forget_loaded_models()
-    scorer = scoring.load_scorer(model_dir)
+    loaded_models.forget_loaded_models()
+    scorer = loaded_models.load_scorer(model_dir)
     (scores,) = scorer.score([language_data.ASSERTED["de_abusive"]], [None])
     assert scores.language == "en"
-    scoring.forget_loaded_models()
+    loaded_models.forget_loaded_models()
 
 
 def test_a_language_is_named_as_perspective_and_sites_name_it(multilingual_model_dir):
-    scoring.forget_loaded_models()
-    scorer = scoring.load_scorer(multilingual_model_dir)
+    loaded_models.forget_loaded_models()
+    scorer = loaded_models.load_scorer(multilingual_model_dir)
     text = language_data.ASSERTED["pt_abusive"]
     read = scorer.score([text] * 4, [None] * 4, spoken=["pt-BR", "PT", "pt_BR", "pt"])
     assert {s.language for s in read} == {"pt"} and len({s.abusive for s in read}) == 1
     assert scorer.reads("pt-BR", "TOXICITY") and not scorer.reads("pt-BR", "SPAM")
     with pytest.raises(ValueError):
         scorer.score([text, text], [None, None], spoken=["pt"])
-    scoring.forget_loaded_models()
+    loaded_models.forget_loaded_models()

@@ -21,7 +21,7 @@ Perspective's, its comment says so and names the issue that set it.
 
 import pytest
 
-from moderation.learning.scoring import load_scorer
+from moderation.learning.loaded_models import load_scorer
 from moderation.web.perspective_request import PERSPECTIVE_ATTRIBUTES
 from tests import sample_data
 

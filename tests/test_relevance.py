@@ -8,8 +8,8 @@ import sklearn
 
 from moderation.config import PROJECT_ROOT
 from moderation.learning.artifacts import current_version
+from moderation.learning.loaded_models import load_scorer
 from moderation.learning.relevance import RelevanceWeights
-from moderation.learning.scoring import load_scorer
 from tests import sample_data
 from tests.test_wordvectors import on_topic_model_with_vectors
 

@@ -1,10 +1,9 @@
-"""Loading the model once per process and scoring with it."""
+"""Scoring with a loaded model: both axes, on texts it never saw."""
 
-import joblib
 import pytest
 
-from moderation.learning import scoring
-from moderation.learning.artifacts import current_version, read_manifest, save_version
+from moderation.learning import loaded_models
+from moderation.learning.artifacts import current_version
 from moderation.learning.datasets import read_comments
 from tests import sample_data
 
@@ -13,23 +12,13 @@ ARTICLE_TEXT = sample_data.EXAMPLE_ARTICLE["title"] + "\n\n" + sample_data.EXAMP
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    scoring.forget_loaded_models()
+    loaded_models.forget_loaded_models()
     yield
-    scoring.forget_loaded_models()
-
-
-def test_model_is_loaded_once_per_process(model_dir, monkeypatch):
-    loads = []
-    real_load = joblib.load
-    monkeypatch.setattr(joblib, "load", lambda path: loads.append(path) or real_load(path))
-    first = scoring.load_scorer(model_dir)
-    second = scoring.load_scorer(model_dir)
-    assert first is second
-    assert len(loads) == 2, "one load per artifact, then none"
+    loaded_models.forget_loaded_models()
 
 
 def test_scores_are_probabilities_and_on_topic_needs_an_article(model_dir):
-    scorer = scoring.load_scorer(model_dir)
+    scorer = loaded_models.load_scorer(model_dir)
     texts = [sample_data.EXAMPLE_COMMENTS[0], sample_data.INSULT]
     with_article, without = scorer.score(texts, [ARTICLE_TEXT, None])
     assert 0.0 <= with_article.abusive <= 1.0 and 0.0 <= with_article.on_topic <= 1.0
@@ -51,7 +40,7 @@ def _plain(text):
 
 
 def test_tiny_model_generalises_to_texts_it_never_saw(model_dir):
-    scorer = scoring.load_scorer(model_dir)
+    scorer = loaded_models.load_scorer(model_dir)
     insult, polite = scorer.score([sample_data.INSULT, sample_data.POLITE], [None, None])
     assert insult.abusive > polite.abusive
     spam, relevant = scorer.score(
@@ -60,36 +49,10 @@ def test_tiny_model_generalises_to_texts_it_never_saw(model_dir):
     assert relevant.on_topic > spam.on_topic
 
 
-def test_missing_model_directory_is_unavailable(tmp_path):
-    with pytest.raises(scoring.ModelUnavailable, match="no trained model"):
-        scoring.load_scorer(tmp_path)
-
-
-def test_corrupt_artifact_is_unavailable(model_dir, tmp_path):
-    import shutil
-
-    copy = tmp_path / "models"
-    shutil.copytree(model_dir, copy)
-    artifact = copy / "test-model" / read_manifest(copy, "test-model")["artifacts"]["abuse"]["file"]
-    artifact.write_bytes(b"not a model")
-    with pytest.raises(scoring.ModelUnavailable, match="checksum"):
-        scoring.load_scorer(copy)
-
-
-def test_artifact_of_another_shape_is_unavailable(model_dir, tmp_path):
-    """An on-topic artifact scoring cannot read (here: the abuse pipeline in
-    its place) holds comments for moderators instead of failing requests."""
-    loaded = scoring.load_scorer(model_dir, "test-model", keep=False)
-    pipelines = {"abuse": loaded.abuse, "on_topic": loaded.abuse}
-    save_version(tmp_path, "odd", pipelines, read_manifest(model_dir, "test-model"))
-    with pytest.raises(scoring.ModelUnavailable, match="cannot be loaded"):
-        scoring.load_scorer(tmp_path, "odd", keep=False)
-
-
 def test_many_distinct_articles_score_as_one_at_a_time(model_dir):
     """Scoring keeps recent articles' vectors; a batch of more articles than
     it keeps must still give each comment its own article's score."""
-    scorer = scoring.load_scorer(model_dir)
+    scorer = loaded_models.load_scorer(model_dir)
     articles = [f"{ARTICLE_TEXT} number {i} " + "budget " * (i % 7) for i in range(300)]
     texts = [sample_data.EXAMPLE_COMMENTS[i % 2] for i in range(300)]
     together = scorer.score(texts, articles)

@@ -13,7 +13,7 @@ from moderation.domain.policy import Thresholds
 from moderation.learning.artifacts import current_version, library_versions, read_manifest
 from moderation.learning.datasets import read_articles, read_comments
 from moderation.learning.evaluation import evaluate
-from moderation.learning.scoring import load_scorer
+from moderation.learning.loaded_models import load_scorer
 from tests import sample_data
 
 SHIPPED = PROJECT_ROOT / "models"

@@ -14,7 +14,7 @@ from moderation.domain import policy
 from moderation.domain.orm import Comment, Decision, Site
 from moderation.domain.orm_webhooks import OutboxEvent, Webhook
 from moderation.infrastructure.db import db
-from moderation.learning import scoring
+from moderation.learning import loaded_models, scoring
 from moderation.learning.examples import article_text
 from tests import sample_data
 
@@ -33,7 +33,7 @@ TEXTS = [
 
 def expected(app, texts, article, threads):
     """What scoring each comment directly, then the policy, gives."""
-    scorer = scoring.load_scorer(app.config["MODERATION_MODEL_DIR"])
+    scorer = loaded_models.load_scorer(app.config["MODERATION_MODEL_DIR"])
     thresholds = policy.Thresholds.from_config(app.config)
     results = []
     for scores in scorer.score(texts, [article] * len(texts), threads):

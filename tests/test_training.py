@@ -14,8 +14,8 @@ from moderation.learning.artifacts import (
 )
 from moderation.learning.datasets import LabelledComment, read_articles, read_comments
 from moderation.learning.heads import drop_weak_attributes
+from moderation.learning.loaded_models import load_scorer
 from moderation.learning.pairs import on_topic_pairs
-from moderation.learning.scoring import load_scorer
 from moderation.learning.splits import group_of, in_validation
 from moderation.learning.textfeatures import LinearAttributes
 from moderation.learning.training import train_models

@@ -100,7 +100,7 @@ def live_scorer(fresh: bool = False, comments: int = 1) -> "Scorer":
     (see ``as_served``); ``ModelUnavailable`` when there is none (callers
     hold comments for moderators rather than lose them)."""
     # Imported here: scikit-learn is seconds of every command's start.
-    from moderation.learning.scoring import ModelUnavailable, load_scorer
+    from moderation.learning.loaded_models import ModelUnavailable, load_scorer
 
     model_dir = _model_dir()
     version = live_version(fresh)
@@ -165,7 +165,7 @@ def scorer_for_files(version: str | None = None) -> "Scorer":
     read as a comment posted alone is (``as_served``). Scoring a file needs
     no database: on one not created or migrated yet (a fresh checkout, a
     benchmark machine) the live version is the one CURRENT names."""
-    from moderation.learning.scoring import load_scorer
+    from moderation.learning.loaded_models import load_scorer
 
     if version:
         return as_served(load_scorer(_model_dir(), version, keep=False))
@@ -255,9 +255,9 @@ def _remember(version: str | None, now: float) -> None:
     model_dir = _model_dir()
     seen = app.extensions.get(EXTENSION)
     app.extensions[EXTENSION] = _Seen(str(model_dir), version, now)
-    # A process that never imported scoring holds no scorer to release (and
+    # A process that never loaded a model holds no scorer to release (and
     # `flask models list` need not wait for scikit-learn to import).
-    scoring = sys.modules.get("moderation.learning.scoring")
+    loaded_models = sys.modules.get("moderation.learning.loaded_models")
     changed = seen is None or seen.version != version or seen.model_dir != str(model_dir)
-    if changed and scoring is not None:
-        scoring.keep_only(model_dir, [version] if version else [])
+    if changed and loaded_models is not None:
+        loaded_models.keep_only(model_dir, [version] if version else [])

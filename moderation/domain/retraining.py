@@ -20,7 +20,7 @@ from moderation.learning.abuse_stage import AbuseStage
 from moderation.learning.datasets import describe_file, license_notes, read_articles, read_comments
 from moderation.learning.encoder import SentenceEncoder
 from moderation.learning.encoder_build import UPSTREAM_SHA256
-from moderation.learning.scoring import load_scorer
+from moderation.learning.loaded_models import load_scorer
 from moderation.learning.training import TrainingError, train_models
 
 # Messages ``run`` logs on its way: abuse data, abuse fitted, on-topic fitted,

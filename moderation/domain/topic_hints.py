@@ -36,7 +36,7 @@ def for_cards(
         return {}
     # Imported here: scikit-learn is seconds of every command's start.
     from moderation.learning.explain import topic_words
-    from moderation.learning.scoring import ModelUnavailable
+    from moderation.learning.loaded_models import ModelUnavailable
 
     try:
         relevance = live_model.live_scorer().relevance

@@ -168,7 +168,7 @@ def _context_text(data) -> str | None:
 
 def _scorer():
     # Imported here: scikit-learn is seconds of every command's start.
-    from moderation.learning.scoring import ModelUnavailable
+    from moderation.learning.loaded_models import ModelUnavailable
 
     try:
         # Never the on-topic encoder: with it (articles read whole) 1 call in
