@@ -112,7 +112,9 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         known = cache.get
         split = [text.split() for text in texts]
         entries = [known(token) or self._learnt(token) for tokens in split for token in tokens]
-        text_of_token = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in split])
+        text_of_token = np.repeat(
+            np.arange(len(texts), dtype=np.int64), [len(tokens) for tokens in split]
+        )
         hashes = np.fromiter(chain.from_iterable(e[0] for e in entries), np.int64)
         text_of_hash = np.repeat(text_of_token, [len(e[0]) for e in entries])
         chars = np.concatenate([e[1] for e in entries]) if entries else np.empty(0, np.int32)
@@ -129,7 +131,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         keys, counts = np.unique(rows * self.n_features_ + columns, return_counts=True)
         return keys // self.n_features_, keys % self.n_features_, counts
 
-    def _learnt(self, token: str):
+    def _learnt(self, token: str) -> tuple[tuple[int, ...], np.ndarray]:
         entry = self.__dict__["_tokens"][token] = self._token(token)
         return entry
 
