@@ -52,7 +52,7 @@ def forget(scorer) -> None:
     """Empty the per-process caches of comments (articles stay known)."""
     relevance = scorer.relevance
     relevance.read.cache_clear()
-    relevance.line_counts.cache_clear()
+    relevance.counted.cache_clear()
     relevance.word_columns.cache_clear()
     scorer.normalise_word.cache_clear()
 

@@ -86,8 +86,8 @@ def test_evaluate_reports_what_a_batch_gets_where_the_abuse_stage_reads_posts(
 
 
 def test_each_source_of_a_file_is_measured_on_its_own_comments(runner, data_files, tmp_path):
-    """A file of one source reports the same figures under the file and the
-    source; a file of two sources reports each source on its own rows."""
+    """A source's figures are measured on its own rows: those of every file
+    it has rows in, and only those, when a file holds two sources."""
     rows = [json.loads(line) for line in data_files[0].read_text().splitlines()]
     for row in rows[::3]:
         row["source"] = "other"

@@ -16,6 +16,7 @@ import collections
 import functools
 import math
 import re
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse, special
@@ -34,9 +35,6 @@ from moderation.learning.textnorm import normalise
 RECENT_ARTICLES = 256
 RECENT_COMMENTS = 512
 RECENT_WORDS = 65_536
-# The parts of a line's counts (then its normalised text, and its terms'
-# counts in the order they first occur, as the pipeline adds them up).
-TERMS, WORDS = 0, 1
 MAX_HASHED_TOKENS = 100_000
 
 
@@ -72,7 +70,10 @@ class RelevanceWeights:
         self.context = functools.lru_cache(maxsize=RECENT_ARTICLES)(self._context)
         # A comment the policy holds is read again to explain it.
         self.read = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._read)
-        self.line_counts = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._line_counts)
+        # A comment's counts are also those of the same text as a thread
+        # line: a thread's comments were read as comments before it (or
+        # just after, in a batch), and are counted once for both.
+        self.counted = functools.lru_cache(maxsize=RECENT_COMMENTS)(self._counted)
         # Words repeat endlessly across comments.
         self.word_columns = functools.lru_cache(maxsize=RECENT_WORDS)(self._word_columns)
 
@@ -102,7 +103,7 @@ class RelevanceWeights:
         n_terms = np.array([len(r.terms) for r in readings], float)
         length = np.log1p(n_terms)
         mine = SparseRows.summed([[r.term_row] for r in readings], width)
-        around = self._tf_idf(self._thread_counts(threads, TERMS, width))
+        around = self._tf_idf(self._thread_counts(threads, "terms", width))
         topics = unit_rows(mine.times(self.topics))
         topic_cosine = _rowwise(topics, np.array([c.topics for c in contexts]))
         columns = [
@@ -119,7 +120,7 @@ class RelevanceWeights:
             words = len(self.word_index)
             meaning = self._meanings(SparseRows.summed([[r.word_counts] for r in readings], words))
             columns.append(_rowwise(meaning, np.array([c.meaning for c in contexts])))
-            around_meaning = self._meanings(self._thread_counts(threads, WORDS, words))
+            around_meaning = self._meanings(self._thread_counts(threads, "words", words))
             columns.append(_rowwise(meaning, around_meaning) * has_thread)
         margins = np.column_stack(columns) @ self.dense_coef
         margins += np.array([r.style_margin for r in readings]) + self.intercept
@@ -174,60 +175,47 @@ class RelevanceWeights:
         )
 
     def _read(self, comment: str) -> "Reading":
-        # A one-line comment's counts are those of the same text as a thread
-        # line, kept once: a thread's comments were read as comments before
-        # it (or just after, in a batch). A comment of several lines never
-        # is a thread line (threads are split into lines): not kept.
-        counted = self._line_counts(comment) if "\n" in comment else self.line_counts(comment)
-        _, word_counts, text, term_counts = counted
-        terms = self._term_weights(term_counts)
-        style_counts = self._style_counts(text)
+        counted = self.counted(comment)
+        terms = self._term_weights(counted.term_counts)
+        style_counts = self._style_counts(counted.text)
         norm = math.sqrt(sum(n * n for n in style_counts.values())) or 1.0
         style = {i: n / norm for i, n in style_counts.items()}
         hashed = _pairs(style)
         style_margin = float(hashed[1] @ self.style_coef[hashed[0]])
-        return Reading(text, terms, style, _pairs(terms), word_counts, style_margin)
+        return Reading(counted.text, terms, style, _pairs(terms), counted.words, style_margin)
 
     def _context(self, text: str) -> "Context":
-        term_counts, word_counts = self._counts(normalise(text))
-        terms = self._term_weights(term_counts)
+        counted = self._counted(text)  # not kept among comments: articles have their own
+        terms = self._term_weights(counted.term_counts)
         row = SparseRows.summed([[_pairs(terms)]], len(self.vocabulary))
         meaning = None
         if self.word_index is not None:
-            counts = SparseRows.summed([[_pairs(word_counts)]], len(self.word_index))
+            counts = SparseRows.summed([[counted.words]], len(self.word_index))
             meaning = self._meanings(counts)[0]
         return Context(terms, unit_rows(row.times(self.topics))[0], meaning)
 
-    def _counts(self, normalised: str) -> tuple[dict[int, int], dict[int, int]]:
-        """How often each vocabulary term, and each word with a vector, occurs."""
+    def _counted(self, text: str) -> "Counted":
+        normalised = normalise(text)
         words = self.term_pattern.findall(normalised)
-        if self.word_index is None:
-            return _counts(words, self.vocabulary, self.stop_words), {}
-        return (
-            _counts(words, self.vocabulary, self.stop_words),
-            _counts(words, self.word_index, self.vector_stop_words),
-        )
+        term_counts = _counts(words, self.vocabulary, self.stop_words)
+        word_counts = {}
+        if self.word_index is not None:
+            word_counts = _counts(words, self.word_index, self.vector_stop_words)
+        return Counted(_pairs(term_counts), _pairs(word_counts), normalised, term_counts)
 
-    def _thread_counts(self, threads, part: int, width: int) -> SparseRows:
-        """The counts of each thread's ``TERMS`` or ``WORDS`` (none without
+    def _thread_counts(self, threads, part: str, width: int) -> SparseRows:
+        """The counts of each thread's ``terms`` or ``words`` (none without
         a thread). A thread is its comments one per line, most of them in
         the thread of the previous post too: counted line by line, each line
         once. The pipeline reads the joined text: only a word spelled out in
         single letters across two lines counts differently."""
         return SparseRows.summed(
             [
-                [self.line_counts(line)[part] for line in thread.split("\n")] if thread else []
+                [getattr(self.counted(line), part) for line in thread.split("\n")] if thread else []
                 for thread in threads
             ],
             width,
         )
-
-    def _line_counts(self, line: str) -> tuple:
-        """A line's ``TERMS`` and ``WORDS`` counts, as (columns, counts), its
-        normalised text and its terms' counts as a dictionary."""
-        text = normalise(line)
-        term_counts, word_counts = self._counts(text)
-        return _pairs(term_counts), _pairs(word_counts), text, term_counts
 
     def _tf_idf(self, counts: SparseRows) -> SparseRows:
         """The vectoriser's rows: sublinear TF-IDF, unit length."""
@@ -262,6 +250,18 @@ class RelevanceWeights:
         ]
         found += [_hashed(f"{a} {b}", size) for a, b in zip(tokens, tokens[1:])]
         return collections.Counter(found)
+
+
+class Counted(NamedTuple):
+    """A text's counts: of its vocabulary terms and of its words with
+    vectors, as (columns, counts) arrays (what a thread sums); its normalised
+    text; and its terms' counts in the order they first occur (the order the
+    pipeline adds them up in)."""
+
+    terms: tuple[np.ndarray, np.ndarray]
+    words: tuple[np.ndarray, np.ndarray]
+    text: str
+    term_counts: dict[int, int]
 
 
 class Reading:
